@@ -1,0 +1,176 @@
+using SessionPolicy.Core.Policies;
+
+namespace SessionPolicy.Core.Evaluation;
+
+/// <summary>
+/// A policy compiled for evaluation: profiles and guardrails indexed, so a decision looks at the few
+/// rules that may match instead of all of them. Immutable and safe to share between threads.
+/// </summary>
+public sealed class PolicyEngine
+{
+    private readonly ProfileRule[] _profiles;
+    private readonly int[] _profileSpecificity;
+    private readonly GuardrailRule[] _guardrails;
+    private readonly RuleIndex _profileIndex;
+    private readonly RuleIndex _guardrailIndex;
+
+    /// <summary>Compiles <paramref name="policy"/>, identified by <paramref name="version"/>.</summary>
+    public PolicyEngine(PolicyDocument policy, string version)
+    {
+        Policy = policy;
+        Version = version;
+        _profiles = [.. policy.Profiles];
+        _profileSpecificity = [.. _profiles.Select(p => p.Match.Specificity)];
+        _guardrails = [.. policy.Guardrails];
+        _profileIndex = new RuleIndex([.. _profiles.Select(p => p.Match)]);
+        _guardrailIndex = new RuleIndex([.. _guardrails.Select(g => g.When)]);
+    }
+
+    /// <summary>The policy being evaluated.</summary>
+    public PolicyDocument Policy { get; }
+
+    /// <summary>The policy version (content hash).</summary>
+    public string Version { get; }
+
+    /// <summary>Decides the limits for <paramref name="request"/>; with <paramref name="explain"/>, records a trace.</summary>
+    public PolicyDecision Evaluate(SessionRequest request, bool explain = false)
+    {
+        var trace = explain ? new List<TraceEntry>() : null;
+        var profile = ChooseProfile(request, trace);
+        var applied = ApplyGuardrails(request, trace, out var guardrailMax, out var guardrailIdle, out var outcome);
+        if (profile.Outcome > outcome) outcome = profile.Outcome;
+
+        var (max, binding) = ClampSession(request, profile, guardrailMax, trace);
+        var (idle, idleBinding) = ClampIdle(profile, guardrailIdle, max, trace);
+
+        return new PolicyDecision
+        {
+            Outcome = outcome,
+            MaxSessionSeconds = max,
+            IdleTimeoutSeconds = idle,
+            Profile = profile.Name,
+            Guardrails = applied,
+            Binding = binding,
+            IdleBinding = idleBinding,
+            PolicyVersion = Version,
+            Trace = trace?.ToArray(),
+        };
+    }
+
+    private ProfileRule ChooseProfile(SessionRequest request, List<TraceEntry>? trace)
+    {
+        var state = new ProfileSearch(this, request, trace);
+        _profileIndex.ForEachCandidate(request, ref state, static (int i, ref ProfileSearch s) => s.Consider(i));
+        var chosen = state.Best >= 0 ? _profiles[state.Best] : Policy.Default;
+        trace?.Add(new TraceEntry("profile", chosen.Name, true,
+            state.Best >= 0 ? $"most specific match (specificity {_profileSpecificity[state.Best]}): {chosen.MaxSessionSeconds}s, idle {chosen.IdleTimeoutSeconds}s"
+                            : $"no profile matched; default: {chosen.MaxSessionSeconds}s, idle {chosen.IdleTimeoutSeconds}s"));
+        return chosen;
+    }
+
+    private struct ProfileSearch(PolicyEngine engine, SessionRequest request, List<TraceEntry>? trace)
+    {
+        public int Best = -1;
+
+        public void Consider(int i)
+        {
+            var spec = engine._profileSpecificity[i];
+            if (Best >= 0 && trace is null)
+            {
+                // Only a more specific profile, or an equally specific earlier one, can win.
+                var bestSpec = engine._profileSpecificity[Best];
+                if (spec < bestSpec || (spec == bestSpec && i > Best)) return;
+            }
+            var profile = engine._profiles[i];
+            var mismatch = profile.Match.FirstMismatch(request);
+            trace?.Add(new TraceEntry("profile-candidate", profile.Name, mismatch is null,
+                mismatch is null ? $"matched, specificity {spec}" : $"{mismatch} does not match"));
+            if (mismatch is not null) return;
+            if (Best < 0 || spec > engine._profileSpecificity[Best] || (spec == engine._profileSpecificity[Best] && i < Best)) Best = i;
+        }
+    }
+
+    private AppliedGuardrail[] ApplyGuardrails(SessionRequest request, List<TraceEntry>? trace, out int max, out int idle, out Outcome outcome)
+    {
+        var state = new GuardrailSearch(this, request, trace);
+        _guardrailIndex.ForEachCandidate(request, ref state, static (int i, ref GuardrailSearch s) => s.Consider(i));
+        max = state.Max;
+        idle = state.Idle;
+        outcome = state.Outcome;
+        if (state.Matched is null) return [];
+        state.Matched.Sort();
+        var applied = new AppliedGuardrail[state.Matched.Count];
+        for (var k = 0; k < applied.Length; k++)
+        {
+            var g = _guardrails[state.Matched[k]];
+            applied[k] = new AppliedGuardrail(g.Name, g.MaxSessionSeconds, g.IdleTimeoutSeconds, g.Outcome, g.Reason);
+        }
+        return applied;
+    }
+
+    private struct GuardrailSearch(PolicyEngine engine, SessionRequest request, List<TraceEntry>? trace)
+    {
+        public int Max;
+        public int Idle;
+        public Outcome Outcome = Outcome.Allow;
+        public List<int>? Matched;
+
+        public void Consider(int i)
+        {
+            // A rule filed under groups is visited once per shared group; count it once.
+            if (Matched is not null && Matched.Contains(i)) return;
+            var g = engine._guardrails[i];
+            var mismatch = g.When.FirstMismatch(request);
+            trace?.Add(new TraceEntry("guardrail", g.Name, mismatch is null,
+                mismatch is null ? $"applies: max {g.MaxSessionSeconds}s, idle {g.IdleTimeoutSeconds}s, outcome {g.Outcome}" : $"{mismatch} does not match"));
+            if (mismatch is not null) return;
+            (Matched ??= new List<int>(4)).Add(i);
+            if (g.MaxSessionSeconds > 0 && (Max == 0 || g.MaxSessionSeconds < Max)) Max = g.MaxSessionSeconds;
+            if (g.IdleTimeoutSeconds > 0 && (Idle == 0 || g.IdleTimeoutSeconds < Idle)) Idle = g.IdleTimeoutSeconds;
+            if (g.Outcome > Outcome) Outcome = g.Outcome;
+        }
+    }
+
+    private (int, Constraint) ClampSession(SessionRequest r, ProfileRule profile, int guardrailMax, List<TraceEntry>? trace)
+    {
+        var value = profile.MaxSessionSeconds;
+        var binding = Constraint.Profile;
+        Lower(ref value, ref binding, guardrailMax, Constraint.Guardrail, trace);
+        Lower(ref value, ref binding, r.RequestedDurationSeconds, Constraint.Requested, trace);
+        Lower(ref value, ref binding, Policy.MaxSessionSeconds, Constraint.PolicyMaximum, trace);
+        Lower(ref value, ref binding, r.RoleChaining ? StsLimits.RoleChainingMaxSeconds : 0, Constraint.RoleChaining, trace);
+        Lower(ref value, ref binding, r.RoleMaxSessionSeconds, Constraint.RoleMaximum, trace);
+        Lower(ref value, ref binding, StsLimits.MaxDurationSeconds, Constraint.StsMaximum, trace);
+        if (value < StsLimits.MinDurationSeconds)
+        {
+            trace?.Add(new TraceEntry("clamp", nameof(Constraint.StsMinimum), true, $"{value}s raised to {StsLimits.MinDurationSeconds}s"));
+            value = StsLimits.MinDurationSeconds;
+            binding = Constraint.StsMinimum;
+        }
+        return (value, binding);
+    }
+
+    private (int, Constraint) ClampIdle(ProfileRule profile, int guardrailIdle, int maxSession, List<TraceEntry>? trace)
+    {
+        var idle = profile.IdleTimeoutSeconds;
+        var binding = Constraint.Profile;
+        if (guardrailIdle > 0 && (idle == 0 || guardrailIdle < idle))
+        {
+            trace?.Add(new TraceEntry("idle", nameof(Constraint.Guardrail), true, $"idle {(idle == 0 ? "none" : idle + "s")} cut to {guardrailIdle}s"));
+            idle = guardrailIdle;
+            binding = Constraint.Guardrail;
+        }
+        // The policy's idle cap bounds sessions that have an idle timeout; "none" is a profile's explicit choice.
+        if (idle > 0) Lower(ref idle, ref binding, Policy.MaxIdleSeconds, Constraint.PolicyMaximum, trace, "idle");
+        if (idle > 0) Lower(ref idle, ref binding, maxSession, Constraint.SessionLength, trace, "idle");
+        return (idle, binding);
+    }
+
+    private static void Lower(ref int value, ref Constraint binding, int limit, Constraint constraint, List<TraceEntry>? trace, string stage = "clamp")
+    {
+        if (limit <= 0 || value <= limit) return;
+        trace?.Add(new TraceEntry(stage, constraint.ToString(), true, $"{value}s cut to {limit}s"));
+        value = limit;
+        binding = constraint;
+    }
+}

@@ -1,0 +1,18 @@
+namespace SessionPolicy.Core.Policies;
+
+/// <summary>A parsed, valid policy: profiles, guardrails and the policy's own limits.</summary>
+public sealed record PolicyDocument
+{
+    /// <summary>Name of the policy.</summary>
+    public string Name { get; init; } = "";
+    /// <summary>The policy's absolute maximum session length in seconds.</summary>
+    public int MaxSessionSeconds { get; init; } = Evaluation.StsLimits.MaxDurationSeconds;
+    /// <summary>The policy's maximum idle timeout in seconds for sessions that have one; 0 for none.</summary>
+    public int MaxIdleSeconds { get; init; }
+    /// <summary>The profile used when no other matches.</summary>
+    public required ProfileRule Default { get; init; }
+    /// <summary>Profiles in declared order.</summary>
+    public IReadOnlyList<ProfileRule> Profiles { get; init; } = [];
+    /// <summary>Guardrails in declared order.</summary>
+    public IReadOnlyList<GuardrailRule> Guardrails { get; init; } = [];
+}

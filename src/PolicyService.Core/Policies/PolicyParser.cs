@@ -1,0 +1,75 @@
+using System.Security.Cryptography;
+using System.Text;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+using SessionPolicy.Core.Evaluation;
+
+namespace SessionPolicy.Core.Policies;
+
+/// <summary>
+/// Reads a policy file: parses the YAML, reads every element into the model, then validates the whole.
+/// Every problem is reported with its line and column; a policy with any error yields no document.
+/// </summary>
+public static class PolicyParser
+{
+    /// <summary>The only policy format version this build reads.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>Largest policy file accepted, in bytes.</summary>
+    public const int MaxBytes = 8 * 1024 * 1024;
+
+    /// <summary>The version of a policy: a hash of its exact bytes, so equal files have equal versions.</summary>
+    public static string ComputeVersion(ReadOnlySpan<byte> content) =>
+        "sha256:" + Convert.ToHexStringLower(SHA256.HashData(content))[..16];
+
+    /// <summary>Parses and validates policy text.</summary>
+    public static PolicyLoadResult Parse(string text) => Parse(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Parses and validates policy bytes (UTF-8).</summary>
+    public static PolicyLoadResult Parse(ReadOnlySpan<byte> content)
+    {
+        var version = ComputeVersion(content);
+        if (content.Length > MaxBytes)
+        {
+            return new PolicyLoadResult(null, version, [new PolicyProblem(ProblemSeverity.Error, 1, 1, "", $"policy is larger than {MaxBytes} bytes")]);
+        }
+        var reader = new YamlNodeReader();
+        YamlNode? root;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(Encoding.UTF8.GetString(content)));
+            root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+            if (stream.Documents.Count > 1)
+            {
+                reader.Error(stream.Documents[1].RootNode, "", "a policy file holds one YAML document");
+            }
+        }
+        catch (YamlException ex)
+        {
+            var message = ex.InnerException is { } inner ? $"{ex.Message.TrimEnd('.')}: {inner.Message}" : ex.Message;
+            return new PolicyLoadResult(null, version,
+                [new PolicyProblem(ProblemSeverity.Error, (int)ex.Start.Line, (int)ex.Start.Column, "", $"YAML syntax: {StripMark(message)}")]);
+        }
+        if (root is null)
+        {
+            return new PolicyLoadResult(null, version, [new PolicyProblem(ProblemSeverity.Error, 1, 1, "", "policy is empty")]);
+        }
+
+        var document = new PolicyDocumentReader(reader).Read(root);
+        if (document is not null)
+        {
+            PolicyValidator.Validate(document, reader);
+        }
+        var problems = reader.Problems.OrderBy(p => p.Line).ThenBy(p => p.Column).ToList();
+        var valid = document is not null && problems.All(p => p.Severity != ProblemSeverity.Error);
+        return new PolicyLoadResult(valid ? document : null, version, problems);
+    }
+
+    /// <summary>YamlDotNet puts "(Line: 3, Col: 4, ...)" in front of its messages; the problem has its own location.</summary>
+    private static string StripMark(string message)
+    {
+        var close = message.StartsWith("(Line:", StringComparison.Ordinal) ? message.IndexOf("): ", StringComparison.Ordinal) : -1;
+        return close < 0 ? message : message[(close + 3)..];
+    }
+}

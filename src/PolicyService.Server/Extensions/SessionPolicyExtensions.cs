@@ -1,0 +1,65 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using SessionPolicy.Server.Configuration;
+using SessionPolicy.Server.Decisions;
+using SessionPolicy.Server.Grpc;
+using SessionPolicy.Server.Health;
+using SessionPolicy.Server.Policies;
+
+namespace SessionPolicy.Server.Extensions;
+
+/// <summary>Wires the service: options, policy, decisions, gRPC services, health and reflection.</summary>
+public static class SessionPolicyExtensions
+{
+    /// <summary>Health service name that reports whether the process is alive.</summary>
+    public const string LivenessService = "liveness";
+
+    /// <summary>Health service name that reports whether the process can serve decisions.</summary>
+    public const string ReadinessService = "readiness";
+
+    /// <summary>Registers everything the service needs.</summary>
+    public static WebApplicationBuilder AddSessionPolicy(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddOptions<PolicyOptions>().BindConfiguration(PolicyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DecisionCacheOptions>().BindConfiguration(DecisionCacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton<PolicyStore>();
+        services.AddHostedService<PolicyReloadService>();
+        services.AddSingleton<DecisionCache>();
+        services.AddSingleton<DecisionService>();
+
+        services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<UnhandledExceptionInterceptor>();
+            o.MaxReceiveMessageSize = 4 * 1024 * 1024;
+        });
+        services.AddGrpcReflection();
+        services.AddHealthChecks()
+            .AddCheck(LivenessService, () => HealthCheckResult.Healthy("process is running"), tags: [LivenessService])
+            .AddCheck<PolicyHealthCheck>("policy", tags: [ReadinessService]);
+        services.AddGrpcHealthChecks(o =>
+        {
+            o.Services.Map("", _ => true);
+            o.Services.Map(LivenessService, r => r.Tags.Contains(LivenessService));
+            o.Services.Map(ReadinessService, r => r.Tags.Contains(ReadinessService));
+            o.Services.Map(V1.SessionPolicyService.Descriptor.FullName, r => r.Tags.Contains(ReadinessService));
+        });
+        return builder;
+    }
+
+    /// <summary>Maps the gRPC services, health and reflection.</summary>
+    public static WebApplication MapSessionPolicy(this WebApplication app)
+    {
+        // Resolve the policy now, so a bad policy stops start-up with its errors instead of the first call.
+        app.Services.GetRequiredService<PolicyStore>();
+        app.MapGrpcService<SessionPolicyGrpcService>();
+        app.MapGrpcService<SessionCredentialsGrpcService>();
+        app.MapGrpcService<SessionEventsGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+}

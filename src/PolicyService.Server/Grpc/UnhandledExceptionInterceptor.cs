@@ -1,0 +1,42 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using SessionPolicy.Server.Internal;
+
+namespace SessionPolicy.Server.Grpc;
+
+/// <summary>
+/// Turns an unexpected exception into INTERNAL with a short message, logged with its stack trace here,
+/// so a caller never sees UNKNOWN or internals.
+/// </summary>
+internal sealed class UnhandledExceptionInterceptor(ILogger<UnhandledExceptionInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (Exception ex) when (ex is not RpcException && ex is not OperationCanceledException)
+        {
+            throw Internal(context, ex);
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(request, responseStream, context);
+        }
+        catch (Exception ex) when (ex is not RpcException && ex is not OperationCanceledException)
+        {
+            throw Internal(context, ex);
+        }
+    }
+
+    private RpcException Internal(ServerCallContext context, Exception ex)
+    {
+        Log.UnhandledError(logger, context.Method, ex);
+        return new RpcException(new Status(StatusCode.Internal, "internal error; the server log has the details"));
+    }
+}
