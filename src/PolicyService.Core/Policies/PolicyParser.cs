@@ -35,10 +35,11 @@ public static class PolicyParser
         }
         var reader = new YamlNodeReader();
         YamlNode? root;
+        var parser = new TrackingParser(new Parser(new StringReader(Encoding.UTF8.GetString(content))));
         try
         {
             var stream = new YamlStream();
-            stream.Load(new StringReader(Encoding.UTF8.GetString(content)));
+            stream.Load(parser);
             root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
             if (stream.Documents.Count > 1)
             {
@@ -50,6 +51,13 @@ public static class PolicyParser
             var message = ex.InnerException is { } inner ? $"{ex.Message.TrimEnd('.')}: {inner.Message}" : ex.Message;
             return new PolicyLoadResult(null, version,
                 [new PolicyProblem(ProblemSeverity.Error, (int)ex.Start.Line, (int)ex.Start.Column, "", $"YAML syntax: {StripMark(message)}")]);
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet gives up this way on some unterminated constructs; report where reading stopped.
+            var at = parser.LastMark;
+            return new PolicyLoadResult(null, version,
+                [new PolicyProblem(ProblemSeverity.Error, (int)at.Line, (int)at.Column, "", "YAML syntax: unexpected end of the document (an unclosed bracket, brace or quote?)")]);
         }
         if (root is null)
         {
@@ -64,6 +72,20 @@ public static class PolicyParser
         var problems = reader.Problems.OrderBy(p => p.Line).ThenBy(p => p.Column).ToList();
         var valid = document is not null && problems.All(p => p.Severity != ProblemSeverity.Error);
         return new PolicyLoadResult(valid ? document : null, version, problems);
+    }
+
+    /// <summary>Remembers where the last YAML event ended, to locate errors YamlDotNet reports without a mark.</summary>
+    private sealed class TrackingParser(IParser inner) : IParser
+    {
+        public Mark LastMark { get; private set; } = Mark.Empty;
+
+        public YamlDotNet.Core.Events.ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            if (inner.Current is { } current) LastMark = current.End;
+            return inner.MoveNext();
+        }
     }
 
     /// <summary>YamlDotNet puts "(Line: 3, Col: 4, ...)" in front of its messages; the problem has its own location.</summary>
