@@ -19,47 +19,46 @@ internal static class SessionRequestReader
 
     public static SessionRequest? Read(Principal? principal, Role? role, RequestContext? context, FieldViolations errors)
     {
-        var before = errors.Any;
-        var start = new FieldViolations();
+        var before = errors.Count;
         string id = "";
         var kind = PrincipalKind.Human;
-        if (principal is null) start.Add("principal", "is required");
+        if (principal is null) errors.Add("principal", "is required");
         else
         {
             id = principal.Id;
-            Text(start, "principal.id", id, MaxIdLength, required: true);
+            Text(errors, "principal.id", id, MaxIdLength, required: true);
             kind = principal.Type switch
             {
                 PrincipalType.Human => PrincipalKind.Human,
                 PrincipalType.Service => PrincipalKind.Service,
-                PrincipalType.Unspecified => Fail(start, "principal.type", "is required: PRINCIPAL_TYPE_HUMAN or PRINCIPAL_TYPE_SERVICE", PrincipalKind.Human),
-                _ => Fail(start, "principal.type", $"has unknown value {(int)principal.Type}", PrincipalKind.Human),
+                PrincipalType.Unspecified => Fail(errors, "principal.type", "is required: PRINCIPAL_TYPE_HUMAN or PRINCIPAL_TYPE_SERVICE", PrincipalKind.Human),
+                _ => Fail(errors, "principal.type", $"has unknown value {(int)principal.Type}", PrincipalKind.Human),
             };
-            if (principal.Groups.Count > MaxGroups) start.Add("principal.groups", $"has more than {MaxGroups} entries");
-            for (var i = 0; i < principal.Groups.Count && i < MaxGroups; i++) Text(start, $"principal.groups[{i}]", principal.Groups[i], MaxIdLength, required: true);
-            Map(start, "principal.attributes", principal.Attributes, MaxAttributes);
-            if (principal.AccountId.Length > 0 && !RoleArn.IsAccountId(principal.AccountId)) start.Add("principal.account_id", "must be a 12-digit AWS account id");
+            if (principal.Groups.Count > MaxGroups) errors.Add("principal.groups", $"has more than {MaxGroups} entries");
+            for (var i = 0; i < principal.Groups.Count && i < MaxGroups; i++) Text(errors, $"principal.groups[{i}]", principal.Groups[i], MaxIdLength, required: true);
+            Map(errors, "principal.attributes", principal.Attributes, MaxAttributes);
+            if (principal.AccountId.Length > 0 && !RoleArn.IsAccountId(principal.AccountId)) errors.Add("principal.account_id", "must be a 12-digit AWS account id");
         }
 
         RoleArn? arn = null;
-        if (role is null) start.Add("role", "is required");
+        if (role is null) errors.Add("role", "is required");
         else
         {
-            if (!RoleArn.TryParse(role.Arn, out arn, out var arnError)) start.Add("role.arn", arnError);
-            Map(start, "role.tags", role.Tags, MaxRoleTags);
+            if (!RoleArn.TryParse(role.Arn, out arn, out var arnError)) errors.Add("role.arn", arnError);
+            Map(errors, "role.tags", role.Tags, MaxRoleTags);
             if (role.MaxSessionSeconds != 0 && role.MaxSessionSeconds is < StsLimits.DefaultDurationSeconds or > StsLimits.MaxDurationSeconds)
             {
-                start.Add("role.max_session_seconds", $"must be 0 (unknown) or {StsLimits.DefaultDurationSeconds}..{StsLimits.MaxDurationSeconds}, as IAM allows");
+                errors.Add("role.max_session_seconds", $"must be 0 (unknown) or {StsLimits.DefaultDurationSeconds}..{StsLimits.MaxDurationSeconds}, as IAM allows");
             }
         }
 
         context ??= new RequestContext();
-        Text(start, "context.environment", context.Environment, MaxShortText, required: false);
-        Text(start, "context.network_zone", context.NetworkZone, MaxShortText, required: false);
+        Text(errors, "context.environment", context.Environment, MaxShortText, required: false);
+        Text(errors, "context.network_zone", context.NetworkZone, MaxShortText, required: false);
         IPAddress? ip = null;
         if (context.SourceIp.Length > 0 && (context.SourceIp.Length > 64 || !IPAddress.TryParse(context.SourceIp, out ip)))
         {
-            start.Add("context.source_ip", "is not an IPv4 or IPv6 address");
+            errors.Add("context.source_ip", "is not an IPv4 or IPv6 address");
         }
         CoreChannel? channel = context.HasChannel ? context.Channel switch
         {
@@ -67,27 +66,26 @@ internal static class SessionRequestReader
             Channel.Mobile => CoreChannel.Mobile,
             Channel.Api => CoreChannel.Api,
             Channel.Cli => CoreChannel.Cli,
-            _ => Fail<CoreChannel?>(start, "context.channel", BadEnum("CHANNEL", (int)context.Channel), null),
+            _ => Fail<CoreChannel?>(errors, "context.channel", BadEnum("CHANNEL", (int)context.Channel), null),
         } : null;
         var assurance = !context.HasAssuranceLevel ? Assurance.None : context.AssuranceLevel switch
         {
             AssuranceLevel.Aal1 => Assurance.Aal1,
             AssuranceLevel.Aal2 => Assurance.Aal2,
             AssuranceLevel.Aal3 => Assurance.Aal3,
-            _ => Fail(start, "context.assurance_level", BadEnum("ASSURANCE_LEVEL", (int)context.AssuranceLevel), Assurance.None),
+            _ => Fail(errors, "context.assurance_level", BadEnum("ASSURANCE_LEVEL", (int)context.AssuranceLevel), Assurance.None),
         };
         var device = !context.HasDeviceTrust ? DeviceTrustLevel.Unknown : context.DeviceTrust switch
         {
             DeviceTrust.Unknown => DeviceTrustLevel.Unknown,
             DeviceTrust.Unmanaged => DeviceTrustLevel.Unmanaged,
             DeviceTrust.Managed => DeviceTrustLevel.Managed,
-            _ => Fail(start, "context.device_trust", BadEnum("DEVICE_TRUST", (int)context.DeviceTrust), DeviceTrustLevel.Unknown),
+            _ => Fail(errors, "context.device_trust", BadEnum("DEVICE_TRUST", (int)context.DeviceTrust), DeviceTrustLevel.Unknown),
         };
-        if (context.HasRiskScore && context.RiskScore is < 0 or > 100) start.Add("context.risk_score", "must be between 0 and 100");
-        if (context.RequestedDurationSeconds < 0) start.Add("context.requested_duration_seconds", "must not be negative (0 asks for as long as policy allows)");
+        if (context.HasRiskScore && context.RiskScore is < 0 or > 100) errors.Add("context.risk_score", "must be between 0 and 100");
+        if (context.RequestedDurationSeconds < 0) errors.Add("context.requested_duration_seconds", "must not be negative (0 asks for as long as policy allows)");
 
-        errors.AddRange(start);
-        if (start.Any || before || principal is null || arn is null) return null;
+        if (errors.Count != before || principal is null || arn is null) return null;
 
         var crossAccount = context.CrossAccount || (principal.AccountId.Length > 0 && principal.AccountId != arn.Account);
         return new SessionRequest

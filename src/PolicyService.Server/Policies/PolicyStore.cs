@@ -38,6 +38,9 @@ internal sealed class PolicyStore
     /// <summary>Raised after a new policy replaced the current one.</summary>
     public event Action<PolicySnapshot>? Changed;
 
+    /// <summary>Raised after a policy file was refused; the current policy keeps serving.</summary>
+    public event Action<RejectedPolicy>? Rejected;
+
     /// <summary>The policy being served.</summary>
     public PolicySnapshot Current => _current;
 
@@ -53,6 +56,7 @@ internal sealed class PolicyStore
     /// </summary>
     public bool Reload()
     {
+        RejectedPolicy? rejected = null;
         lock (_reloadLock)
         {
             string source;
@@ -68,20 +72,34 @@ internal sealed class PolicyStore
                 return false;
             }
             var version = PolicyParser.ComputeVersion(bytes);
-            if (version == _current.Version || version == _lastRejected?.Version) return false;
+            if (version == _current.Version)
+            {
+                // The file is back to what is served: nothing newer was refused any more.
+                _lastRejected = null;
+                return false;
+            }
+            if (version == _lastRejected?.Version) return false;
 
             var result = PolicyParser.Parse(bytes);
             if (result.Policy is null)
             {
-                _lastRejected = new RejectedPolicy(source, version, _time.GetUtcNow(), [.. result.Errors]);
+                rejected = new RejectedPolicy(source, version, _time.GetUtcNow(), [.. result.Errors]);
+                _lastRejected = rejected;
                 foreach (var error in result.Errors) Log.PolicyError(_logger, source, error.Line, error.Column, error.Path, error.Message);
                 Log.PolicyRejected(_logger, source, version, result.Errors.Count(), _current.Version);
-                return false;
             }
-            _current = Snapshot(result, result.Policy, source);
-            _lastRejected = null;
-            Log.PolicyLoaded(_logger, source, version, result.Policy.Profiles.Count, result.Policy.Guardrails.Count);
-            LogWarnings(source, result);
+            else
+            {
+                _current = Snapshot(result, result.Policy, source);
+                _lastRejected = null;
+                Log.PolicyLoaded(_logger, source, version, result.Policy.Profiles.Count, result.Policy.Guardrails.Count);
+                LogWarnings(source, result);
+            }
+        }
+        if (rejected is not null)
+        {
+            Rejected?.Invoke(rejected);
+            return false;
         }
         Changed?.Invoke(_current);
         return true;
