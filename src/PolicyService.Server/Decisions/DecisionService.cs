@@ -1,6 +1,7 @@
 using SessionPolicy.Core.Evaluation;
 using SessionPolicy.Server.Policies;
 using SessionPolicy.V1;
+using SessionPolicy.V1.Mapping;
 
 namespace SessionPolicy.Server.Decisions;
 

@@ -4,6 +4,7 @@ using SessionPolicy.Core.Evaluation;
 using SessionPolicy.Server.Decisions;
 using SessionPolicy.Server.Policies;
 using SessionPolicy.V1;
+using SessionPolicy.V1.Mapping;
 
 namespace SessionPolicy.Server.Grpc;
 

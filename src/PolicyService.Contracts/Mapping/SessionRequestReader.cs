@@ -1,15 +1,14 @@
 using System.Net;
 using SessionPolicy.Core.Evaluation;
-using SessionPolicy.V1;
 using CoreChannel = SessionPolicy.Core.Evaluation.ChannelKind;
 
-namespace SessionPolicy.Server.Grpc;
+namespace SessionPolicy.V1.Mapping;
 
 /// <summary>
 /// Turns the principal, role and context of a request into a validated <see cref="SessionRequest"/>,
 /// recording every bad field. Enum values must be known and not *_UNSPECIFIED.
 /// </summary>
-internal static class SessionRequestReader
+public static class SessionRequestReader
 {
     public const int MaxIdLength = 256;
     public const int MaxGroups = 256;

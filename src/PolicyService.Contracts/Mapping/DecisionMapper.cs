@@ -1,15 +1,14 @@
 using Google.Protobuf.WellKnownTypes;
 using SessionPolicy.Core.Evaluation;
-using SessionPolicy.V1;
 using CoreConstraint = SessionPolicy.Core.Evaluation.Constraint;
 using CoreOutcome = SessionPolicy.Core.Evaluation.Outcome;
 using ProtoConstraint = SessionPolicy.V1.Constraint;
 using ProtoOutcome = SessionPolicy.V1.Outcome;
 
-namespace SessionPolicy.Server.Decisions;
+namespace SessionPolicy.V1.Mapping;
 
 /// <summary>Maps an engine decision onto the v1 contract.</summary>
-internal static class DecisionMapper
+public static class DecisionMapper
 {
     public static Decision ToProto(PolicyDecision d, string decisionId, DateTimeOffset decidedAt, DecisionSource source)
     {

@@ -1,0 +1,3 @@
+using SessionPolicy.Cli;
+
+return await PolicyCtl.RunAsync(args, Console.Out, Console.Error);
