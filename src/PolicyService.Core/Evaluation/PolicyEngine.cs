@@ -11,6 +11,7 @@ public sealed class PolicyEngine
     private readonly ProfileRule[] _profiles;
     private readonly int[] _profileSpecificity;
     private readonly GuardrailRule[] _guardrails;
+    private readonly AppliedGuardrail[] _applied;
     private readonly RuleIndex _profileIndex;
     private readonly RuleIndex _guardrailIndex;
 
@@ -22,6 +23,8 @@ public sealed class PolicyEngine
         _profiles = [.. policy.Profiles];
         _profileSpecificity = [.. _profiles.Select(p => p.Match.Specificity)];
         _guardrails = [.. policy.Guardrails];
+        // Built once: a decision lists these shared, immutable entries instead of allocating its own.
+        _applied = [.. _guardrails.Select(g => new AppliedGuardrail(g.Name, g.MaxSessionSeconds, g.IdleTimeoutSeconds, g.Outcome, g.Reason))];
         _profileIndex = new RuleIndex([.. _profiles.Select(p => p.Match)]);
         _guardrailIndex = new RuleIndex([.. _guardrails.Select(g => g.When)]);
     }
@@ -97,14 +100,11 @@ public sealed class PolicyEngine
         max = state.Max;
         idle = state.Idle;
         outcome = state.Outcome;
-        if (state.Matched is null) return [];
-        state.Matched.Sort();
-        var applied = new AppliedGuardrail[state.Matched.Count];
-        for (var k = 0; k < applied.Length; k++)
-        {
-            var g = _guardrails[state.Matched[k]];
-            applied[k] = new AppliedGuardrail(g.Name, g.MaxSessionSeconds, g.IdleTimeoutSeconds, g.Outcome, g.Reason);
-        }
+        if (state.Count == 0) return [];
+        Span<int> matched = state.Overflow is { } all ? System.Runtime.InteropServices.CollectionsMarshal.AsSpan(all) : ((Span<int>)state.Buffer)[..state.Count];
+        matched.Sort();
+        var applied = new AppliedGuardrail[matched.Length];
+        for (var k = 0; k < applied.Length; k++) applied[k] = _applied[matched[k]];
         return applied;
     }
 
@@ -113,22 +113,44 @@ public sealed class PolicyEngine
         public int Max;
         public int Idle;
         public Outcome Outcome = Outcome.Allow;
-        public List<int>? Matched;
+        // Matched guardrail indexes: inline for the usual handful, a list only past that.
+        public MatchBuffer Buffer;
+        public int Count;
+        public List<int>? Overflow;
 
         public void Consider(int i)
         {
             // A rule filed under groups is visited once per shared group; count it once.
-            if (Matched is not null && Matched.Contains(i)) return;
+            if (Overflow is not null ? Overflow.Contains(i) : ((ReadOnlySpan<int>)Buffer)[..Count].Contains(i)) return;
             var g = engine._guardrails[i];
             var mismatch = g.When.FirstMismatch(request);
             trace?.Add(new TraceEntry("guardrail", g.Name, mismatch is null,
                 mismatch is null ? $"applies: max {g.MaxSessionSeconds}s, idle {g.IdleTimeoutSeconds}s, outcome {g.Outcome}" : $"{mismatch} does not match"));
             if (mismatch is not null) return;
-            (Matched ??= new List<int>(4)).Add(i);
+            Add(i);
             if (g.MaxSessionSeconds > 0 && (Max == 0 || g.MaxSessionSeconds < Max)) Max = g.MaxSessionSeconds;
             if (g.IdleTimeoutSeconds > 0 && (Idle == 0 || g.IdleTimeoutSeconds < Idle)) Idle = g.IdleTimeoutSeconds;
             if (g.Outcome > Outcome) Outcome = g.Outcome;
         }
+
+        private void Add(int i)
+        {
+            if (Overflow is null && Count < MatchBuffer.Length)
+            {
+                Buffer[Count++] = i;
+                return;
+            }
+            Overflow ??= [.. ((ReadOnlySpan<int>)Buffer)[..Count]];
+            Overflow.Add(i);
+            Count++;
+        }
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(Length)]
+    private struct MatchBuffer
+    {
+        public const int Length = 16;
+        private int _first;
     }
 
     private (int, Constraint) ClampSession(SessionRequest r, ProfileRule profile, int guardrailMax, List<TraceEntry>? trace)

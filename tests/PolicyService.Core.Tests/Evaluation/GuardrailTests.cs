@@ -117,4 +117,17 @@ public sealed class GuardrailTests
         Assert.Equal(Outcome.Deny, engine.Evaluate(Requests.Human(id: "mallory")).Outcome);
         Assert.Equal(Outcome.Allow, engine.Evaluate(Requests.Human(id: "alice")).Outcome);
     }
+
+    [Fact]
+    public void Evaluate_MoreMatchingGuardrailsThanTheInlineBuffer_ListsEveryOneInPolicyOrder()
+    {
+        var rules = string.Join("\n", Enumerable.Range(0, 20).Select(i =>
+            $"  - {{ name: g{i:D2}, when: {{ principal: {{ groups: [team, t{i}] }} }}, max_session: {20 - i}h }}"));
+        var engine = TestPolicies.Engine($"version: 1\ndefaults: {{ max_session: 12h, idle_timeout: 15m }}\nguardrails:\n{rules}\n");
+
+        var d = engine.Evaluate(Requests.Human(groups: ["team", "t3", "t17"]));
+
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"g{i:D2}"), d.Guardrails.Select(g => g.Name));
+        Assert.Equal(3600, d.MaxSessionSeconds);
+    }
 }

@@ -1,0 +1,18 @@
+using BenchmarkDotNet.Running;
+using Google.Protobuf;
+using SessionPolicy.V1;
+
+// --write-decide-body FILE writes a Decide request as raw protobuf, for ../shared/bench/grpc-vs-floor.sh.
+if (args is ["--write-decide-body", var path])
+{
+    var request = new DecideRequest
+    {
+        Principal = new Principal { Id = "alice", Type = PrincipalType.Human, Groups = { "eng", "ops" } },
+        Role = new Role { Arn = "arn:aws:iam::123456789012:role/Developer" },
+        Context = new RequestContext { Environment = "production", Mfa = true, SourceIp = "10.1.2.3", Channel = Channel.Web },
+    };
+    File.WriteAllBytes(path, request.ToByteArray());
+    return 0;
+}
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;
