@@ -12,8 +12,7 @@ public sealed class PolicyEngine
     private readonly int[] _profileSpecificity;
     private readonly GuardrailRule[] _guardrails;
     private readonly AppliedGuardrail[] _applied;
-    private readonly RuleIndex _profileIndex;
-    private readonly RuleIndex _guardrailIndex;
+    private readonly RuleIndex _index;
 
     /// <summary>Compiles <paramref name="policy"/>, identified by <paramref name="version"/>.</summary>
     public PolicyEngine(PolicyDocument policy, string version)
@@ -25,8 +24,11 @@ public sealed class PolicyEngine
         _guardrails = [.. policy.Guardrails];
         // Built once: a decision lists these shared, immutable entries instead of allocating its own.
         _applied = [.. _guardrails.Select(g => new AppliedGuardrail(g.Name, g.MaxSessionSeconds, g.IdleTimeoutSeconds, g.Outcome, g.Reason))];
-        _profileIndex = new RuleIndex([.. _profiles.Select(p => p.Match)]);
-        _guardrailIndex = new RuleIndex([.. _guardrails.Select(g => g.When)]);
+        // Profiles most specific first, so a bucket stops at the first rule that can no longer win.
+        var specificity = _profileSpecificity;
+        _index = new RuleIndex([.. _profiles.Select(p => p.Match)],
+            Comparer<int>.Create((a, b) => specificity[a] != specificity[b] ? specificity[b].CompareTo(specificity[a]) : a.CompareTo(b)),
+            [.. _guardrails.Select(g => g.When)]);
     }
 
     /// <summary>The policy being evaluated.</summary>
@@ -39,8 +41,10 @@ public sealed class PolicyEngine
     public PolicyDecision Evaluate(SessionRequest request, bool explain = false)
     {
         var trace = explain ? new List<TraceEntry>() : null;
-        var profile = ChooseProfile(request, trace);
-        var applied = ApplyGuardrails(request, trace, out var guardrailMax, out var guardrailIdle, out var outcome);
+        var buckets = new BucketSet();
+        _index.Find(request, ref buckets);
+        var profile = ChooseProfile(request, ref buckets, trace);
+        var applied = ApplyGuardrails(request, ref buckets, trace, out var guardrailMax, out var guardrailIdle, out var outcome);
         if (profile.Outcome > outcome) outcome = profile.Outcome;
 
         var (max, binding) = ClampSession(request, profile, guardrailMax, trace);
@@ -60,10 +64,11 @@ public sealed class PolicyEngine
         };
     }
 
-    private ProfileRule ChooseProfile(SessionRequest request, List<TraceEntry>? trace)
+    private ProfileRule ChooseProfile(SessionRequest request, ref BucketSet buckets, List<TraceEntry>? trace)
     {
         var state = new ProfileSearch(this, request, trace);
-        _profileIndex.ForEachCandidate(request, ref state, static (int i, ref ProfileSearch s) => s.Consider(i));
+        for (var b = 0; b < buckets.Count; b++) state.ConsiderAll(buckets[b].Profiles);
+        state.ConsiderAll(_index.UnindexedProfiles);
         var chosen = state.Best >= 0 ? _profiles[state.Best] : Policy.Default;
         trace?.Add(new TraceEntry("profile", chosen.Name, true,
             state.Best >= 0 ? $"most specific match (specificity {_profileSpecificity[state.Best]}): {chosen.MaxSessionSeconds}s, idle {chosen.IdleTimeoutSeconds}s"
@@ -75,28 +80,39 @@ public sealed class PolicyEngine
     {
         public int Best = -1;
 
-        public void Consider(int i)
+        public void ConsiderAll(int[] candidates)
+        {
+            foreach (var i in candidates)
+            {
+                if (!Consider(i)) return;
+            }
+        }
+
+        private bool Consider(int i)
         {
             var spec = engine._profileSpecificity[i];
             if (Best >= 0 && trace is null)
             {
-                // Only a more specific profile, or an equally specific earlier one, can win.
+                // Only a more specific profile, or an equally specific earlier one, can win; the bucket
+                // is ordered that way, so nothing after this one can either.
                 var bestSpec = engine._profileSpecificity[Best];
-                if (spec < bestSpec || (spec == bestSpec && i > Best)) return;
+                if (spec < bestSpec || (spec == bestSpec && i > Best)) return false;
             }
             var profile = engine._profiles[i];
             var mismatch = profile.Match.FirstMismatch(request);
             trace?.Add(new TraceEntry("profile-candidate", profile.Name, mismatch is null,
                 mismatch is null ? $"matched, specificity {spec}" : $"{mismatch} does not match"));
-            if (mismatch is not null) return;
+            if (mismatch is not null) return true;
             if (Best < 0 || spec > engine._profileSpecificity[Best] || (spec == engine._profileSpecificity[Best] && i < Best)) Best = i;
+            return true;
         }
     }
 
-    private AppliedGuardrail[] ApplyGuardrails(SessionRequest request, List<TraceEntry>? trace, out int max, out int idle, out Outcome outcome)
+    private AppliedGuardrail[] ApplyGuardrails(SessionRequest request, ref BucketSet buckets, List<TraceEntry>? trace, out int max, out int idle, out Outcome outcome)
     {
         var state = new GuardrailSearch(this, request, trace);
-        _guardrailIndex.ForEachCandidate(request, ref state, static (int i, ref GuardrailSearch s) => s.Consider(i));
+        for (var b = 0; b < buckets.Count; b++) state.ConsiderAll(buckets[b].Guardrails);
+        state.ConsiderAll(_index.UnindexedGuardrails);
         max = state.Max;
         idle = state.Idle;
         outcome = state.Outcome;
@@ -118,7 +134,12 @@ public sealed class PolicyEngine
         public int Count;
         public List<int>? Overflow;
 
-        public void Consider(int i)
+        public void ConsiderAll(int[] candidates)
+        {
+            foreach (var i in candidates) Consider(i);
+        }
+
+        private void Consider(int i)
         {
             // A rule filed under groups is visited once per shared group; count it once.
             if (Overflow is not null ? Overflow.Contains(i) : ((ReadOnlySpan<int>)Buffer)[..Count].Contains(i)) return;
@@ -126,7 +147,11 @@ public sealed class PolicyEngine
             var mismatch = g.When.FirstMismatch(request);
             trace?.Add(new TraceEntry("guardrail", g.Name, mismatch is null,
                 mismatch is null ? $"applies: max {g.MaxSessionSeconds}s, idle {g.IdleTimeoutSeconds}s, outcome {g.Outcome}" : $"{mismatch} does not match"));
-            if (mismatch is not null) return;
+            if (mismatch is null) Apply(g, i);
+        }
+
+        private void Apply(GuardrailRule g, int i)
+        {
             Add(i);
             if (g.MaxSessionSeconds > 0 && (Max == 0 || g.MaxSessionSeconds < Max)) Max = g.MaxSessionSeconds;
             if (g.IdleTimeoutSeconds > 0 && (Idle == 0 || g.IdleTimeoutSeconds < Idle)) Idle = g.IdleTimeoutSeconds;

@@ -5,6 +5,9 @@ namespace SessionPolicy.Core.Evaluation;
 /// <summary>A parsed IAM role ARN: <c>arn:PARTITION:iam::ACCOUNT:role/PATH/NAME</c>.</summary>
 public sealed record RoleArn(string Value, string Partition, string Account, string Name)
 {
+    /// <summary>The role's path and name: everything after <c>:role/</c>.</summary>
+    public string PathAndName { get; } = Value[(Value.IndexOf(":role/", StringComparison.Ordinal) + 6)..];
+
     /// <summary>Longest ARN the service accepts (IAM role names and paths together stay far below it).</summary>
     public const int MaxLength = 2048;
 

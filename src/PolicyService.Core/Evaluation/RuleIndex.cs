@@ -1,27 +1,87 @@
 using System.Collections.Frozen;
+using System.Runtime.CompilerServices;
 using SessionPolicy.Core.Matching;
 
 namespace SessionPolicy.Core.Evaluation;
 
 /// <summary>
-/// Finds the rules that may match a request without scanning them all. Each rule is filed under the
-/// most selective equality condition it has (principal id, exact role ARN, group, account, environment,
-/// network zone, principal type); rules with none are candidates for every request. A candidate still
-/// has all its conditions checked.
+/// Finds the profiles and guardrails that may match a request without scanning them all. Each rule is
+/// filed under the most selective equality condition it has (principal id, exact role ARN, the literal
+/// start of a role ARN pattern's path and name, group, account, environment, network zone, principal
+/// type); rules with none are candidates for every request. Profiles and guardrails share one lookup per
+/// request value. A candidate still has all its conditions checked.
 /// </summary>
 internal sealed class RuleIndex
 {
-    private enum Dimension { PrincipalId, RoleArn, Group, Account, Environment, NetworkZone, PrincipalKind }
+    private enum Dimension { PrincipalId, RoleArn, RolePrefix, Group, Account, Environment, NetworkZone, PrincipalKind }
 
     private static readonly int DimensionCount = Enum.GetValues<Dimension>().Length;
     private static readonly string[] KindKeys = ["", "human", "service"];
 
-    private readonly FrozenDictionary<string, int[]>?[] _buckets;
-    private readonly int[] _unindexed;
+    /// <summary>The rules filed under one value of one dimension.</summary>
+    internal sealed record Bucket(int[] Profiles, int[] Guardrails);
 
-    public RuleIndex(IReadOnlyList<MatchSpec> specs)
+    private readonly FrozenDictionary<string, Bucket>?[] _buckets;
+    private readonly FrozenDictionary<string, Bucket>.AlternateLookup<ReadOnlySpan<char>> _rolePrefixes;
+    private readonly int[] _rolePrefixLengths = [];
+
+    /// <summary>Indexes both rule sets; each bucket lists its profiles in <paramref name="profileOrder"/>, its guardrails in policy order.</summary>
+    public RuleIndex(IReadOnlyList<MatchSpec> profiles, IComparer<int> profileOrder, IReadOnlyList<MatchSpec> guardrails)
     {
-        var lists = new Dictionary<string, List<int>>?[DimensionCount];
+        var files = new Dictionary<string, (List<int> Profiles, List<int> Guardrails)>?[DimensionCount];
+        var unindexedProfiles = File(profiles, files, isProfile: true);
+        var unindexedGuardrails = File(guardrails, files, isProfile: false);
+        _buckets = [.. files.Select(m => m?.ToFrozenDictionary(
+            p => p.Key,
+            p => new Bucket([.. p.Value.Profiles.Order(profileOrder)], [.. p.Value.Guardrails.Order()]),
+            StringComparer.Ordinal))];
+        if (_buckets[(int)Dimension.RolePrefix] is { } prefixes)
+        {
+            _rolePrefixes = prefixes.GetAlternateLookup<ReadOnlySpan<char>>();
+            _rolePrefixLengths = [.. prefixes.Keys.Select(k => k.Length).Distinct().Order()];
+        }
+        UnindexedProfiles = [.. unindexedProfiles.Order(profileOrder)];
+        UnindexedGuardrails = [.. unindexedGuardrails];
+    }
+
+    /// <summary>Profiles with no indexable condition: candidates for every request.</summary>
+    public int[] UnindexedProfiles { get; }
+
+    /// <summary>Guardrails with no indexable condition: candidates for every request.</summary>
+    public int[] UnindexedGuardrails { get; }
+
+    /// <summary>
+    /// Adds to <paramref name="found"/> the bucket of every value of the request that has one. A rule filed
+    /// under groups is in as many found buckets as the groups it shares with the request.
+    /// </summary>
+    public void Find(SessionRequest r, ref BucketSet found)
+    {
+        Look(Dimension.PrincipalId, r.PrincipalId, ref found);
+        Look(Dimension.RoleArn, r.Role.Value, ref found);
+        var pathAndName = r.Role.PathAndName.AsSpan();
+        foreach (var length in _rolePrefixLengths)
+        {
+            if (length > pathAndName.Length) break;
+            if (_rolePrefixes.TryGetValue(pathAndName[..length], out var bucket)) found.Add(bucket);
+        }
+        if (_buckets[(int)Dimension.Group] is not null)
+        {
+            foreach (var g in r.Groups) Look(Dimension.Group, g, ref found);
+        }
+        Look(Dimension.Account, r.Role.Account, ref found);
+        Look(Dimension.Environment, r.Environment, ref found);
+        Look(Dimension.NetworkZone, r.NetworkZone, ref found);
+        Look(Dimension.PrincipalKind, KindKeys[(int)r.PrincipalKind], ref found);
+    }
+
+    private void Look(Dimension d, string key, ref BucketSet found)
+    {
+        // No rule is filed under an empty value, so an unset request value costs nothing.
+        if (key.Length != 0 && _buckets[(int)d] is { } map && map.TryGetValue(key, out var bucket)) found.Add(bucket);
+    }
+
+    private static List<int> File(IReadOnlyList<MatchSpec> specs, Dictionary<string, (List<int>, List<int>)>?[] files, bool isProfile)
+    {
         var unindexed = new List<int>();
         for (var i = 0; i < specs.Count; i++)
         {
@@ -31,51 +91,25 @@ internal sealed class RuleIndex
                 unindexed.Add(i);
                 continue;
             }
-            var map = lists[(int)dimension] ??= new Dictionary<string, List<int>>(StringComparer.Ordinal);
+            var map = files[(int)dimension] ??= new Dictionary<string, (List<int>, List<int>)>(StringComparer.Ordinal);
             foreach (var key in keys.Distinct(StringComparer.Ordinal))
             {
-                if (!map.TryGetValue(key, out var list)) map[key] = list = [];
-                list.Add(i);
+                if (!map.TryGetValue(key, out var lists)) map[key] = lists = ([], []);
+                (isProfile ? lists.Item1 : lists.Item2).Add(i);
             }
         }
-        _buckets = lists.Select(m => m?.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal)).ToArray();
-        _unindexed = [.. unindexed];
-    }
-
-    /// <summary>Rules with no indexable condition: checked for every request.</summary>
-    public int UnindexedCount => _unindexed.Length;
-
-    /// <summary>
-    /// Calls <paramref name="visit"/> with the index of every rule that may match. A rule filed under
-    /// groups can be visited once per group it shares with the request.
-    /// </summary>
-    public void ForEachCandidate<TState>(SessionRequest r, ref TState state, CandidateVisitor<TState> visit)
-    {
-        Visit(Dimension.PrincipalId, r.PrincipalId, ref state, visit);
-        Visit(Dimension.RoleArn, r.Role.Value, ref state, visit);
-        if (_buckets[(int)Dimension.Group] is not null)
-        {
-            foreach (var g in r.Groups) Visit(Dimension.Group, g, ref state, visit);
-        }
-        Visit(Dimension.Account, r.Role.Account, ref state, visit);
-        Visit(Dimension.Environment, r.Environment, ref state, visit);
-        Visit(Dimension.NetworkZone, r.NetworkZone, ref state, visit);
-        Visit(Dimension.PrincipalKind, KindKeys[(int)r.PrincipalKind], ref state, visit);
-        foreach (var i in _unindexed) visit(i, ref state);
-    }
-
-    private void Visit<TState>(Dimension d, string key, ref TState state, CandidateVisitor<TState> visit)
-    {
-        if (_buckets[(int)d] is { } map && map.TryGetValue(key, out var rules))
-        {
-            foreach (var i in rules) visit(i, ref state);
-        }
+        return unindexed;
     }
 
     private static (Dimension, IEnumerable<string>?) Choose(MatchSpec s)
     {
         if (s.PrincipalIds is { Length: > 0 } ids) return (Dimension.PrincipalId, ids);
         if (s.RoleArns is { Length: > 0 } arns && arns.All(a => a.IsExact)) return (Dimension.RoleArn, arns.Select(a => a.Pattern));
+        if (s.RoleArns is { Length: > 0 } patterns && patterns.All(a => a.IsExact || a.RolePrefix.Length > 0))
+        {
+            // An exact ARN among patterns is filed by its whole path and name, which starts with itself.
+            return (Dimension.RolePrefix, patterns.Select(a => a.IsExact ? a.Pattern[(a.Pattern.IndexOf(":role/", StringComparison.Ordinal) + 6)..] : a.RolePrefix));
+        }
         if (s.Groups is { Length: > 0 } groups) return (Dimension.Group, groups);
         if (s.Accounts is { Length: > 0 } accounts) return (Dimension.Account, accounts);
         if (s.Environments is { Length: > 0 } envs) return (Dimension.Environment, envs);
@@ -85,5 +119,35 @@ internal sealed class RuleIndex
     }
 }
 
-/// <summary>Receives one candidate rule index.</summary>
-internal delegate void CandidateVisitor<TState>(int rule, ref TState state);
+/// <summary>The buckets found for one request: inline for the usual handful, a list only past that.</summary>
+internal struct BucketSet
+{
+    private Buffer _inline;
+    private List<RuleIndex.Bucket>? _overflow;
+
+    public int Count { get; private set; }
+
+    public readonly RuleIndex.Bucket this[int i] => _overflow is { } all ? all[i] : _inline[i];
+
+    public void Add(RuleIndex.Bucket bucket)
+    {
+        if (_overflow is null && Count < Buffer.Length) _inline[Count] = bucket;
+        else
+        {
+            if (_overflow is null)
+            {
+                _overflow = new List<RuleIndex.Bucket>(Count * 2);
+                for (var i = 0; i < Count; i++) _overflow.Add(_inline[i]);
+            }
+            _overflow.Add(bucket);
+        }
+        Count++;
+    }
+
+    [InlineArray(Length)]
+    private struct Buffer
+    {
+        public const int Length = 16;
+        private RuleIndex.Bucket _first;
+    }
+}

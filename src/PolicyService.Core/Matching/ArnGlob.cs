@@ -10,11 +10,38 @@ public sealed class ArnGlob
     public ArnGlob(string pattern)
     {
         Pattern = pattern;
-        IsExact = pattern.AsSpan().IndexOfAny('*', '?') < 0;
+        var first = pattern.AsSpan().IndexOfAny('*', '?');
+        IsExact = first < 0;
+        if (IsExact) return;
+        var role = pattern.IndexOf(":role/", StringComparison.Ordinal);
+        if (role >= 0)
+        {
+            var rest = pattern.AsSpan(role + 6);
+            var wildcard = rest.IndexOfAny('*', '?');
+            RolePrefix = (wildcard < 0 ? rest : rest[..wildcard]).ToString();
+        }
+        // Necessary conditions checked before the full match, which rejects most ARNs cheaply:
+        // the literal text before the first wildcard, after the last, and the longest run between.
+        _prefix = pattern[..first];
+        _suffix = pattern[(pattern.AsSpan().LastIndexOfAny('*', '?') + 1)..];
+        _middle = pattern[first..^_suffix.Length].Split('*', '?').MaxBy(part => part.Length) ?? "";
+        _minLength = pattern.Length - pattern.Count(c => c == '*');
     }
+
+    private readonly string _prefix = "";
+    private readonly string _suffix = "";
+    private readonly string _middle = "";
+    private readonly int _minLength;
 
     /// <summary>The pattern text.</summary>
     public string Pattern { get; }
+
+    /// <summary>
+    /// The literal text right after <c>:role/</c> up to the first wildcard, or empty when there is none.
+    /// A role resource never holds a colon, so every ARN the pattern matches has a path and name that
+    /// starts with it: the index files patterns under it.
+    /// </summary>
+    public string RolePrefix { get; } = "";
 
     /// <summary>Whether the pattern has no wildcard, so it matches one ARN only.</summary>
     public bool IsExact { get; }
@@ -26,6 +53,11 @@ public sealed class ArnGlob
         if (IsExact)
         {
             return pattern.SequenceEqual(value);
+        }
+        if (value.Length < _minLength || !value.StartsWith(_prefix, StringComparison.Ordinal) ||
+            !value.EndsWith(_suffix, StringComparison.Ordinal) || !value.Contains(_middle, StringComparison.Ordinal))
+        {
+            return false;
         }
         // Greedy matching with one backtrack point: linear for patterns of literal runs and stars.
         int p = 0, v = 0, star = -1, resume = 0;

@@ -71,28 +71,82 @@ public sealed record MatchSpec
     /// <summary>The name of the first condition that does not hold, or null when all hold. Allocates nothing.</summary>
     public string? FirstMismatch(SessionRequest r)
     {
-        if (PrincipalIds is not null && Array.IndexOf(PrincipalIds, r.PrincipalId) < 0) return "principal.ids";
-        if (PrincipalKind is { } kind && kind != r.PrincipalKind) return "principal.type";
-        if (Groups is not null && !AnyGroup(Groups, r.Groups)) return "principal.groups";
-        if (Attributes is not null && !AllPresent(Attributes, r.Attributes)) return "principal.attributes";
-        if (Accounts is not null && Array.IndexOf(Accounts, r.Role.Account) < 0) return "role.accounts";
-        if (RoleArns is not null && !AnyArn(RoleArns, r.Role.Value)) return "role.arns";
-        if (RoleTags is not null && !AllPresent(RoleTags, r.RoleTags)) return "role.tags";
-        if (Environments is not null && Array.IndexOf(Environments, r.Environment) < 0) return "context.environments";
-        if (NetworkZones is not null && Array.IndexOf(NetworkZones, r.NetworkZone) < 0) return "context.network_zones";
-        if (Channels is not null && (r.Channel is not { } ch || Array.IndexOf(Channels, ch) < 0)) return "context.channels";
-        if (Mfa is { } mfa && mfa != r.Mfa) return "context.mfa";
-        if (MinAssurance is { } min && r.Assurance < min) return "context.min_assurance";
-        if (BelowAssurance is { } below && r.Assurance >= below) return "context.below_assurance";
-        if (DeviceTrust is not null && Array.IndexOf(DeviceTrust, r.DeviceTrust) < 0) return "context.device_trust";
-        if (CrossAccount is { } cross && cross != r.CrossAccount) return "context.cross_account";
-        if (RoleChaining is { } chaining && chaining != r.RoleChaining) return "context.role_chaining";
-        if (RiskAtLeast is { } atLeast && !(r.RiskScore >= atLeast)) return "context.risk_score_at_least";
-        if (RiskBelow is { } riskBelow && !(r.RiskScore < riskBelow)) return "context.risk_score_below";
-        if (SourceCidrs is not null && (r.SourceIp is not { } ip || !InAny(SourceCidrs, ip))) return "context.source_cidrs";
-        if (OutsideCidrs is not null && (r.SourceIp is not { } src || InAny(OutsideCidrs, src))) return "context.outside_cidrs";
+        // Only the conditions this spec sets are checked: a rule with one condition costs one check.
+        foreach (var condition in Conditions)
+        {
+            if (!Holds(condition, r)) return Names[(int)condition];
+        }
         return null;
     }
+
+    private enum Condition
+    {
+        PrincipalIds, PrincipalKind, Groups, Attributes, Accounts, RoleArns, RoleTags, Environments, NetworkZones, Channels,
+        Mfa, MinAssurance, BelowAssurance, DeviceTrust, CrossAccount, RoleChaining, RiskAtLeast, RiskBelow, SourceCidrs, OutsideCidrs,
+    }
+
+    private static readonly string[] Names =
+    [
+        "principal.ids", "principal.type", "principal.groups", "principal.attributes", "role.accounts", "role.arns", "role.tags",
+        "context.environments", "context.network_zones", "context.channels", "context.mfa", "context.min_assurance",
+        "context.below_assurance", "context.device_trust", "context.cross_account", "context.role_chaining",
+        "context.risk_score_at_least", "context.risk_score_below", "context.source_cidrs", "context.outside_cidrs",
+    ];
+
+    private Condition[]? _conditions;
+
+    /// <summary>The conditions that are set, cheapest first; computed once (the spec is immutable).</summary>
+    private Condition[] Conditions => _conditions ??= [.. Enum.GetValues<Condition>().Where(IsSet)];
+
+    private bool IsSet(Condition c) => c switch
+    {
+        Condition.PrincipalIds => PrincipalIds is not null,
+        Condition.PrincipalKind => PrincipalKind is not null,
+        Condition.Groups => Groups is not null,
+        Condition.Attributes => Attributes is not null,
+        Condition.Accounts => Accounts is not null,
+        Condition.RoleArns => RoleArns is not null,
+        Condition.RoleTags => RoleTags is not null,
+        Condition.Environments => Environments is not null,
+        Condition.NetworkZones => NetworkZones is not null,
+        Condition.Channels => Channels is not null,
+        Condition.Mfa => Mfa is not null,
+        Condition.MinAssurance => MinAssurance is not null,
+        Condition.BelowAssurance => BelowAssurance is not null,
+        Condition.DeviceTrust => DeviceTrust is not null,
+        Condition.CrossAccount => CrossAccount is not null,
+        Condition.RoleChaining => RoleChaining is not null,
+        Condition.RiskAtLeast => RiskAtLeast is not null,
+        Condition.RiskBelow => RiskBelow is not null,
+        Condition.SourceCidrs => SourceCidrs is not null,
+        Condition.OutsideCidrs => OutsideCidrs is not null,
+        _ => false,
+    };
+
+    private bool Holds(Condition c, SessionRequest r) => c switch
+    {
+        Condition.PrincipalIds => Array.IndexOf(PrincipalIds!, r.PrincipalId) >= 0,
+        Condition.PrincipalKind => PrincipalKind == r.PrincipalKind,
+        Condition.Groups => AnyGroup(Groups!, r.Groups),
+        Condition.Attributes => AllPresent(Attributes!, r.Attributes),
+        Condition.Accounts => Array.IndexOf(Accounts!, r.Role.Account) >= 0,
+        Condition.RoleArns => AnyArn(RoleArns!, r.Role.Value),
+        Condition.RoleTags => AllPresent(RoleTags!, r.RoleTags),
+        Condition.Environments => Array.IndexOf(Environments!, r.Environment) >= 0,
+        Condition.NetworkZones => Array.IndexOf(NetworkZones!, r.NetworkZone) >= 0,
+        Condition.Channels => r.Channel is { } ch && Array.IndexOf(Channels!, ch) >= 0,
+        Condition.Mfa => Mfa == r.Mfa,
+        Condition.MinAssurance => r.Assurance >= MinAssurance,
+        Condition.BelowAssurance => r.Assurance < BelowAssurance,
+        Condition.DeviceTrust => Array.IndexOf(DeviceTrust!, r.DeviceTrust) >= 0,
+        Condition.CrossAccount => CrossAccount == r.CrossAccount,
+        Condition.RoleChaining => RoleChaining == r.RoleChaining,
+        Condition.RiskAtLeast => r.RiskScore >= RiskAtLeast,
+        Condition.RiskBelow => r.RiskScore < RiskBelow,
+        Condition.SourceCidrs => r.SourceIp is { } ip && InAny(SourceCidrs!, ip),
+        Condition.OutsideCidrs => r.SourceIp is { } src && !InAny(OutsideCidrs!, src),
+        _ => false,
+    };
 
     private static int Count<T>(T? value) => value is null ? 0 : 1;
 

@@ -38,7 +38,7 @@ internal static class PolicyValidator
             {
                 r.ErrorAt(path, "does nothing: set max_session, idle_timeout, or action reauthenticate/deny");
             }
-            if (guardrail.When == MatchSpec.Any)
+            if (guardrail.When.Specificity == 0)
             {
                 r.Warning(path + ".when", "matches every request; prefer the profiles' own limits for a policy-wide cap");
             }

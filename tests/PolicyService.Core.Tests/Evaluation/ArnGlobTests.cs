@@ -1,0 +1,23 @@
+using SessionPolicy.Core.Matching;
+
+namespace SessionPolicy.Core.Tests.Evaluation;
+
+public sealed class ArnGlobTests
+{
+    [Theory]
+    [InlineData("arn:aws:iam::123456789012:role/Admin", "arn:aws:iam::123456789012:role/Admin", true)]
+    [InlineData("arn:aws:iam::123456789012:role/Admin", "arn:aws:iam::123456789012:role/Admins", false)]
+    [InlineData("arn:aws:iam::*:role/Admin", "arn:aws:iam::123456789012:role/Admin", true)]
+    [InlineData("arn:aws:iam::*:role/*Admin*", "arn:aws:iam::123456789012:role/ops/SuperAdminRole", true)]
+    [InlineData("arn:aws:iam::*:role/*Admin*", "arn:aws:iam::123456789012:role/admin", false)]
+    [InlineData("arn:aws:iam::*:role/prod-*", "arn:aws:iam::123456789012:role/prod-", true)]
+    [InlineData("arn:aws:iam::*:role/prod-*", "arn:aws:iam::123456789012:role/staging-prod-x", false)]
+    [InlineData("arn:aws:iam::12345678901?:role/x", "arn:aws:iam::123456789012:role/x", true)]
+    [InlineData("arn:aws:iam::12345678901?:role/x", "arn:aws:iam::12345678901:role/x", false)]
+    [InlineData("arn:*:iam::*:role/a*b*c", "arn:aws:iam::123456789012:role/aXbYc", true)]
+    [InlineData("arn:*:iam::*:role/a*b*c", "arn:aws:iam::123456789012:role/aXcYb", false)]
+    [InlineData("arn:*:iam::*:role/a*a", "arn:aws:iam::123456789012:role/a", false)]
+    [InlineData("*", "arn:aws:iam::123456789012:role/anything", true)]
+    public void IsMatch_FollowsIamWildcards(string pattern, string arn, bool expected) =>
+        Assert.Equal(expected, new ArnGlob(pattern).IsMatch(arn));
+}
