@@ -1,6 +1,7 @@
 using SessionPolicy.Server.Extensions;
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings ship beside the binary, so the service behaves the same whatever directory it starts in.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddSessionPolicy();
 
 var app = builder.Build();

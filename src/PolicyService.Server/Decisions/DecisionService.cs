@@ -21,29 +21,25 @@ internal sealed class DecisionService
         _store = store;
         _cache = cache;
         _time = time;
-        // The key carries the version, so stale entries are never hit; clearing frees them at once.
+        // Entries carry their policy version, so stale ones are never served; clearing frees them at once.
         store.Changed += _ => cache.Clear();
     }
 
-    public Decision Decide(SessionRequest request, bool explain)
+    /// <summary>The cached decision for a request already seen under the current policy.</summary>
+    public bool TryGetCached(DecideRequest key, out Decision decision) => _cache.TryGet(key, _store.Current.Version, out decision);
+
+    /// <summary>Evaluates <paramref name="request"/>; unless explained, stores the decision under <paramref name="key"/>.</summary>
+    public Decision Decide(SessionRequest request, bool explain, DecideRequest key)
     {
         var snapshot = _store.Current;
-        if (explain) return Compute(snapshot, request, explain: true);
+        var result = snapshot.Engine.Evaluate(request, explain);
+        var now = _time.GetUtcNow();
+        var decision = DecisionMapper.ToProto(result, Guid.CreateVersion7(now).ToString("N"), now, DecisionSource.Computed);
+        if (explain) return decision;
 
-        var key = DecisionKey.For(snapshot.Version, request);
-        if (_cache.TryGet(key, out var cached)) return cached;
-
-        var decision = Compute(snapshot, request, explain: false);
         var stored = decision.Clone();
         stored.Source = DecisionSource.LocalCache;
         _cache.Set(key, stored);
         return decision;
-    }
-
-    private Decision Compute(PolicySnapshot snapshot, SessionRequest request, bool explain)
-    {
-        var result = snapshot.Engine.Evaluate(request, explain);
-        var now = _time.GetUtcNow();
-        return DecisionMapper.ToProto(result, Guid.CreateVersion7(now).ToString("N"), now, DecisionSource.Computed);
     }
 }

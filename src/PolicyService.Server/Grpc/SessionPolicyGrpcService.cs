@@ -1,6 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using SessionPolicy.Core.Evaluation;
 using SessionPolicy.Server.Decisions;
 using SessionPolicy.Server.Policies;
 using SessionPolicy.V1;
@@ -17,9 +16,25 @@ internal sealed class SessionPolicyGrpcService(DecisionService decisions, Policy
     public override Task<DecideResponse> Decide(DecideRequest request, ServerCallContext context)
     {
         var errors = new FieldViolations();
-        var session = SessionRequestReader.Read(request.Principal, request.Role, request.Context, errors);
+        var decision = Decide(request, errors);
         errors.ThrowIfAny();
-        return Task.FromResult(new DecideResponse { Decision = decisions.Decide(session!, request.Explain) });
+        return Task.FromResult(new DecideResponse { Decision = decision });
+    }
+
+    /// <summary>
+    /// The warm path first: a request seen before under this policy was valid then and decides the same
+    /// now. Otherwise validate (into <paramref name="errors"/>) and evaluate; null when invalid.
+    /// </summary>
+    private Decision? Decide(DecideRequest request, FieldViolations errors)
+    {
+        if (request.Explain)
+        {
+            var explained = SessionRequestReader.Read(request.Principal, request.Role, request.Context, errors);
+            return explained is null ? null : decisions.Decide(explained, explain: true, request);
+        }
+        if (decisions.TryGetCached(request, out var cached)) return cached;
+        var session = SessionRequestReader.Read(request.Principal, request.Role, request.Context, errors);
+        return session is null ? null : decisions.Decide(session, explain: false, request);
     }
 
     public override Task<DecideBatchResponse> DecideBatch(DecideBatchRequest request, ServerCallContext context)
@@ -29,16 +44,13 @@ internal sealed class SessionPolicyGrpcService(DecisionService decisions, Policy
         if (request.Requests.Count > MaxBatchSize) errors.Add("requests", $"holds {request.Requests.Count} requests; at most {MaxBatchSize} are allowed");
         errors.ThrowIfAny();
 
-        var sessions = new SessionRequest?[request.Requests.Count];
-        for (var i = 0; i < sessions.Length; i++)
-        {
-            var item = request.Requests[i];
-            sessions[i] = SessionRequestReader.Read(item.Principal, item.Role, item.Context, errors.Nested($"requests[{i}]."));
-        }
-        errors.ThrowIfAny();
-
         var response = new DecideBatchResponse();
-        for (var i = 0; i < sessions.Length; i++) response.Decisions.Add(decisions.Decide(sessions[i]!, request.Requests[i].Explain));
+        for (var i = 0; i < request.Requests.Count; i++)
+        {
+            if (Decide(request.Requests[i], errors.Nested($"requests[{i}].")) is { } decision) response.Decisions.Add(decision);
+        }
+        // Every item is validated before the batch fails, so one reply names every bad field.
+        errors.ThrowIfAny();
         return Task.FromResult(response);
     }
 

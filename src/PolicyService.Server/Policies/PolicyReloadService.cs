@@ -37,7 +37,13 @@ internal sealed class PolicyReloadService(PolicyStore store, IOptions<PolicyOpti
             {
                 return;
             }
-            // Drain bursts: one save often raises several notifications.
+            // Let a save finish, then drain the burst of notifications it raised.
+            var settle = options.Value.SettleDelay;
+            if (settle > TimeSpan.Zero)
+            {
+                try { await Task.Delay(settle, time, stoppingToken); }
+                catch (OperationCanceledException) { return; }
+            }
             while (_signal.CurrentCount > 0) _signal.Wait(0);
             store.Reload();
         }

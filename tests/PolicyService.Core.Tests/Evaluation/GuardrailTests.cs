@@ -130,4 +130,17 @@ public sealed class GuardrailTests
         Assert.Equal(Enumerable.Range(0, 20).Select(i => $"g{i:D2}"), d.Guardrails.Select(g => g.Name));
         Assert.Equal(3600, d.MaxSessionSeconds);
     }
+
+    [Fact]
+    public void Evaluate_RequestInMoreGroupsThanTheInlineBucketBuffer_FindsEveryGroupRule()
+    {
+        var rules = string.Join("\n", Enumerable.Range(0, 24).Select(i =>
+            $"  - {{ name: g{i:D2}, when: {{ principal: {{ groups: [team-{i}] }} }}, max_session: {2 + i}h }}"));
+        var engine = TestPolicies.Engine($"version: 1\ndefaults: {{ max_session: 12h, idle_timeout: 15m }}\nguardrails:\n{rules}\n");
+
+        var d = engine.Evaluate(Requests.Human(groups: [.. Enumerable.Range(0, 24).Select(i => $"team-{i}")]));
+
+        Assert.Equal(24, d.Guardrails.Length);
+        Assert.Equal(7200, d.MaxSessionSeconds);
+    }
 }

@@ -69,17 +69,30 @@ public sealed class DecideTests : IDisposable
     }
 
     [Fact]
-    public async Task Decide_GroupsInAnotherOrder_HitTheSameCacheEntry()
+    public async Task Decide_GroupsInAnotherOrder_DecideTheSame()
     {
         var a = Sample.Human();
-        a.Principal.Groups.Add(["b", "a", "a"]);
+        a.Principal.Groups.Add(["break-glass", "ops", "ops"]);
+        a.Role.Arn = "arn:aws:iam::123456789012:role/break-glass-admin";
         var b = Sample.Human();
-        b.Principal.Groups.Add(["a", "b"]);
+        b.Principal.Groups.Add(["ops", "break-glass"]);
+        b.Role.Arn = a.Role.Arn;
 
         var first = (await Client.DecideAsync(a)).Decision;
         var second = (await Client.DecideAsync(b)).Decision;
 
-        Assert.Equal(first.DecisionId, second.DecisionId);
+        Assert.Equal("break-glass", first.Profile);
+        Assert.Equal((first.Profile, first.MaxSessionSeconds, first.IdleTimeoutSeconds), (second.Profile, second.MaxSessionSeconds, second.IdleTimeoutSeconds));
+    }
+
+    [Fact]
+    public async Task Decide_InvalidRequest_IsNeverCachedAndFailsEveryTime()
+    {
+        var bad = Sample.Human();
+        bad.Context.RiskScore = 500;
+
+        await RpcAssert.InvalidArgumentAsync(() => Client.DecideAsync(bad).ResponseAsync, "context.risk_score");
+        await RpcAssert.InvalidArgumentAsync(() => Client.DecideAsync(bad).ResponseAsync, "context.risk_score");
     }
 
     [Fact]

@@ -50,7 +50,14 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
         process.OutputDataReceived += (_, e) => OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => OnLine(e.Data);
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("server exited before listening:\n" + string.Join("\n", lines)));
+        process.Exited += (_, _) =>
+        {
+            // Wait for the rest of the redirected output, so the failure shows why the server stopped.
+            process.WaitForExit();
+            string text;
+            lock (lines) text = string.Join("\n", lines);
+            listening.TrySetException(new InvalidOperationException("server exited before listening:\n" + text));
+        };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
