@@ -1,20 +1,20 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using SessionPolicy.Server.Configuration;
-using SessionPolicy.V1;
 
 namespace SessionPolicy.Server.Decisions;
 
 /// <summary>
-/// The in-process decision cache, keyed by the request message itself (protobuf messages compare and
-/// hash by content; a request that differs only in the order of its groups or map entries is a separate,
-/// equal entry): bounded, entries expire after the
-/// configured time to live (read from the injected clock), and an entry is served only for the policy
-/// version that made it. Holds only decisions, never credentials.
+/// The in-process decision cache, keyed by the request's protobuf bytes: a decision is a pure function
+/// of the request and the policy, so byte-identical requests share one (a request that differs only in
+/// the order of its groups or map entries is a separate, equal entry). Bounded; entries expire after the
+/// configured time to live (read from the injected clock) and are served only for the policy version
+/// that made them. Holds only decisions, never credentials.
 /// </summary>
 internal sealed class DecisionCache
 {
-    private readonly ConcurrentDictionary<DecideRequest, Entry> _entries = new();
+    private readonly ConcurrentDictionary<byte[], Entry> _entries = new(ByteKeyComparer.Instance);
+    private readonly ConcurrentDictionary<byte[], Entry>.AlternateLookup<ReadOnlySpan<byte>> _bySpan;
     private readonly int _maxEntries;
     private readonly long _ttlTicks;
     private readonly TimeProvider _time;
@@ -24,34 +24,35 @@ internal sealed class DecisionCache
         _time = time;
         _maxEntries = options.Value.MaxEntries;
         _ttlTicks = (long)(options.Value.TimeToLive.TotalSeconds * time.TimestampFrequency);
+        _bySpan = _entries.GetAlternateLookup<ReadOnlySpan<byte>>();
     }
 
-    private sealed record Entry(Decision Decision, long ExpiresAt);
+    private sealed record Entry(CachedDecision Cached, long ExpiresAt);
 
     public int Count => _entries.Count;
 
     /// <summary>The cached decision for <paramref name="key"/> under <paramref name="policyVersion"/>, unless it has expired.</summary>
-    public bool TryGet(DecideRequest key, string policyVersion, out Decision decision)
+    public bool TryGet(ReadOnlySpan<byte> key, string policyVersion, out CachedDecision cached)
     {
-        if (_entries.TryGetValue(key, out var entry))
+        if (_bySpan.TryGetValue(key, out var entry))
         {
-            if (_time.GetTimestamp() < entry.ExpiresAt && string.Equals(entry.Decision.PolicyVersion, policyVersion, StringComparison.Ordinal))
+            if (_time.GetTimestamp() < entry.ExpiresAt && string.Equals(entry.Cached.Decision.PolicyVersion, policyVersion, StringComparison.Ordinal))
             {
-                decision = entry.Decision;
+                cached = entry.Cached;
                 return true;
             }
-            _entries.TryRemove(new KeyValuePair<DecideRequest, Entry>(key, entry));
+            _bySpan.TryRemove(key, out _);
         }
-        decision = null!;
+        cached = null!;
         return false;
     }
 
-    /// <summary>Caches a decision under a copy of the request; the caller must not change the decision afterwards.</summary>
-    public void Set(DecideRequest key, Decision decision)
+    /// <summary>Caches a decision; the caller must not change it afterwards.</summary>
+    public void Set(ReadOnlySpan<byte> key, CachedDecision cached)
     {
         if (_maxEntries == 0) return;
         if (_entries.Count >= _maxEntries) Evict();
-        _entries[key.Clone()] = new Entry(decision, _time.GetTimestamp() + _ttlTicks);
+        _bySpan[key] = new Entry(cached, _time.GetTimestamp() + _ttlTicks);
     }
 
     public void Clear() => _entries.Clear();

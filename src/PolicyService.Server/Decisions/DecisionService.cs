@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using SessionPolicy.Core.Evaluation;
 using SessionPolicy.Server.Policies;
 using SessionPolicy.V1;
@@ -25,11 +26,11 @@ internal sealed class DecisionService
         store.Changed += _ => cache.Clear();
     }
 
-    /// <summary>The cached decision for a request already seen under the current policy.</summary>
-    public bool TryGetCached(DecideRequest key, out Decision decision) => _cache.TryGet(key, _store.Current.Version, out decision);
+    /// <summary>The cached decision for a request (by its protobuf bytes) already decided under the current policy.</summary>
+    public bool TryGetCached(ReadOnlySpan<byte> key, out CachedDecision cached) => _cache.TryGet(key, _store.Current.Version, out cached);
 
     /// <summary>Evaluates <paramref name="request"/>; unless explained, stores the decision under <paramref name="key"/>.</summary>
-    public Decision Decide(SessionRequest request, bool explain, DecideRequest key)
+    public Decision Decide(SessionRequest request, bool explain, ReadOnlySpan<byte> key)
     {
         var snapshot = _store.Current;
         var result = snapshot.Engine.Evaluate(request, explain);
@@ -39,7 +40,7 @@ internal sealed class DecisionService
 
         var stored = decision.Clone();
         stored.Source = DecisionSource.LocalCache;
-        _cache.Set(key, stored);
+        _cache.Set(key, new CachedDecision(stored, new DecideResponse { Decision = stored }.ToByteArray()));
         return decision;
     }
 }

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using SessionPolicy.Server.Decisions;
@@ -8,33 +9,23 @@ using SessionPolicy.V1.Mapping;
 namespace SessionPolicy.Server.Grpc;
 
 /// <summary>The decision RPCs: Decide, DecideBatch and GetPolicyInfo.</summary>
-internal sealed class SessionPolicyGrpcService(DecisionService decisions, PolicyStore policies) : SessionPolicyService.SessionPolicyServiceBase
+internal sealed class SessionPolicyGrpcService(DecisionService decisions, PolicyStore policies) : SessionPolicyBinding
 {
     /// <summary>Most requests in one DecideBatch call.</summary>
     public const int MaxBatchSize = 500;
 
-    public override Task<DecideResponse> Decide(DecideRequest request, ServerCallContext context)
-    {
-        var errors = new FieldViolations();
-        var decision = Decide(request, errors);
-        errors.ThrowIfAny();
-        return Task.FromResult(new DecideResponse { Decision = decision });
-    }
-
     /// <summary>
-    /// The warm path first: a request seen before under this policy was valid then and decides the same
-    /// now. Otherwise validate (into <paramref name="errors"/>) and evaluate; null when invalid.
+    /// The warm path first: bytes already decided under this policy were a valid request then and decide
+    /// the same now, so the stored reply goes out as it is. Otherwise parse, validate and evaluate.
     /// </summary>
-    private Decision? Decide(DecideRequest request, FieldViolations errors)
+    public override Task<DecideReply> Decide(DecideCall call, ServerCallContext context)
     {
-        if (request.Explain)
-        {
-            var explained = SessionRequestReader.Read(request.Principal, request.Role, request.Context, errors);
-            return explained is null ? null : decisions.Decide(explained, explain: true, request);
-        }
-        if (decisions.TryGetCached(request, out var cached)) return cached;
-        var session = SessionRequestReader.Read(request.Principal, request.Role, request.Context, errors);
-        return session is null ? null : decisions.Decide(session, explain: false, request);
+        if (decisions.TryGetCached(call.Encoded, out var cached)) return Task.FromResult(new DecideReply(cached.EncodedResponse));
+
+        var errors = new FieldViolations();
+        var decision = Decide(Parse(call), call.Encoded, errors);
+        errors.ThrowIfAny();
+        return Task.FromResult(new DecideReply(new DecideResponse { Decision = decision }));
     }
 
     public override Task<DecideBatchResponse> DecideBatch(DecideBatchRequest request, ServerCallContext context)
@@ -47,7 +38,10 @@ internal sealed class SessionPolicyGrpcService(DecisionService decisions, Policy
         var response = new DecideBatchResponse();
         for (var i = 0; i < request.Requests.Count; i++)
         {
-            if (Decide(request.Requests[i], errors.Nested($"requests[{i}].")) is { } decision) response.Decisions.Add(decision);
+            var item = request.Requests[i];
+            var key = item.ToByteArray();
+            var decision = decisions.TryGetCached(key, out var cached) ? cached.Decision : Decide(item, key, errors.Nested($"requests[{i}]."));
+            if (decision is not null) response.Decisions.Add(decision);
         }
         // Every item is validated before the batch fails, so one reply names every bad field.
         errors.ThrowIfAny();
@@ -72,6 +66,25 @@ internal sealed class SessionPolicyGrpcService(DecisionService decisions, Policy
             response.LastRejectedAt = Timestamp.FromDateTimeOffset(rejected.At);
         }
         return Task.FromResult(response);
+    }
+
+    /// <summary>Validates (into <paramref name="errors"/>) and evaluates; null when the request is invalid.</summary>
+    private Decision? Decide(DecideRequest request, ReadOnlySpan<byte> key, FieldViolations errors)
+    {
+        var session = SessionRequestReader.Read(request.Principal, request.Role, request.Context, errors);
+        return session is null ? null : decisions.Decide(session, request.Explain, key);
+    }
+
+    private static DecideRequest Parse(DecideCall call)
+    {
+        try
+        {
+            return call.Request;
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "the request is not a valid sessionpolicy.v1.DecideRequest message"));
+        }
     }
 
     private static V1.PolicyProblem ToProto(Core.Policies.PolicyProblem p) =>

@@ -107,6 +107,19 @@ public sealed class ValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task Decide_BytesThatAreNotADecideRequest_AreInvalidArgument()
+    {
+        var raw = new Method<byte[], byte[]>(MethodType.Unary, "sessionpolicy.v1.SessionPolicyService", "Decide",
+            Marshallers.Create(b => b, b => b), Marshallers.Create(b => b, b => b));
+        var invoker = _factory.Channel.CreateCallInvoker();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => invoker.AsyncUnaryCall(raw, null, new CallOptions(), [0x0a, 0xff, 0xff, 0xff]).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Contains("DecideRequest", ex.Status.Detail);
+    }
+
+    [Fact]
     public async Task Decide_RejectedRequest_DoesNotDisturbLaterDecisions()
     {
         var bad = Sample.Human();
