@@ -57,6 +57,8 @@ internal static class PolicyValidator
 
     private static void CheckSession(YamlNodeReader r, string path, ProfileRule profile, PolicyDocument policy)
     {
+        // A value that failed to read stands at its default; judging it would only add noise.
+        if (r.HasErrorAt(path)) return;
         if (profile.MaxSessionSeconds > StsLimits.MaxDurationSeconds)
         {
             r.Warning(path + ".max_session", "above 12h: decisions are cut to 12h, the longest role session STS allows");
@@ -77,6 +79,7 @@ internal static class PolicyValidator
 
     private static void CheckIdleForPeople(YamlNodeReader r, string path, ProfileRule profile)
     {
+        if (r.HasErrorAt(path)) return;
         if (profile.IdleTimeoutSeconds == 0 && profile.Match.PrincipalKind != PrincipalKind.Service && profile.Outcome != Outcome.Deny)
         {
             r.Warning(path + ".idle_timeout", "a profile that can match people has no idle timeout; forgotten sessions stay open (NIST SP 800-63B: at most 1h at AAL2)");

@@ -14,6 +14,10 @@ internal sealed class YamlNodeReader
     /// <summary>Where each element was written, by path.</summary>
     public Dictionary<string, (int Line, int Column)> Locations { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Whether an error was recorded at <paramref name="path"/> or below it.</summary>
+    public bool HasErrorAt(string path) => Problems.Any(p => p.Severity == ProblemSeverity.Error &&
+        p.Path.StartsWith(path, StringComparison.Ordinal) && (p.Path.Length == path.Length || p.Path[path.Length] is '.' or '['));
+
     public void Error(YamlNode? node, string path, string message) => Add(ProblemSeverity.Error, node, path, message);
 
     public void Warning(string path, string message)

@@ -80,6 +80,15 @@ public sealed class PolicyParserTests
     }
 
     [Fact]
+    public void Parse_UnreadableValue_RaisesNoWarningAboutItsStandIn()
+    {
+        var result = PolicyParser.Parse("version: 1\ndefaults: { max_session: 1h, idle_timeout: whenever }\n");
+
+        Assert.Single(result.Errors);
+        Assert.Empty(result.Warnings);
+    }
+
+    [Fact]
     public void Parse_EmptyFile_IsAnError() => Assert.Contains("empty", SingleError("").Message);
 
     [Theory]
