@@ -10,13 +10,28 @@ namespace SessionPolicy.Server.Grpc;
 /// </summary>
 internal sealed class UnhandledExceptionInterceptor(ILogger<UnhandledExceptionInterceptor> logger) : Interceptor
 {
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        Task<TResponse> call;
+        try
+        {
+            call = continuation(request, context);
+        }
+        catch (Exception ex) when (IsUnexpected(ex))
+        {
+            throw Internal(context, ex);
+        }
+        // Decisions complete synchronously; only a call still running needs an awaiting wrapper.
+        return call.IsCompletedSuccessfully ? call : AwaitUnary(call, context);
+    }
+
+    private async Task<TResponse> AwaitUnary<TResponse>(Task<TResponse> call, ServerCallContext context)
     {
         try
         {
-            return await continuation(request, context);
+            return await call;
         }
-        catch (Exception ex) when (ex is not RpcException && ex is not OperationCanceledException)
+        catch (Exception ex) when (IsUnexpected(ex))
         {
             throw Internal(context, ex);
         }
@@ -28,11 +43,13 @@ internal sealed class UnhandledExceptionInterceptor(ILogger<UnhandledExceptionIn
         {
             await continuation(request, responseStream, context);
         }
-        catch (Exception ex) when (ex is not RpcException && ex is not OperationCanceledException)
+        catch (Exception ex) when (IsUnexpected(ex))
         {
             throw Internal(context, ex);
         }
     }
+
+    private static bool IsUnexpected(Exception ex) => ex is not RpcException and not OperationCanceledException;
 
     private RpcException Internal(ServerCallContext context, Exception ex)
     {
