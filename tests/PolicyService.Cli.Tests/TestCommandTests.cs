@@ -1,18 +1,7 @@
 namespace SessionPolicy.Cli.Tests;
 
-public sealed class TestCommandTests : IDisposable
+public sealed class TestCommandTests : TempFolder
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("policyctl-");
-
-    public void Dispose() => _dir.Delete(recursive: true);
-
-    private string Write(string name, string text)
-    {
-        var path = Path.Combine(_dir.FullName, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
-
     private const string Case = """
         cases:
           - name: production person

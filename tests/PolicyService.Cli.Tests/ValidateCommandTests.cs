@@ -1,18 +1,7 @@
 namespace SessionPolicy.Cli.Tests;
 
-public sealed class ValidateCommandTests : IDisposable
+public sealed class ValidateCommandTests : TempFolder
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("policyctl-");
-
-    public void Dispose() => _dir.Delete(recursive: true);
-
-    private string Write(string name, string text)
-    {
-        var path = Path.Combine(_dir.FullName, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
-
     [Fact]
     public async Task Validate_ShippedDefault_ExitsZeroWithVersion()
     {
@@ -52,7 +41,7 @@ public sealed class ValidateCommandTests : IDisposable
     [Fact]
     public async Task Validate_MissingFile_ExitsTwo()
     {
-        var run = await CliRun.RunAsync(["validate", Path.Combine(_dir.FullName, "absent.yaml")]);
+        var run = await CliRun.RunAsync(["validate", Path.Combine(Folder.FullName, "absent.yaml")]);
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("cannot read", run.Error);

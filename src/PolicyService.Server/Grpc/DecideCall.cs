@@ -31,15 +31,8 @@ internal sealed class DecideReply
     public static readonly Marshaller<DecideReply> Marshaller = Marshallers.Create<DecideReply>(
         (reply, context) =>
         {
-            if (reply.Encoded is { } bytes)
-            {
-                context.Complete(bytes);
-                return;
-            }
-            var message = reply.Message!;
-            context.SetPayloadLength(message.CalculateSize());
-            Google.Protobuf.MessageExtensions.WriteTo(message, context.GetBufferWriter());
-            context.Complete();
+            if (reply.Encoded is { } bytes) context.Complete(bytes);
+            else ProtoMarshaller.Write(reply.Message!, context);
         },
         context => new DecideReply(DecideResponse.Parser.ParseFrom(context.PayloadAsReadOnlySequence())));
 

@@ -7,12 +7,13 @@ namespace SessionPolicy.Server.Grpc;
 internal static class ProtoMarshaller
 {
     public static Marshaller<T> For<T>(MessageParser<T> parser) where T : IMessage<T>, IBufferMessage =>
-        Marshallers.Create<T>(
-            (message, context) =>
-            {
-                context.SetPayloadLength(message.CalculateSize());
-                message.WriteTo(context.GetBufferWriter());
-                context.Complete();
-            },
-            context => parser.ParseFrom(context.PayloadAsReadOnlySequence()));
+        Marshallers.Create<T>(Write, context => parser.ParseFrom(context.PayloadAsReadOnlySequence()));
+
+    /// <summary>Writes a message straight into the call's buffer.</summary>
+    public static void Write<T>(T message, SerializationContext context) where T : IMessage<T>, IBufferMessage
+    {
+        context.SetPayloadLength(message.CalculateSize());
+        message.WriteTo(context.GetBufferWriter());
+        context.Complete();
+    }
 }
