@@ -21,25 +21,3 @@ internal sealed class DecideCall(byte[] encoded)
     /// <summary>The parsed request.</summary>
     public DecideRequest Request => _request ??= DecideRequest.Parser.ParseFrom(Encoded);
 }
-
-/// <summary>
-/// A Decide reply: either a response to serialize, or the bytes of a cached one, sent as they are.
-/// On the wire this is exactly <see cref="DecideResponse"/>.
-/// </summary>
-internal sealed class DecideReply
-{
-    public static readonly Marshaller<DecideReply> Marshaller = Marshallers.Create<DecideReply>(
-        (reply, context) =>
-        {
-            if (reply.Encoded is { } bytes) context.Complete(bytes);
-            else ProtoMarshaller.Write(reply.Message!, context);
-        },
-        context => new DecideReply(DecideResponse.Parser.ParseFrom(context.PayloadAsReadOnlySequence())));
-
-    public DecideReply(DecideResponse message) => Message = message;
-
-    public DecideReply(byte[] encoded) => Encoded = encoded;
-
-    public DecideResponse? Message { get; }
-    public byte[]? Encoded { get; }
-}
