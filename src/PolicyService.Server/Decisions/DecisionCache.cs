@@ -5,16 +5,18 @@ using SessionPolicy.Server.Configuration;
 namespace SessionPolicy.Server.Decisions;
 
 /// <summary>
-/// The in-process decision cache, keyed by the request's protobuf bytes: a decision is a pure function
-/// of the request and the policy, so byte-identical requests share one (a request that differs only in
-/// the order of its groups or map entries is a separate, equal entry). Bounded; entries expire after the
-/// configured time to live (read from the injected clock) and are served only for the policy version
-/// that made them. Holds only decisions, never credentials.
+/// The in-process decision cache. A decision is stored under its normalised input and policy version
+/// (<see cref="DecisionKey"/>), so equal requests share one decision whatever the order of their groups
+/// or map entries; each request encoding that led to it is remembered as an alias, so a repeated request
+/// is found by its bytes before it is even parsed. Bounded; entries expire after the configured time to
+/// live (read from the injected clock) and are served only for the policy version that made them. Holds
+/// only decisions, never credentials.
 /// </summary>
 internal sealed class DecisionCache
 {
-    private readonly ConcurrentDictionary<byte[], Entry> _entries = new(ByteKeyComparer.Instance);
-    private readonly ConcurrentDictionary<byte[], Entry>.AlternateLookup<ReadOnlySpan<byte>> _bySpan;
+    private readonly ConcurrentDictionary<string, Entry> _decisions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<byte[], Entry> _aliases = new(ByteKeyComparer.Instance);
+    private readonly ConcurrentDictionary<byte[], Entry>.AlternateLookup<ReadOnlySpan<byte>> _aliasesBySpan;
     private readonly int _maxEntries;
     private readonly long _ttlTicks;
     private readonly TimeProvider _time;
@@ -24,52 +26,87 @@ internal sealed class DecisionCache
         _time = time;
         _maxEntries = options.Value.MaxEntries;
         _ttlTicks = (long)(options.Value.TimeToLive.TotalSeconds * time.TimestampFrequency);
-        _bySpan = _entries.GetAlternateLookup<ReadOnlySpan<byte>>();
+        _aliasesBySpan = _aliases.GetAlternateLookup<ReadOnlySpan<byte>>();
     }
 
     private sealed record Entry(CachedDecision Cached, long ExpiresAt);
 
-    public int Count => _entries.Count;
+    /// <summary>Decisions held (not counting aliases).</summary>
+    public int Count => _decisions.Count;
 
-    /// <summary>The cached decision for <paramref name="key"/> under <paramref name="policyVersion"/>, unless it has expired.</summary>
-    public bool TryGet(ReadOnlySpan<byte> key, string policyVersion, out CachedDecision cached)
+    /// <summary>The decision for a request encoding seen before, under <paramref name="policyVersion"/>, unless it has expired.</summary>
+    public bool TryGet(ReadOnlySpan<byte> encoded, string policyVersion, out CachedDecision cached)
     {
-        if (_bySpan.TryGetValue(key, out var entry))
+        if (_aliasesBySpan.TryGetValue(encoded, out var entry))
         {
-            if (_time.GetTimestamp() < entry.ExpiresAt && string.Equals(entry.Cached.Decision.PolicyVersion, policyVersion, StringComparison.Ordinal))
+            if (IsFresh(entry) && string.Equals(entry.Cached.Decision.PolicyVersion, policyVersion, StringComparison.Ordinal))
             {
                 cached = entry.Cached;
                 return true;
             }
-            _bySpan.TryRemove(key, out _);
+            _aliasesBySpan.TryRemove(encoded, out _);
         }
         cached = null!;
         return false;
     }
 
-    /// <summary>Caches a decision; the caller must not change it afterwards.</summary>
-    public void Set(ReadOnlySpan<byte> key, CachedDecision cached)
+    /// <summary>
+    /// The decision stored under <paramref name="key"/>, unless it has expired; on a hit,
+    /// <paramref name="encoded"/> becomes one more alias of it.
+    /// </summary>
+    public bool TryGet(string key, ReadOnlySpan<byte> encoded, out CachedDecision cached)
     {
-        if (_maxEntries == 0) return;
-        if (_entries.Count >= _maxEntries) Evict();
-        _bySpan[key] = new Entry(cached, _time.GetTimestamp() + _ttlTicks);
+        if (_decisions.TryGetValue(key, out var entry))
+        {
+            if (IsFresh(entry))
+            {
+                AddAlias(encoded, entry);
+                cached = entry.Cached;
+                return true;
+            }
+            _decisions.TryRemove(new KeyValuePair<string, Entry>(key, entry));
+        }
+        cached = null!;
+        return false;
     }
 
-    public void Clear() => _entries.Clear();
+    /// <summary>Stores a decision under its key and the encoding it came in; the caller must not change it afterwards.</summary>
+    public void Set(string key, ReadOnlySpan<byte> encoded, CachedDecision cached)
+    {
+        if (_maxEntries == 0) return;
+        if (_decisions.Count >= _maxEntries) Evict(_decisions);
+        var entry = new Entry(cached, _time.GetTimestamp() + _ttlTicks);
+        _decisions[key] = entry;
+        AddAlias(encoded, entry);
+    }
+
+    public void Clear()
+    {
+        _decisions.Clear();
+        _aliases.Clear();
+    }
+
+    private bool IsFresh(Entry entry) => _time.GetTimestamp() < entry.ExpiresAt;
+
+    private void AddAlias(ReadOnlySpan<byte> encoded, Entry entry)
+    {
+        if (_aliases.Count >= _maxEntries) Evict(_aliases);
+        _aliasesBySpan[encoded] = entry;
+    }
 
     /// <summary>Drops expired entries, then, if still full, about a tenth of the rest.</summary>
-    private void Evict()
+    private void Evict<TKey>(ConcurrentDictionary<TKey, Entry> map) where TKey : notnull
     {
         var now = _time.GetTimestamp();
         var excess = Math.Max(1, _maxEntries / 10);
-        foreach (var pair in _entries)
+        foreach (var pair in map)
         {
-            if (pair.Value.ExpiresAt <= now) _entries.TryRemove(pair);
+            if (pair.Value.ExpiresAt <= now) map.TryRemove(pair);
         }
-        foreach (var pair in _entries)
+        foreach (var pair in map)
         {
-            if (_entries.Count < _maxEntries - excess + 1) break;
-            _entries.TryRemove(pair);
+            if (map.Count < _maxEntries - excess + 1) break;
+            map.TryRemove(pair);
         }
     }
 }

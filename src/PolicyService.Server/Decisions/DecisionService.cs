@@ -8,8 +8,7 @@ namespace SessionPolicy.Server.Decisions;
 
 /// <summary>
 /// Decides through the in-process cache: a hit returns the stored decision (same decision id, source
-/// LOCAL_CACHE); a miss evaluates with the current policy and stores the result. Explained decisions are
-/// always evaluated and never stored.
+/// LOCAL_CACHE); a miss evaluates with the current policy and stores the result.
 /// </summary>
 internal sealed class DecisionService
 {
@@ -29,18 +28,30 @@ internal sealed class DecisionService
     /// <summary>The cached decision for a request (by its protobuf bytes) already decided under the current policy.</summary>
     public bool TryGetCached(ReadOnlySpan<byte> key, out CachedDecision cached) => _cache.TryGet(key, _store.Current.Version, out cached);
 
-    /// <summary>Evaluates <paramref name="request"/>; unless explained, stores the decision under <paramref name="key"/>.</summary>
-    public Decision Decide(SessionRequest request, bool explain, ReadOnlySpan<byte> key)
+    /// <summary>
+    /// Decides a validated request that arrived as <paramref name="encoded"/>: from the cache when an
+    /// equal request (same normalised input) was decided under the current policy, otherwise by
+    /// evaluation, stored for the next time. Explained decisions are always evaluated and never stored.
+    /// </summary>
+    public Decision Decide(SessionRequest request, bool explain, ReadOnlySpan<byte> encoded)
     {
         var snapshot = _store.Current;
-        var result = snapshot.Engine.Evaluate(request, explain);
-        var now = _time.GetUtcNow();
-        var decision = DecisionMapper.ToProto(result, Guid.CreateVersion7(now).ToString("N"), now, DecisionSource.Computed);
-        if (explain) return decision;
+        if (explain) return Evaluate(snapshot, request, explain: true);
 
+        var key = DecisionKey.For(snapshot.Version, request);
+        if (_cache.TryGet(key, encoded, out var cached)) return cached.Decision;
+
+        var decision = Evaluate(snapshot, request, explain: false);
         var stored = decision.Clone();
         stored.Source = DecisionSource.LocalCache;
-        _cache.Set(key, new CachedDecision(stored, new DecideResponse { Decision = stored }.ToByteArray()));
+        _cache.Set(key, encoded, new CachedDecision(stored, new DecideResponse { Decision = stored }.ToByteArray()));
         return decision;
+    }
+
+    private Decision Evaluate(PolicySnapshot snapshot, SessionRequest request, bool explain)
+    {
+        var result = snapshot.Engine.Evaluate(request, explain);
+        var now = _time.GetUtcNow();
+        return DecisionMapper.ToProto(result, Guid.CreateVersion7(now).ToString("N"), now, DecisionSource.Computed);
     }
 }

@@ -69,7 +69,7 @@ public sealed class DecideTests : IDisposable
     }
 
     [Fact]
-    public async Task Decide_GroupsInAnotherOrder_DecideTheSame()
+    public async Task Decide_GroupsInAnotherOrder_ShareOneCachedDecision()
     {
         var a = Sample.Human();
         a.Principal.Groups.Add(["break-glass", "ops", "ops"]);
@@ -81,8 +81,12 @@ public sealed class DecideTests : IDisposable
         var first = (await Client.DecideAsync(a)).Decision;
         var second = (await Client.DecideAsync(b)).Decision;
 
+        var third = (await Client.DecideAsync(b)).Decision;
+
         Assert.Equal("break-glass", first.Profile);
-        Assert.Equal((first.Profile, first.MaxSessionSeconds, first.IdleTimeoutSeconds), (second.Profile, second.MaxSessionSeconds, second.IdleTimeoutSeconds));
+        Assert.Equal(DecisionSource.Computed, first.Source);
+        Assert.Equal((first.DecisionId, DecisionSource.LocalCache), (second.DecisionId, second.Source));
+        Assert.Equal((first.DecisionId, DecisionSource.LocalCache), (third.DecisionId, third.Source));
     }
 
     [Fact]
