@@ -47,8 +47,8 @@ public sealed class PolicyEngine
         var applied = ApplyGuardrails(request, ref buckets, trace, out var guardrailMax, out var guardrailIdle, out var outcome);
         if (profile.Outcome > outcome) outcome = profile.Outcome;
 
-        var (max, binding) = ClampSession(request, profile, guardrailMax, trace);
-        var (idle, idleBinding) = ClampIdle(profile, guardrailIdle, max, trace);
+        var (max, binding) = Clamps.Session(request, profile, guardrailMax, Policy.MaxSessionSeconds, trace);
+        var (idle, idleBinding) = Clamps.Idle(profile, guardrailIdle, max, Policy.MaxIdleSeconds, trace);
 
         return new PolicyDecision
         {
@@ -176,48 +176,5 @@ public sealed class PolicyEngine
     {
         public const int Length = 16;
         private int _first;
-    }
-
-    private (int, Constraint) ClampSession(SessionRequest r, ProfileRule profile, int guardrailMax, List<TraceEntry>? trace)
-    {
-        var value = profile.MaxSessionSeconds;
-        var binding = Constraint.Profile;
-        Lower(ref value, ref binding, guardrailMax, Constraint.Guardrail, trace);
-        Lower(ref value, ref binding, r.RequestedDurationSeconds, Constraint.Requested, trace);
-        Lower(ref value, ref binding, Policy.MaxSessionSeconds, Constraint.PolicyMaximum, trace);
-        Lower(ref value, ref binding, r.RoleChaining ? StsLimits.RoleChainingMaxSeconds : 0, Constraint.RoleChaining, trace);
-        Lower(ref value, ref binding, r.RoleMaxSessionSeconds, Constraint.RoleMaximum, trace);
-        Lower(ref value, ref binding, StsLimits.MaxDurationSeconds, Constraint.StsMaximum, trace);
-        if (value < StsLimits.MinDurationSeconds)
-        {
-            trace?.Add(new TraceEntry("clamp", nameof(Constraint.StsMinimum), true, $"{value}s raised to {StsLimits.MinDurationSeconds}s"));
-            value = StsLimits.MinDurationSeconds;
-            binding = Constraint.StsMinimum;
-        }
-        return (value, binding);
-    }
-
-    private (int, Constraint) ClampIdle(ProfileRule profile, int guardrailIdle, int maxSession, List<TraceEntry>? trace)
-    {
-        var idle = profile.IdleTimeoutSeconds;
-        var binding = Constraint.Profile;
-        if (guardrailIdle > 0 && (idle == 0 || guardrailIdle < idle))
-        {
-            trace?.Add(new TraceEntry("idle", nameof(Constraint.Guardrail), true, $"idle {(idle == 0 ? "none" : idle + "s")} cut to {guardrailIdle}s"));
-            idle = guardrailIdle;
-            binding = Constraint.Guardrail;
-        }
-        // The policy's idle cap bounds sessions that have an idle timeout; "none" is a profile's explicit choice.
-        if (idle > 0) Lower(ref idle, ref binding, Policy.MaxIdleSeconds, Constraint.PolicyMaximum, trace, "idle");
-        if (idle > 0) Lower(ref idle, ref binding, maxSession, Constraint.SessionLength, trace, "idle");
-        return (idle, binding);
-    }
-
-    private static void Lower(ref int value, ref Constraint binding, int limit, Constraint constraint, List<TraceEntry>? trace, string stage = "clamp")
-    {
-        if (limit <= 0 || value <= limit) return;
-        trace?.Add(new TraceEntry(stage, constraint.ToString(), true, $"{value}s cut to {limit}s"));
-        value = limit;
-        binding = constraint;
     }
 }
