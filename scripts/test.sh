@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Runs every check of the repository: buf lint on the contract, then the whole test suite
-# (unit, functional and end-to-end) in Release. Installs what it needs on a fresh Debian machine.
+# (unit, functional, end-to-end, and shared mode against real redis-server processes) in Release.
+# Installs what it needs on a fresh Debian machine (redis-server with apt-get, buf with npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v dotnet >/dev/null; then
   echo "the .NET 10 SDK is required (dotnet on PATH): https://dot.net" >&2
   exit 2
+fi
+
+# redis-server for the shared-mode tests, which start their own servers on free loopback ports.
+if ! command -v redis-server >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq redis-server >/dev/null
 fi
 
 # buf, pinned, from npm into .tools/ (ignored by git).

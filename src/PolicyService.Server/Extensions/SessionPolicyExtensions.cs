@@ -1,9 +1,11 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using SessionPolicy.Server.Caching;
 using SessionPolicy.Server.Configuration;
 using SessionPolicy.Server.Decisions;
 using SessionPolicy.Server.Grpc;
 using SessionPolicy.Server.Health;
+using SessionPolicy.Server.Internal;
 using SessionPolicy.Server.Policies;
 
 namespace SessionPolicy.Server.Extensions;
@@ -17,6 +19,9 @@ public static class SessionPolicyExtensions
     /// <summary>Health service name that reports whether the process can serve decisions.</summary>
     public const string ReadinessService = "readiness";
 
+    /// <summary>Health service name that reports the shared store (Redis), when one is configured.</summary>
+    public const string RedisService = "redis";
+
     /// <summary>Registers everything the service needs.</summary>
     public static WebApplicationBuilder AddSessionPolicy(this WebApplicationBuilder builder)
     {
@@ -26,10 +31,13 @@ public static class SessionPolicyExtensions
         services.AddOptions<PolicyOptions>().BindConfiguration(PolicyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DecisionCacheOptions>().BindConfiguration(DecisionCacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
         services.AddSingleton<PolicyStore>();
         services.AddHostedService<PolicyReloadService>();
         services.AddSingleton<DecisionCache>();
         services.AddSingleton<DecisionService>();
+        services.AddSingleton<DecisionMetrics>();
 
         services.AddGrpc(o =>
         {
@@ -40,12 +48,22 @@ public static class SessionPolicyExtensions
         services.AddHealthChecks()
             .AddCheck(LivenessService, () => HealthCheckResult.Healthy("process is running"), tags: [LivenessService])
             .AddCheck<PolicyHealthCheck>("policy", tags: [ReadinessService]);
+        var shared = builder.Configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() is { IsConfigured: true };
+        if (shared)
+        {
+            services.AddSingleton<RedisConnection>();
+            services.AddSingleton<SharedDecisionCache>();
+            services.AddHealthChecks().AddCheck<RedisHealthCheck>(RedisService, tags: [RedisService]);
+        }
         services.AddGrpcHealthChecks(o =>
         {
-            o.Services.Map("", _ => true);
+            // The overall status and readiness leave the shared store out: a Redis outage degrades
+            // decisions, it does not stop them.
+            o.Services.Map("", r => !r.Tags.Contains(RedisService));
             o.Services.Map(LivenessService, r => r.Tags.Contains(LivenessService));
             o.Services.Map(ReadinessService, r => r.Tags.Contains(ReadinessService));
             o.Services.Map(V1.SessionPolicyService.Descriptor.FullName, r => r.Tags.Contains(ReadinessService));
+            if (shared) o.Services.Map(RedisService, r => r.Tags.Contains(RedisService));
         });
         return builder;
     }

@@ -21,14 +21,18 @@ internal sealed class SessionPolicyGrpcService(DecisionService decisions, Policy
     public override Task<DecideReply> Decide(DecideCall call, ServerCallContext context)
     {
         if (decisions.TryGetCached(call.Encoded, out var cached)) return Task.FromResult(new DecideReply(cached.EncodedResponse));
-
-        var errors = new FieldViolations();
-        var decision = Decide(Parse(call), call.Encoded, errors);
-        errors.ThrowIfAny();
-        return Task.FromResult(new DecideReply(new DecideResponse { Decision = decision }));
+        return DecideUncachedAsync(call, context.CancellationToken);
     }
 
-    public override Task<DecideBatchResponse> DecideBatch(DecideBatchRequest request, ServerCallContext context)
+    private async Task<DecideReply> DecideUncachedAsync(DecideCall call, CancellationToken cancellationToken)
+    {
+        var errors = new FieldViolations();
+        var decision = await DecideAsync(Parse(call), call.Encoded, errors, cancellationToken);
+        errors.ThrowIfAny();
+        return new DecideReply(new DecideResponse { Decision = decision });
+    }
+
+    public override async Task<DecideBatchResponse> DecideBatch(DecideBatchRequest request, ServerCallContext context)
     {
         var errors = new FieldViolations();
         if (request.Requests.Count == 0) errors.Add("requests", "must hold at least one request");
@@ -40,12 +44,14 @@ internal sealed class SessionPolicyGrpcService(DecisionService decisions, Policy
         {
             var item = request.Requests[i];
             var key = item.ToByteArray();
-            var decision = decisions.TryGetCached(key, out var cached) ? cached.Decision : Decide(item, key, errors.Nested($"requests[{i}]."));
+            var decision = decisions.TryGetCached(key, out var cached)
+                ? cached.Decision
+                : await DecideAsync(item, key, errors.Nested($"requests[{i}]."), context.CancellationToken);
             if (decision is not null) response.Decisions.Add(decision);
         }
         // Every item is validated before the batch fails, so one reply names every bad field.
         errors.ThrowIfAny();
-        return Task.FromResult(response);
+        return response;
     }
 
     public override Task<GetPolicyInfoResponse> GetPolicyInfo(GetPolicyInfoRequest request, ServerCallContext context)
@@ -68,11 +74,11 @@ internal sealed class SessionPolicyGrpcService(DecisionService decisions, Policy
         return Task.FromResult(response);
     }
 
-    /// <summary>Validates (into <paramref name="errors"/>) and evaluates; null when the request is invalid.</summary>
-    private Decision? Decide(DecideRequest request, ReadOnlySpan<byte> key, FieldViolations errors)
+    /// <summary>Validates (into <paramref name="errors"/>) and decides; null when the request is invalid.</summary>
+    private async ValueTask<Decision?> DecideAsync(DecideRequest request, byte[] encoded, FieldViolations errors, CancellationToken cancellationToken)
     {
         var session = SessionRequestReader.Read(request.Principal, request.Role, request.Context, errors);
-        return session is null ? null : decisions.Decide(session, request.Explain, key);
+        return session is null ? null : await decisions.DecideAsync(session, request.Explain, encoded, cancellationToken);
     }
 
     private static DecideRequest Parse(DecideCall call)

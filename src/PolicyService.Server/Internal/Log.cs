@@ -20,4 +20,7 @@ internal static partial class Log
 
     [LoggerMessage(6, LogLevel.Error, "Unhandled error in {Method}")]
     public static partial void UnhandledError(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Warning, "Shared store unavailable for {Operation} ({Reason}); deciding locally")]
+    public static partial void SharedStoreFailed(ILogger logger, string operation, string reason);
 }

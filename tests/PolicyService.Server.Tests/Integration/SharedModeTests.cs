@@ -1,0 +1,106 @@
+using Grpc.Health.V1;
+using Microsoft.Extensions.DependencyInjection;
+using SessionPolicy.Server.Caching;
+using SessionPolicy.Server.Tests.Helpers;
+using SessionPolicy.V1;
+using StackExchange.Redis;
+using HealthStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
+
+namespace SessionPolicy.Server.Tests.Integration;
+
+/// <summary>Two replicas on one real redis-server, each test under its own key prefix.</summary>
+public sealed class SharedModeTests : IAsyncLifetime
+{
+    private RedisServer _redis = null!;
+    private PolicyServiceFactory _a = null!;
+    private PolicyServiceFactory _b = null!;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisServer.StartAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["SessionPolicy:Redis:Configuration"] = _redis.Configuration,
+            ["SessionPolicy:Redis:KeyPrefix"] = $"test:{Guid.NewGuid():N}:",
+            // Generous, so a loaded test machine never turns a healthy round trip into a degraded decision.
+            ["SessionPolicy:Redis:OperationTimeout"] = "00:00:01",
+        };
+        _a = new PolicyServiceFactory(settings: settings);
+        _b = new PolicyServiceFactory(settings: settings);
+        await Health(_a, "redis");
+        await Health(_b, "redis");
+    }
+
+    public async Task DisposeAsync()
+    {
+        _a.Dispose();
+        _b.Dispose();
+        await _redis.DisposeAsync();
+    }
+
+    private static SessionPolicyService.SessionPolicyServiceClient Client(PolicyServiceFactory f) => new(f.Channel);
+
+    private static async Task<HealthStatus> Health(PolicyServiceFactory f, string service) =>
+        (await new global::Grpc.Health.V1.Health.HealthClient(f.Channel).CheckAsync(new HealthCheckRequest { Service = service })).Status;
+
+    [Fact]
+    public async Task Decide_OnTwoReplicas_SecondServesTheFirstsDecisionFromTheSharedCache()
+    {
+        var onA = (await Client(_a).DecideAsync(Sample.Human(id: "carol"))).Decision;
+        var onB = (await Client(_b).DecideAsync(Sample.Human(id: "carol"))).Decision;
+        var againOnB = (await Client(_b).DecideAsync(Sample.Human(id: "carol"))).Decision;
+
+        Assert.Equal(DecisionSource.Computed, onA.Source);
+        Assert.False(onA.Degraded);
+        Assert.Equal((onA.DecisionId, DecisionSource.SharedCache), (onB.DecisionId, onB.Source));
+        Assert.Equal((onA.DecisionId, DecisionSource.LocalCache), (againOnB.DecisionId, againOnB.Source));
+    }
+
+    [Fact]
+    public async Task RedisStopped_DecisionsKeepFlowingDegraded_AndResumeSharedWhenItIsBack()
+    {
+        Assert.Equal(HealthStatus.Serving, await Health(_a, "redis"));
+        var restored = Task.WhenAll(Restored(_a), Restored(_b));
+
+        await _redis.StopAsync();
+        var during = (await Client(_a).DecideAsync(Sample.Human(id: "dave"))).Decision;
+        var redisHealth = await Health(_a, "redis");
+        var liveness = await Health(_a, "liveness");
+        var readiness = await Health(_a, "readiness");
+
+        await _redis.RestartAsync();
+        await restored.WaitAsync(TimeSpan.FromSeconds(30));
+        var after = (await Client(_a).DecideAsync(Sample.Human(id: "erin"))).Decision;
+        var afterOnB = (await Client(_b).DecideAsync(Sample.Human(id: "erin"))).Decision;
+
+        Assert.True(during.Degraded);
+        Assert.Equal(DecisionSource.Computed, during.Source);
+        Assert.Equal("workforce-human", during.Profile);
+        Assert.Equal(HealthStatus.NotServing, redisHealth);
+        Assert.Equal(HealthStatus.Serving, liveness);
+        Assert.Equal(HealthStatus.Serving, readiness);
+        Assert.False(after.Degraded);
+        Assert.Equal((after.DecisionId, DecisionSource.SharedCache), (afterOnB.DecisionId, afterOnB.Source));
+    }
+
+    [Fact]
+    public async Task RedisAnsweringSlowly_DecisionIsMadeLocallyWithinTheBudget()
+    {
+        await using var admin = await ConnectionMultiplexer.ConnectAsync($"{_redis.Configuration},allowAdmin=true");
+        var sleeping = admin.GetDatabase().ExecuteAsync("DEBUG", "SLEEP", "4");
+
+        var decision = (await Client(_a).DecideAsync(Sample.Human(id: "frank"))).Decision;
+        await sleeping;
+
+        // Redis was asleep for 4 s; only the operation budget (1 s) ending the wait explains a degraded answer.
+        Assert.True(decision.Degraded);
+        Assert.Equal("workforce-human", decision.Profile);
+    }
+
+    private static Task Restored(PolicyServiceFactory f)
+    {
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        f.Services.GetRequiredService<RedisConnection>().Restored += () => tcs.TrySetResult();
+        return tcs.Task;
+    }
+}
