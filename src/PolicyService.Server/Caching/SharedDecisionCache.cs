@@ -14,9 +14,9 @@ internal enum SharedLookup { Hit, Miss, Unavailable }
 
 /// <summary>
 /// The decision cache shared by every replica (L2), in Redis: decisions stored as protobuf under a hash of
-/// their normalised input and policy version, with the configured time to live. A lookup costs at most
-/// one round trip and never waits longer than the operation budget; when Redis is down or slow the
-/// caller decides locally. Holds decisions only, never credentials.
+/// their normalised input and policy version, with the configured time to live. A lookup costs one round
+/// trip and never waits longer than the operation budget; when Redis is down or slow the caller decides
+/// locally. Holds decisions only, never credentials.
 /// </summary>
 internal sealed class SharedDecisionCache(RedisConnection redis, IOptions<DecisionCacheOptions> cacheOptions, TimeProvider time, ILogger<SharedDecisionCache> logger)
 {
@@ -38,15 +38,18 @@ internal sealed class SharedDecisionCache(RedisConnection redis, IOptions<Decisi
         }
     }
 
-    /// <summary>Stores a decision without waiting for Redis to answer.</summary>
-    public void Set(string key, Decision decision)
+    /// <summary>
+    /// Stores a decision, waiting (within the budget) for Redis to take it, so that once a replica has
+    /// answered, every other replica finds the same decision. Only a computed decision pays this.
+    /// </summary>
+    public async ValueTask SetAsync(string key, Decision decision, CancellationToken cancellationToken)
     {
         if (!redis.IsConnected) return;
         try
         {
-            redis.Database.StringSet(Key(key), decision.ToByteArray(), _ttl, flags: CommandFlags.FireAndForget);
+            await redis.Database.StringSetAsync(Key(key), decision.ToByteArray(), _ttl).WaitAsync(redis.OperationTimeout, time, cancellationToken);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             Log.SharedStoreFailed(logger, "decision store", ex.GetType().Name);
         }

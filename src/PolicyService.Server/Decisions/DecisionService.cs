@@ -65,7 +65,7 @@ internal sealed class DecisionService
 
         var decision = Evaluate(snapshot, request, explain: false, degraded);
         var stored = Remember(key, encoded, decision);
-        if (!degraded) _shared?.Set(key, stored);
+        if (_shared is not null && !degraded) await _shared.SetAsync(key, stored, cancellationToken);
         return decision;
     }
 
