@@ -7,7 +7,7 @@ namespace SessionPolicy.Core.Evaluation;
 /// Groups are de-duplicated and sorted (<see cref="NormalizeGroups"/>) so that equal
 /// requests have equal cache keys.
 /// </summary>
-public sealed class SessionRequest
+public sealed record SessionRequest
 {
     /// <summary>An empty attribute or tag map, shared.</summary>
     public static readonly IReadOnlyDictionary<string, string> NoAttributes = new Dictionary<string, string>();

@@ -42,6 +42,8 @@ internal sealed class RedisConnection : IDisposable
 
     public IDatabase Database => _multiplexer.GetDatabase();
 
+    public ISubscriber Subscriber => _multiplexer.GetSubscriber();
+
     /// <summary>A key under the configured prefix.</summary>
     public RedisKey Key(string kind, string id) => $"{KeyPrefix}{kind}:{id}";
 

@@ -1,60 +1,105 @@
-using Google.Protobuf;
 using System.Security.Cryptography;
 using System.Text;
+using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using SessionPolicy.Server.Configuration;
 using SessionPolicy.Server.Internal;
+using SessionPolicy.Server.Principals;
 using SessionPolicy.V1;
 using StackExchange.Redis;
 
 namespace SessionPolicy.Server.Caching;
 
-/// <summary>What the shared cache answered.</summary>
-internal enum SharedLookup { Hit, Miss, Unavailable }
-
 /// <summary>
-/// The decision cache shared by every replica (L2), in Redis: decisions stored as protobuf under a hash of
-/// their normalised input and policy version, with the configured time to live. A lookup costs one round
-/// trip and never waits longer than the operation budget; when Redis is down or slow the caller decides
-/// locally. Holds decisions only, never credentials.
+/// The store every replica shares, in Redis: decisions (L2) under a hash of their normalised input and
+/// policy version, each with the stamp of the principal state it was made under, and principal state
+/// (risk signals, with their time to live). One lookup reads both in a single round trip and never waits
+/// longer than the operation budget; when Redis is down or slow the caller decides locally. A state
+/// change is announced on an invalidation channel so every replica drops its cached decisions for that
+/// principal. Holds decisions and signals only, never credentials.
 /// </summary>
-internal sealed class SharedDecisionCache(RedisConnection redis, IOptions<DecisionCacheOptions> cacheOptions, TimeProvider time, ILogger<SharedDecisionCache> logger)
+internal sealed class SharedDecisionCache
 {
-    private readonly TimeSpan _ttl = cacheOptions.Value.TimeToLive;
+    private readonly RedisConnection _redis;
+    private readonly TimeSpan _ttl;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SharedDecisionCache> _logger;
+    private readonly RedisChannel _invalidations;
 
-    public async ValueTask<(SharedLookup Result, Decision? Decision)> TryGetAsync(string key, CancellationToken cancellationToken)
+    public SharedDecisionCache(RedisConnection redis, PrincipalGenerations generations, IOptions<DecisionCacheOptions> cacheOptions,
+        TimeProvider time, ILogger<SharedDecisionCache> logger)
     {
-        if (!redis.IsConnected) return (SharedLookup.Unavailable, null);
+        _redis = redis;
+        _ttl = cacheOptions.Value.TimeToLive;
+        _time = time;
+        _logger = logger;
+        _invalidations = RedisChannel.Literal(redis.KeyPrefix + "invalidate");
+        // Registered without waiting, so a Redis that is down at start cannot hold start-up; the
+        // subscription comes back with the connection, and what was missed meanwhile is covered by
+        // emptying the local cache on reconnect (see DecisionService).
+        redis.Subscriber.Subscribe(_invalidations, (_, principal) => generations.Bump(principal.ToString()), CommandFlags.FireAndForget);
+    }
+
+    public async ValueTask<SharedLookup> LookupAsync(string principalId, string key, CancellationToken cancellationToken)
+    {
+        if (!_redis.IsConnected) return SharedLookup.Unavailable;
         try
         {
-            var value = await redis.Database.StringGetAsync(Key(key)).WaitAsync(redis.OperationTimeout, time, cancellationToken);
-            if (value.IsNull) return (SharedLookup.Miss, null);
-            return (SharedLookup.Hit, Decision.Parser.ParseFrom((byte[])value!));
+            var values = await _redis.Database.StringGetAsync([StateKey(principalId), DecisionKey(key)])
+                .WaitAsync(_redis.OperationTimeout, _time, cancellationToken);
+            var state = PrincipalState.Decode(values[0]);
+            return new SharedLookup(true, state, DecodeDecision(values[1], state.Stamp));
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or Google.Protobuf.InvalidProtocolBufferException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidProtocolBufferException)
         {
-            Log.SharedStoreFailed(logger, "decision lookup", ex.GetType().Name);
-            return (SharedLookup.Unavailable, null);
+            Log.SharedStoreFailed(_logger, "decision lookup", ex.GetType().Name);
+            return SharedLookup.Unavailable;
         }
     }
 
     /// <summary>
-    /// Stores a decision, waiting (within the budget) for Redis to take it, so that once a replica has
-    /// answered, every other replica finds the same decision. Only a computed decision pays this.
+    /// Stores a decision made under <paramref name="state"/>, waiting (within the budget) for Redis to take
+    /// it, so that once a replica has answered every other replica finds the same decision.
     /// </summary>
-    public async ValueTask SetAsync(string key, Decision decision, CancellationToken cancellationToken)
+    public async ValueTask SetAsync(string key, PrincipalState state, Decision decision, CancellationToken cancellationToken)
     {
-        if (!redis.IsConnected) return;
+        if (!_redis.IsConnected) return;
+        // A decision made under a signal lives no longer than the signal.
+        var ttl = state.ExpiresAt is { } end && end - _time.GetUtcNow() < _ttl ? end - _time.GetUtcNow() : _ttl;
+        if (ttl <= TimeSpan.Zero) return;
         try
         {
-            await redis.Database.StringSetAsync(Key(key), decision.ToByteArray(), _ttl).WaitAsync(redis.OperationTimeout, time, cancellationToken);
+            byte[] value = [.. Encoding.UTF8.GetBytes(state.Stamp), 0, .. decision.ToByteArray()];
+            await _redis.Database.StringSetAsync(DecisionKey(key), value, ttl)
+                .WaitAsync(_redis.OperationTimeout, _time, cancellationToken);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            Log.SharedStoreFailed(logger, "decision store", ex.GetType().Name);
+            Log.SharedStoreFailed(_logger, "decision store", ex.GetType().Name);
         }
     }
 
-    private RedisKey Key(string normalizedKey) =>
-        redis.Key("decision", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalizedKey))));
+    /// <summary>Records a risk signal for its time to live and tells every replica. Throws when Redis did not take it.</summary>
+    public async Task<PrincipalState> ReportAsync(string principalId, int riskScore, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var state = new PrincipalState(Guid.NewGuid().ToString("N"), riskScore, _time.GetUtcNow() + ttl);
+        var budget = TimeSpan.FromTicks(Math.Max(_redis.OperationTimeout.Ticks, TimeSpan.FromSeconds(1).Ticks));
+        await _redis.Database.StringSetAsync(StateKey(principalId), state.Encode(), ttl).WaitAsync(budget, _time, cancellationToken);
+        await _redis.Subscriber.PublishAsync(_invalidations, principalId).WaitAsync(budget, _time, cancellationToken);
+        return state;
+    }
+
+    private static Decision? DecodeDecision(RedisValue value, string stamp)
+    {
+        if (value.IsNull) return null;
+        var bytes = (byte[])value!;
+        var separator = Array.IndexOf(bytes, (byte)0);
+        if (separator < 0 || !Encoding.UTF8.GetString(bytes, 0, separator).Equals(stamp, StringComparison.Ordinal)) return null;
+        return Decision.Parser.ParseFrom(bytes.AsSpan(separator + 1));
+    }
+
+    private RedisKey StateKey(string principalId) => _redis.Key("principal", principalId);
+
+    private RedisKey DecisionKey(string normalizedKey) =>
+        _redis.Key("decision", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalizedKey))));
 }

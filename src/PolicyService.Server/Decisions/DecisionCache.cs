@@ -70,12 +70,22 @@ internal sealed class DecisionCache
         return false;
     }
 
-    /// <summary>Stores a decision under its key and the encoding it came in; the caller must not change it afterwards.</summary>
-    public void Set(string key, ReadOnlySpan<byte> encoded, CachedDecision cached)
+    /// <summary>
+    /// Stores a decision under its key and the encoding it came in, for the time to live or until
+    /// <paramref name="notAfter"/> if that is sooner; the caller must not change it afterwards.
+    /// </summary>
+    public void Set(string key, ReadOnlySpan<byte> encoded, CachedDecision cached, DateTimeOffset? notAfter = null)
     {
         if (_maxEntries == 0) return;
         if (_decisions.Count >= _maxEntries) Evict(_decisions);
-        var entry = new Entry(cached, _time.GetTimestamp() + _ttlTicks);
+        var now = _time.GetTimestamp();
+        var expires = now + _ttlTicks;
+        if (notAfter is { } end)
+        {
+            var left = (long)((end - _time.GetUtcNow()).TotalSeconds * _time.TimestampFrequency);
+            expires = Math.Min(expires, now + left);
+        }
+        var entry = new Entry(cached, expires);
         _decisions[key] = entry;
         AddAlias(encoded, entry);
     }

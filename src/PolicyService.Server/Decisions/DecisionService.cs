@@ -3,6 +3,7 @@ using SessionPolicy.Core.Evaluation;
 using SessionPolicy.Server.Caching;
 using SessionPolicy.Server.Internal;
 using SessionPolicy.Server.Policies;
+using SessionPolicy.Server.Principals;
 using SessionPolicy.V1;
 using SessionPolicy.V1.Mapping;
 
@@ -10,71 +11,89 @@ namespace SessionPolicy.Server.Decisions;
 
 /// <summary>
 /// Decides through the caches: this replica's (L1), then, when Redis is configured, the one every replica
-/// shares (L2), then the engine. A cached decision keeps its decision id and says where it came from.
-/// With the shared store unreachable, decisions come from the local engine and cache, flagged degraded
-/// and counted.
+/// shares (L2), then the engine, with the principal's reported risk taken into account. A cached decision
+/// keeps its decision id and says where it came from, and is dropped when the policy or the principal's
+/// state changes. With the shared store unreachable, decisions come from the local engine and cache,
+/// flagged degraded and counted.
 /// </summary>
 internal sealed class DecisionService
 {
     private readonly PolicyStore _store;
     private readonly DecisionCache _cache;
+    private readonly PrincipalGenerations _generations;
+    private readonly InMemoryPrincipalStates _localStates;
     private readonly SharedDecisionCache? _shared;
     private readonly DecisionMetrics _metrics;
     private readonly TimeProvider _time;
 
-    public DecisionService(PolicyStore store, DecisionCache cache, DecisionMetrics metrics, TimeProvider time, SharedDecisionCache? shared = null)
+    public DecisionService(PolicyStore store, DecisionCache cache, PrincipalGenerations generations, InMemoryPrincipalStates localStates,
+        DecisionMetrics metrics, TimeProvider time, SharedDecisionCache? shared = null, RedisConnection? redis = null)
     {
         _store = store;
         _cache = cache;
+        _generations = generations;
+        _localStates = localStates;
         _shared = shared;
         _metrics = metrics;
         _time = time;
         // Entries carry their policy version, so stale ones are never served; clearing frees them at once.
         store.Changed += _ => cache.Clear();
+        // Invalidations published while this replica was cut off are lost: forget everything cached.
+        if (redis is not null) redis.Restored += cache.Clear;
     }
 
-    /// <summary>The cached decision for a request (by its protobuf bytes) already decided under the current policy.</summary>
-    public bool TryGetCached(ReadOnlySpan<byte> encoded, out CachedDecision cached) => _cache.TryGet(encoded, _store.Current.Version, out cached);
+    /// <summary>The cached decision for a request (by its protobuf bytes) already decided under the current policy and principal state.</summary>
+    public bool TryGetCached(ReadOnlySpan<byte> encoded, out CachedDecision cached) =>
+        _cache.TryGet(encoded, _store.Current.Version, out cached) && _generations.Current(cached.PrincipalId) == cached.Generation;
 
     /// <summary>
     /// Decides a validated request that arrived as <paramref name="encoded"/>: from a cache when an equal
-    /// request (same normalised input) was decided under the current policy, otherwise by evaluation,
-    /// stored for the next time. Explained decisions are always evaluated and never stored.
+    /// request (same normalised input) was decided under the current policy and principal state,
+    /// otherwise by evaluation, stored for the next time. Explained decisions are always evaluated and
+    /// never stored.
     /// </summary>
     public async ValueTask<Decision> DecideAsync(SessionRequest request, bool explain, byte[] encoded, CancellationToken cancellationToken)
     {
         var snapshot = _store.Current;
-        if (explain) return Evaluate(snapshot, request, explain: true, degraded: false);
-
+        // Taken first: a change that lands while this decision is made leaves it stale at once.
+        var generation = _generations.Current(request.PrincipalId);
         var key = DecisionKey.For(snapshot.Version, request);
-        if (_cache.TryGet(key, encoded, out var cached)) return cached.Decision;
+        if (!explain && _cache.TryGet(key, encoded, out var cached) && cached.Generation == generation) return cached.Decision;
 
+        PrincipalState state;
         var degraded = false;
-        if (_shared is not null)
+        if (_shared is null)
         {
-            var (result, shared) = await _shared.TryGetAsync(key, cancellationToken);
-            if (result == SharedLookup.Hit && shared is not null && shared.PolicyVersion == snapshot.Version)
+            state = _localStates.Get(request.PrincipalId);
+        }
+        else
+        {
+            var lookup = await _shared.LookupAsync(request.PrincipalId, key, cancellationToken);
+            state = lookup.State;
+            degraded = !lookup.Available;
+            if (degraded) _metrics.Degraded();
+            if (!explain && lookup.Decision is { } shared && shared.PolicyVersion == snapshot.Version)
             {
                 shared.Source = DecisionSource.SharedCache;
-                Remember(key, encoded, shared);
+                Remember(key, encoded, shared, request.PrincipalId, generation, state.ExpiresAt);
                 return shared;
             }
-            degraded = result == SharedLookup.Unavailable;
-            if (degraded) _metrics.Degraded();
         }
 
-        var decision = Evaluate(snapshot, request, explain: false, degraded);
-        var stored = Remember(key, encoded, decision);
-        if (_shared is not null && !degraded) await _shared.SetAsync(key, stored, cancellationToken);
+        var effective = state.RiskScore is { } signal && !(request.RiskScore >= signal) ? request with { RiskScore = signal } : request;
+        var decision = Evaluate(snapshot, effective, explain, degraded);
+        if (explain) return decision;
+        var stored = Remember(key, encoded, decision, request.PrincipalId, generation, state.ExpiresAt);
+        if (_shared is not null && !degraded) await _shared.SetAsync(key, state, stored, cancellationToken);
         return decision;
     }
 
-    /// <summary>Keeps a copy in this replica's cache, marked as coming from it.</summary>
-    private Decision Remember(string key, byte[] encoded, Decision decision)
+    /// <summary>Keeps a copy in this replica's cache, marked as coming from it, no longer than the signal it was made under.</summary>
+    private Decision Remember(string key, byte[] encoded, Decision decision, string principalId, long generation, DateTimeOffset? notAfter)
     {
         var stored = decision.Clone();
         stored.Source = DecisionSource.LocalCache;
-        _cache.Set(key, encoded, new CachedDecision(stored, new DecideResponse { Decision = stored }.ToByteArray()));
+        _cache.Set(key, encoded, new CachedDecision(stored, new DecideResponse { Decision = stored }.ToByteArray(), principalId, generation), notAfter);
         return stored;
     }
 

@@ -7,6 +7,7 @@ using SessionPolicy.Server.Grpc;
 using SessionPolicy.Server.Health;
 using SessionPolicy.Server.Internal;
 using SessionPolicy.Server.Policies;
+using SessionPolicy.Server.Principals;
 
 namespace SessionPolicy.Server.Extensions;
 
@@ -38,6 +39,10 @@ public static class SessionPolicyExtensions
         services.AddSingleton<DecisionCache>();
         services.AddSingleton<DecisionService>();
         services.AddSingleton<DecisionMetrics>();
+        services.AddOptions<SignalOptions>().BindConfiguration(SignalOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<PrincipalGenerations>();
+        services.AddSingleton<InMemoryPrincipalStates>();
+        services.AddSingleton<SignalService>();
 
         services.AddGrpc(o =>
         {
@@ -73,6 +78,8 @@ public static class SessionPolicyExtensions
     {
         // Resolve the policy now, so a bad policy stops start-up with its errors instead of the first call.
         app.Services.GetRequiredService<PolicyStore>();
+        // And the decision path, so that in shared mode the invalidation channel is listened to from the start.
+        app.Services.GetRequiredService<DecisionService>();
         app.MapGrpcService<SessionPolicyGrpcService>();
         app.MapGrpcService<SessionCredentialsGrpcService>();
         app.MapGrpcService<SessionEventsGrpcService>();

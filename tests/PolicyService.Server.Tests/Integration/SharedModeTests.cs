@@ -103,4 +103,40 @@ public sealed class SharedModeTests : IAsyncLifetime
         f.Services.GetRequiredService<RedisConnection>().Restored += () => tcs.TrySetResult();
         return tcs.Task;
     }
+
+    [Fact]
+    public async Task ReportSignal_OnOneReplica_DropsTheOtherReplicasCachedDecision()
+    {
+        var onB = (await Client(_b).DecideAsync(Sample.Human(id: "grace"))).Decision;
+        var heard = Heard(_b, "grace");
+
+        await new SessionEventsService.SessionEventsServiceClient(_a.Channel).ReportSignalAsync(new ReportSignalRequest { PrincipalId = "grace", RiskScore = 95 });
+        await heard.WaitAsync(TimeSpan.FromSeconds(30));
+        var afterOnB = (await Client(_b).DecideAsync(Sample.Human(id: "grace"))).Decision;
+
+        Assert.Equal(Outcome.Allow, onB.Outcome);
+        Assert.Equal(Outcome.Deny, afterOnB.Outcome);
+        Assert.NotEqual(DecisionSource.LocalCache, afterOnB.Source);
+    }
+
+    [Fact]
+    public async Task ReportSignal_WithRedisDown_IsUnavailableRatherThanPretending()
+    {
+        await _redis.StopAsync();
+
+        var ex = await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(() =>
+            new SessionEventsService.SessionEventsServiceClient(_a.Channel).ReportSignalAsync(new ReportSignalRequest { PrincipalId = "heidi", RiskScore = 95 }).ResponseAsync);
+
+        Assert.Equal(global::Grpc.Core.StatusCode.Unavailable, ex.StatusCode);
+    }
+
+    private static Task Heard(PolicyServiceFactory f, string principal)
+    {
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        f.Services.GetRequiredService<SessionPolicy.Server.Principals.PrincipalGenerations>().Changed += p =>
+        {
+            if (p == principal) tcs.TrySetResult();
+        };
+        return tcs.Task;
+    }
 }

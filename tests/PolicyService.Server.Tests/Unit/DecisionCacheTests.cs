@@ -14,7 +14,7 @@ public sealed class DecisionCacheTests
         new(Options.Create(new DecisionCacheOptions { MaxEntries = maxEntries, TimeToLive = TimeSpan.FromMinutes(1) }), _clock);
 
     private static CachedDecision Decided(string version, string id = "d1") =>
-        new(new Decision { DecisionId = id, PolicyVersion = version }, [1, 2, 3]);
+        new(new Decision { DecisionId = id, PolicyVersion = version }, [1, 2, 3], "alice", 0);
 
     [Fact]
     public void TryGet_ByEncoding_OnlyForThePolicyVersionThatDecided()
