@@ -9,6 +9,12 @@ public sealed record PolicyDocument
     public int MaxSessionSeconds { get; init; } = Evaluation.StsLimits.MaxDurationSeconds;
     /// <summary>The policy's maximum idle timeout in seconds for sessions that have one; 0 for none.</summary>
     public int MaxIdleSeconds { get; init; }
+    /// <summary>
+    /// With a shared store configured and unreachable: false (best effort) decides from the local engine and
+    /// cache; true (strict) asks every principal, whose signals cannot be known, to re-authenticate.
+    /// </summary>
+    public bool StrictSharedState { get; init; }
+
     /// <summary>The profile used when no other matches.</summary>
     public required ProfileRule Default { get; init; }
     /// <summary>Profiles in declared order.</summary>

@@ -8,11 +8,12 @@ namespace SessionPolicy.Core.Policies;
 internal sealed class PolicyDocumentReader(YamlNodeReader r)
 {
     private static readonly Dictionary<string, Outcome> ProfileOutcomes = new() { ["allow"] = Outcome.Allow, ["reauthenticate"] = Outcome.Reauthenticate, ["deny"] = Outcome.Deny };
+    private static readonly Dictionary<string, bool> SharedStateModes = new() { ["best_effort"] = false, ["strict"] = true };
     private static readonly Dictionary<string, Outcome> GuardrailActions = new() { ["shorten"] = Outcome.Allow, ["reauthenticate"] = Outcome.Reauthenticate, ["deny"] = Outcome.Deny };
 
     public PolicyDocument? Read(YamlNode root)
     {
-        var top = r.Mapping(root, "", "version", "name", "description", "limits", "defaults", "profiles", "guardrails");
+        var top = r.Mapping(root, "", "version", "name", "description", "shared_state", "limits", "defaults", "profiles", "guardrails");
         if (top is null) return null;
 
         if (!top.TryGetValue("version", out var versionNode)) r.Error(root, "version", $"is required (version: {PolicyParser.FormatVersion})");
@@ -20,6 +21,7 @@ internal sealed class PolicyDocumentReader(YamlNodeReader r)
 
         var name = top.TryGetValue("name", out var n) ? r.String(n, "name") ?? "" : "";
         if (top.TryGetValue("description", out var d)) r.String(d, "description", 4096);
+        var strict = top.TryGetValue("shared_state", out var ss) && r.Enum(ss, "shared_state", SharedStateModes) == true;
 
         int maxSession = StsLimits.MaxDurationSeconds, maxIdle = 0;
         if (top.TryGetValue("limits", out var limitsNode) && r.Mapping(limitsNode, "limits", "max_session", "max_idle") is { } limits)
@@ -47,7 +49,7 @@ internal sealed class PolicyDocumentReader(YamlNodeReader r)
         if (top.TryGetValue("guardrails", out var guardrailsNode)) ReadItems(guardrailsNode, "guardrails", (node, path, i) => ReadGuardrail(node, path, i), guardrails);
 
         if (fallback is null) return null;
-        return new PolicyDocument { Name = name, MaxSessionSeconds = maxSession, MaxIdleSeconds = maxIdle, Default = fallback, Profiles = profiles, Guardrails = guardrails };
+        return new PolicyDocument { Name = name, StrictSharedState = strict, MaxSessionSeconds = maxSession, MaxIdleSeconds = maxIdle, Default = fallback, Profiles = profiles, Guardrails = guardrails };
     }
 
     private void ReadItems<T>(YamlNode node, string path, Func<YamlNode, string, int, T?> read, List<T> into) where T : class

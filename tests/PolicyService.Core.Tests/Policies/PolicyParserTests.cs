@@ -88,6 +88,21 @@ public sealed class PolicyParserTests
         Assert.Empty(result.Warnings);
     }
 
+    [Theory]
+    [InlineData("", false)]
+    [InlineData("shared_state: best_effort\n", false)]
+    [InlineData("shared_state: strict\n", true)]
+    public void Parse_SharedState_DefaultsToBestEffort(string line, bool strict)
+    {
+        var result = PolicyParser.Parse($"version: 1\n{line}defaults: {{ max_session: 1h, idle_timeout: 15m }}\n");
+
+        Assert.Equal(strict, result.Policy!.StrictSharedState);
+    }
+
+    [Fact]
+    public void Parse_UnknownSharedState_IsAnError() =>
+        Assert.Equal("shared_state", SingleError("version: 1\nshared_state: maybe\ndefaults: { max_session: 1h, idle_timeout: 15m }\n").Path);
+
     [Fact]
     public void Parse_EmptyFile_IsAnError() => Assert.Contains("empty", SingleError("").Message);
 

@@ -139,4 +139,34 @@ public sealed class SharedModeTests : IAsyncLifetime
         };
         return tcs.Task;
     }
+
+    [Fact]
+    public async Task StrictPolicy_WithRedisDown_AsksEveryoneToReauthenticate()
+    {
+        using var strict = new PolicyServiceFactory(
+            "version: 1\nshared_state: strict\ndefaults: { max_session: 1h, idle_timeout: 15m }\n",
+            settings: new Dictionary<string, string?> { ["SessionPolicy:Redis:Configuration"] = _redis.Configuration, ["SessionPolicy:Redis:KeyPrefix"] = $"test:{Guid.NewGuid():N}:" });
+        var up = (await Client(strict).DecideAsync(Sample.Human(id: "ivan"))).Decision;
+
+        await _redis.StopAsync();
+        var down = (await Client(strict).DecideAsync(Sample.Human(id: "judy"))).Decision;
+
+        Assert.Equal(Outcome.Allow, up.Outcome);
+        Assert.True(down.Degraded);
+        Assert.Equal(Outcome.Reauthenticate, down.Outcome);
+    }
+
+    [Fact]
+    public async Task SamePolicyFileOnTwoReplicas_HasOneVersion()
+    {
+        const string yaml = "version: 1\ndefaults: { max_session: 2h, idle_timeout: 10m }\n";
+        using var one = new PolicyServiceFactory(yaml);
+        using var two = new PolicyServiceFactory(yaml);
+
+        var first = await Client(one).GetPolicyInfoAsync(new GetPolicyInfoRequest());
+        var second = await Client(two).GetPolicyInfoAsync(new GetPolicyInfoRequest());
+
+        Assert.Equal(first.Version, second.Version);
+        Assert.NotEqual(first.Source, second.Source);
+    }
 }
