@@ -169,4 +169,30 @@ public sealed class SharedModeTests : IAsyncLifetime
         Assert.Equal(first.Version, second.Version);
         Assert.NotEqual(first.Source, second.Source);
     }
+
+    [Fact]
+    public async Task L1Miss_ServedFromTheSharedCache_CostsOneRedisRoundTrip()
+    {
+        await Client(_a).DecideAsync(Sample.Human(id: "kim"));
+        await using var admin = await ConnectionMultiplexer.ConnectAsync($"{_redis.Configuration},allowAdmin=true");
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        var before = await CommandCallsAsync(server);
+
+        var onB = (await Client(_b).DecideAsync(Sample.Human(id: "kim"))).Decision;
+        var after = await CommandCallsAsync(server);
+
+        Assert.Equal(DecisionSource.SharedCache, onB.Source);
+        // The data commands Redis ran meanwhile: one lookup, no other read or write.
+        Assert.Equal(1, after.GetValueOrDefault("cmdstat_mget") - before.GetValueOrDefault("cmdstat_mget"));
+        Assert.Equal(before.Where(p => p.Key != "cmdstat_mget" && IsData(p.Key)), after.Where(p => p.Key != "cmdstat_mget" && IsData(p.Key)));
+    }
+
+    private static bool IsData(string command) => command is "cmdstat_get" or "cmdstat_set" or "cmdstat_setex" or "cmdstat_publish";
+
+    private static async Task<Dictionary<string, long>> CommandCallsAsync(IServer server)
+    {
+        var info = await server.InfoAsync("commandstats");
+        return info.SelectMany(g => g).Where(p => p.Key.StartsWith("cmdstat_", StringComparison.Ordinal))
+            .ToDictionary(p => p.Key, p => long.Parse(p.Value.Split(',')[0].Split('=')[1]));
+    }
 }
