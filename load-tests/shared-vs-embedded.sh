@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Warm Decide throughput in shared mode (Redis) against the embedded mode, same machine, same run.
+#
+#   load-tests/shared-vs-embedded.sh [SECONDS] [CLIENTS] [STREAMS]
+#
+# Starts a redis-server on a free loopback port and two servers (Release, default policy): one embedded,
+# one pointed at that Redis. h2load drives the same Decide request at each in turn, three rounds, and
+# the script prints the ratio shared/embedded per round and the median. Then it kills Redis and drives
+# the shared server once more, printing its throughput and h2load's error count.
+# Needs h2load (apt-get install -y nghttp2-client) and redis-server.
+set -euo pipefail
+secs=${1:-8} clients=${2:-32} streams=${3:-10}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+work=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+dotnet build -c Release "$root/src/PolicyService.Server" -nologo -clp:ErrorsOnly >/dev/null
+dotnet run -c Release --project "$here/PolicyService.Benchmarks" -- --write-decide-body "$work/decide.bin"
+python3 - "$work/decide.bin" "$work/framed.bin" <<'PY'
+import sys
+raw = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(b"\x00" + len(raw).to_bytes(4, "big") + raw)
+PY
+
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$work/redis.log" 2>&1 &
+redis_pid=$!; pids+=("$redis_pid")
+
+start_server() {  # NAME [REDIS]
+  local log="$work/$1.log"
+  env Logging__LogLevel__Default=Warning "Logging__LogLevel__Microsoft.Hosting.Lifetime=Information" \
+    SessionPolicy__Redis__Configuration="${2:-}" \
+    dotnet "$root/src/PolicyService.Server/bin/Release/net10.0/PolicyService.Server.dll" --urls http://127.0.0.1:0 >"$log" 2>&1 &
+  pids+=("$!")
+  for _ in $(seq 100); do
+    url=$(sed -n 's/.*Now listening on: \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$log" | head -n 1)
+    [ -n "$url" ] && { echo "$url/sessionpolicy.v1.SessionPolicyService/Decide"; return; }
+    sleep 0.2
+  done
+  cat "$log" >&2; exit 1
+}
+embedded=$(start_server embedded)
+shared=$(start_server shared "127.0.0.1:$redis_port")
+
+load() {  # URL -> "req/s errors"
+  h2load -D "$secs" --warm-up-time=2 -c "$clients" -m "$streams" -t 1 -d "$work/framed.bin" \
+    -H 'content-type: application/grpc' -H 'te: trailers' "$1" 2>&1 \
+    | awk '/^finished in/ {gsub(",", "", $4); r=$4} /^requests:/ {e=$10} END {print r, e}'
+}
+ratios=()
+for round in 1 2 3; do
+  read -r e _ < <(load "$embedded"); read -r s _ < <(load "$shared")
+  r=$(python3 -c "print(f'{$s/$e:.3f}')"); ratios+=("$r")
+  echo "round $round: embedded $e req/s, shared $s req/s, ratio $r"
+done
+python3 -c "import statistics,sys; print('median ratio shared/embedded:', statistics.median(map(float, sys.argv[1:])))" "${ratios[@]}"
+
+kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true
+read -r s errors < <(load "$shared")
+echo "Redis killed: shared $s req/s, h2load errored requests: $errors"
