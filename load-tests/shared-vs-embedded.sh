@@ -15,7 +15,7 @@ root=$(cd "$here/.." && pwd)
 work=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$here/lib.sh"
 
 dotnet build -c Release "$root/src/PolicyService.Server" -nologo -clp:ErrorsOnly >/dev/null
 dotnet run -c Release --project "$here/PolicyService.Benchmarks" -- --write-decide-body "$work/decide.bin"
@@ -25,25 +25,9 @@ raw = open(sys.argv[1], "rb").read()
 open(sys.argv[2], "wb").write(b"\x00" + len(raw).to_bytes(4, "big") + raw)
 PY
 
-redis_port=$(free_port)
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$work/redis.log" 2>&1 &
-redis_pid=$!; pids+=("$redis_pid")
-
-start_server() {  # NAME [REDIS]
-  local log="$work/$1.log"
-  env Logging__LogLevel__Default=Warning "Logging__LogLevel__Microsoft.Hosting.Lifetime=Information" \
-    SessionPolicy__Redis__Configuration="${2:-}" \
-    dotnet "$root/src/PolicyService.Server/bin/Release/net10.0/PolicyService.Server.dll" --urls http://127.0.0.1:0 >"$log" 2>&1 &
-  pids+=("$!")
-  for _ in $(seq 100); do
-    url=$(sed -n 's/.*Now listening on: \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$log" | head -n 1)
-    [ -n "$url" ] && { echo "$url/sessionpolicy.v1.SessionPolicyService/Decide"; return; }
-    sleep 0.2
-  done
-  cat "$log" >&2; exit 1
-}
-embedded=$(start_server embedded)
-shared=$(start_server shared "127.0.0.1:$redis_port")
+start_redis
+start_server embedded; embedded="$server_url/sessionpolicy.v1.SessionPolicyService/Decide"
+start_server shared "$redis_address"; shared="$server_url/sessionpolicy.v1.SessionPolicyService/Decide"
 
 load() {  # URL -> "req/s errors"
   h2load -D "$secs" --warm-up-time=2 -c "$clients" -m "$streams" -t 1 -d "$work/framed.bin" \

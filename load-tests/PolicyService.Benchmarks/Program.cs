@@ -14,5 +14,10 @@ if (args is ["--write-decide-body", var path])
     File.WriteAllBytes(path, request.ToByteArray());
     return 0;
 }
+// --invalidation URL_A URL_B [ROUNDS]: see InvalidationLatency.
+if (args is ["--invalidation", var replicaA, var replicaB, ..])
+{
+    return await SessionPolicy.Benchmarks.InvalidationLatency.RunAsync(replicaA, replicaB, args.Length > 3 ? int.Parse(args[3]) : 200);
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

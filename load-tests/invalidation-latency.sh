@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# How long after ReportSignal returns on one replica the other stops serving its cached decision.
+#
+#   load-tests/invalidation-latency.sh [ROUNDS]
+#
+# Starts a redis-server and two servers (Release) sharing it, then runs the benchmark tool's
+# --invalidation mode (see PolicyService.Benchmarks/InvalidationLatency.cs). Target: under 1 second.
+set -euo pipefail
+rounds=${1:-200}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+work=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+source "$here/lib.sh"
+
+dotnet build -c Release "$root/src/PolicyService.Server" -nologo -clp:ErrorsOnly >/dev/null
+start_redis
+start_server a "$redis_address"; a=$server_url
+start_server b "$redis_address"; b=$server_url
+dotnet run -c Release --project "$here/PolicyService.Benchmarks" -- --invalidation "$a" "$b" "$rounds"

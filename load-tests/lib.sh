@@ -1,0 +1,29 @@
+# Shared by the load-test scripts: free ports, a redis-server, Release servers on loopback.
+# Source it after setting `root`, `work` and an array `pids` (killed by the caller's EXIT trap).
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_redis: prints host:port of a new redis-server (nothing persisted); its pid is in $redis_pid.
+start_redis() {
+  local port; port=$(free_port)
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no >"$work/redis-$port.log" 2>&1 &
+  redis_pid=$!; pids+=("$redis_pid")
+  for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis_address="127.0.0.1:$port"
+}
+
+# start_server NAME [REDIS]: starts the Release server on a free port; sets $server_url to its base URL.
+start_server() {
+  local log="$work/$1.log"
+  env Logging__LogLevel__Default=Warning "Logging__LogLevel__Microsoft.Hosting.Lifetime=Information" \
+    SessionPolicy__Redis__Configuration="${2:-}" \
+    dotnet "$root/src/PolicyService.Server/bin/Release/net10.0/PolicyService.Server.dll" --urls http://127.0.0.1:0 >"$log" 2>&1 &
+  pids+=("$!")
+  server_url=
+  for _ in $(seq 100); do
+    server_url=$(sed -n 's/.*Now listening on: \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$log" | head -n 1)
+    [ -n "$server_url" ] && return
+    sleep 0.2
+  done
+  cat "$log" >&2; exit 1
+}
