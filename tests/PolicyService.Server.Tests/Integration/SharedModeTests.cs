@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using Grpc.Health.V1;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using SessionPolicy.Server.Caching;
 using SessionPolicy.Server.Tests.Helpers;
@@ -61,9 +63,12 @@ public sealed class SharedModeTests : IAsyncLifetime
     {
         Assert.Equal(HealthStatus.Serving, await Health(_a, "redis"));
         var restored = Task.WhenAll(Restored(_a), Restored(_b));
+        using var degradedCount = new MetricCollector<long>(_a.Services.GetRequiredService<IMeterFactory>(), "SessionPolicy.Server", "sessionpolicy.decisions.degraded");
+        await Client(_a).DecideAsync(Sample.Human(id: "zoe"));
 
         await _redis.StopAsync();
         var during = (await Client(_a).DecideAsync(Sample.Human(id: "dave"))).Decision;
+        var cachedDuring = (await Client(_a).DecideAsync(Sample.Human(id: "zoe"))).Decision;
         var redisHealth = await Health(_a, "redis");
         var liveness = await Health(_a, "liveness");
         var readiness = await Health(_a, "readiness");
@@ -72,8 +77,14 @@ public sealed class SharedModeTests : IAsyncLifetime
         await restored.WaitAsync(TimeSpan.FromSeconds(30));
         var after = (await Client(_a).DecideAsync(Sample.Human(id: "erin"))).Decision;
         var afterOnB = (await Client(_b).DecideAsync(Sample.Human(id: "erin"))).Decision;
+        var cachedAfter = (await Client(_a).DecideAsync(Sample.Human(id: "zoe"))).Decision;
 
         Assert.True(during.Degraded);
+        Assert.Equal(1, degradedCount.GetMeasurementSnapshot().Sum(m => m.Value));
+        // Best effort during the outage: this replica's cache keeps answering.
+        Assert.Equal(DecisionSource.LocalCache, cachedDuring.Source);
+        // After the reconnect it was emptied, since invalidations may have been missed meanwhile.
+        Assert.NotEqual(DecisionSource.LocalCache, cachedAfter.Source);
         Assert.Equal(DecisionSource.Computed, during.Source);
         Assert.Equal("workforce-human", during.Profile);
         Assert.Equal(HealthStatus.NotServing, redisHealth);
