@@ -83,6 +83,12 @@ public static class SessionRequestReader
         };
         if (context.HasRiskScore && context.RiskScore is < 0 or > 100) errors.Add("context.risk_score", "must be between 0 and 100");
         if (context.RequestedDurationSeconds < 0) errors.Add("context.requested_duration_seconds", "must not be negative (0 asks for as long as policy allows)");
+        DateTimeOffset? authenticatedAt = null;
+        if (context.AuthenticatedAt is { } at)
+        {
+            if (at.Seconds is < 0 or > 253402300799 || at.Nanos is < 0 or > 999_999_999) errors.Add("context.authenticated_at", "is not a valid timestamp");
+            else authenticatedAt = at.ToDateTimeOffset();
+        }
 
         if (errors.Count != before || principal is null || arn is null) return null;
 
@@ -108,6 +114,7 @@ public static class SessionRequestReader
             RoleChaining = context.RoleChaining,
             RiskScore = context.HasRiskScore ? context.RiskScore : null,
             RequestedDurationSeconds = context.RequestedDurationSeconds,
+            AuthenticatedAt = authenticatedAt,
         };
     }
 

@@ -66,6 +66,9 @@ public sealed record SessionRequest
     /// <summary>Risk score 0..100, when assessed.</summary>
     public int? RiskScore { get; init; }
 
+    /// <summary>When the principal last authenticated, when the caller says.</summary>
+    public DateTimeOffset? AuthenticatedAt { get; init; }
+
     /// <summary>Requested session length in seconds; 0 for as long as policy allows.</summary>
     public int RequestedDurationSeconds { get; init; }
 

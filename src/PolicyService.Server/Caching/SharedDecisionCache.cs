@@ -13,7 +13,7 @@ namespace SessionPolicy.Server.Caching;
 /// <summary>
 /// The store every replica shares, in Redis: decisions (L2) under a hash of their normalised input and
 /// policy version, each with the stamp of the principal state it was made under, and principal state
-/// (risk signals, with their time to live). One lookup reads both in a single round trip and never waits
+/// (risk signals with their time to live, revocations). One lookup reads all of it in a single round trip and never waits
 /// longer than the operation budget; when Redis is down or slow the caller decides locally. A state
 /// change is announced on an invalidation channel so every replica drops its cached decisions for that
 /// principal. Holds decisions and signals only, never credentials.
@@ -45,10 +45,10 @@ internal sealed class SharedDecisionCache
         if (!_redis.IsConnected) return SharedLookup.Unavailable;
         try
         {
-            var values = await _redis.Database.StringGetAsync([StateKey(principalId), DecisionKey(key)])
+            var values = await _redis.Database.StringGetAsync([SignalKey(principalId), RevocationKey(principalId), DecisionKey(key)])
                 .WaitAsync(_redis.OperationTimeout, _time, cancellationToken);
-            var state = PrincipalState.Decode(values[0]);
-            return new SharedLookup(true, state, DecodeDecision(values[1], state.Stamp));
+            var state = PrincipalState.Decode(values[0], values[1]);
+            return new SharedLookup(true, state, DecodeDecision(values[2], state.Stamp));
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidProtocolBufferException)
         {
@@ -79,14 +79,25 @@ internal sealed class SharedDecisionCache
         }
     }
 
-    /// <summary>Records a risk signal for its time to live and tells every replica. Throws when Redis did not take it.</summary>
-    public async Task<PrincipalState> ReportAsync(string principalId, int riskScore, TimeSpan ttl, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records a risk signal for its time to live (and, with <paramref name="revoke"/>, a revocation as of
+    /// now) and tells every replica. Throws when Redis did not take it.
+    /// </summary>
+    public async Task ReportAsync(string principalId, int riskScore, TimeSpan ttl, bool revoke, CancellationToken cancellationToken)
     {
-        var state = new PrincipalState(Guid.NewGuid().ToString("N"), riskScore, _time.GetUtcNow() + ttl);
+        var now = _time.GetUtcNow();
         var budget = TimeSpan.FromTicks(Math.Max(_redis.OperationTimeout.Ticks, TimeSpan.FromSeconds(1).Ticks));
-        await _redis.Database.StringSetAsync(StateKey(principalId), state.Encode(), ttl).WaitAsync(budget, _time, cancellationToken);
+        var database = _redis.Database;
+        var writes = new List<Task>
+        {
+            database.StringSetAsync(SignalKey(principalId), PrincipalState.EncodeSignal(Guid.NewGuid().ToString("N"), riskScore, now + ttl), ttl),
+        };
+        if (revoke)
+        {
+            writes.Add(database.StringSetAsync(RevocationKey(principalId), PrincipalState.EncodeRevocation(Guid.NewGuid().ToString("N"), now), PrincipalState.RevocationLifetime));
+        }
+        await Task.WhenAll(writes).WaitAsync(budget, _time, cancellationToken);
         await _redis.Subscriber.PublishAsync(_invalidations, principalId).WaitAsync(budget, _time, cancellationToken);
-        return state;
     }
 
     private static Decision? DecodeDecision(RedisValue value, string stamp)
@@ -98,7 +109,9 @@ internal sealed class SharedDecisionCache
         return Decision.Parser.ParseFrom(bytes.AsSpan(separator + 1));
     }
 
-    private RedisKey StateKey(string principalId) => _redis.Key("principal", principalId);
+    private RedisKey SignalKey(string principalId) => _redis.Key("signal", principalId);
+
+    private RedisKey RevocationKey(string principalId) => _redis.Key("revoked", principalId);
 
     private RedisKey DecisionKey(string normalizedKey) =>
         _redis.Key("decision", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalizedKey))));

@@ -29,7 +29,8 @@ internal static class DecisionKey
           .Append(r.Mfa ? 1 : 0).Append((int)r.Assurance).Append((int)r.DeviceTrust)
           .Append(r.CrossAccount ? 1 : 0).Append(r.RoleChaining ? 1 : 0).Append('|')
           .Append(r.RiskScore ?? -1).Append('|')
-          .Append(r.RequestedDurationSeconds);
+          .Append(r.RequestedDurationSeconds).Append('|')
+          .Append(r.AuthenticatedAt?.UtcTicks ?? -1);
         return sb.ToString();
     }
 

@@ -82,6 +82,11 @@ internal sealed class DecisionService
 
         var effective = state.RiskScore is { } signal && !(request.RiskScore >= signal) ? request with { RiskScore = signal } : request;
         var decision = Evaluate(snapshot, effective, explain, degraded);
+        if (state.Revokes(request.AuthenticatedAt) && decision.Outcome < V1.Outcome.Reauthenticate)
+        {
+            decision.Outcome = V1.Outcome.Reauthenticate;
+            decision.Summary += $"; principal revoked at {state.RevokedBefore:O}: re-authenticate";
+        }
         if (degraded && snapshot.Engine.Policy.StrictSharedState && decision.Outcome < V1.Outcome.Reauthenticate)
         {
             // Strict: the principal may carry a signal or revocation this replica cannot see.
@@ -89,6 +94,7 @@ internal sealed class DecisionService
             decision.Summary += "; shared state unknown (shared_state: strict): re-authenticate";
         }
         if (explain) return decision;
+        // A decision made under a signal lives no longer than the signal.
         var stored = Remember(key, encoded, decision, request.PrincipalId, generation, state.ExpiresAt);
         if (_shared is not null && !degraded) await _shared.SetAsync(key, state, stored, cancellationToken);
         return decision;

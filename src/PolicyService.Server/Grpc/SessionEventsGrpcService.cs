@@ -30,7 +30,9 @@ internal sealed class SessionEventsGrpcService(SignalService signals, IOptions<S
     /// <summary>
     /// Records a risk score for a principal for its time to live: decisions take the higher of the
     /// request's risk score and the signal's, and cached decisions for the principal are dropped on every
-    /// replica. Ending the principal's sessions is part of the session lifecycle, not served yet.
+    /// replica. With disable_principal, the principal is also revoked: decisions ask it to re-authenticate
+    /// unless it authenticated after now. Ending its registered sessions is part of the session
+    /// lifecycle, not served yet.
     /// </summary>
     public override async Task<ReportSignalResponse> ReportSignal(ReportSignalRequest request, ServerCallContext context)
     {
@@ -41,12 +43,11 @@ internal sealed class SessionEventsGrpcService(SignalService signals, IOptions<S
         if (request.Source.Length > 128) errors.Add("source", "is longer than 128 characters");
         if (request.Detail.Length > 1024) errors.Add("detail", "is longer than 1024 characters");
         errors.ThrowIfAny();
-        if (request.DisablePrincipal) throw NotYetImplemented.For("ReportSignal with disable_principal", Lifecycle);
 
         var ttl = request.TtlSeconds == 0 ? signalOptions.Value.DefaultTtl : TimeSpan.FromSeconds(request.TtlSeconds);
         try
         {
-            await signals.ReportAsync(request.PrincipalId, request.RiskScore, ttl, context.CancellationToken);
+            await signals.ReportAsync(request.PrincipalId, request.RiskScore, ttl, request.DisablePrincipal, context.CancellationToken);
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
         {

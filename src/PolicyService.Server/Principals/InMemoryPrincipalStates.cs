@@ -2,23 +2,26 @@ using System.Collections.Concurrent;
 
 namespace SessionPolicy.Server.Principals;
 
-/// <summary>Principal state for one replica (the embedded mode): signals held in memory until they expire.</summary>
+/// <summary>Principal state for one replica (the embedded mode): signals and revocations held in memory until they expire.</summary>
 internal sealed class InMemoryPrincipalStates(TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, PrincipalState> _states = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string Value, DateTimeOffset ExpiresAt)> _signals = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string Value, DateTimeOffset ExpiresAt)> _revocations = new(StringComparer.Ordinal);
 
-    public PrincipalState Get(string principalId)
+    public PrincipalState Get(string principalId) => PrincipalState.Decode(Live(_signals, principalId), Live(_revocations, principalId));
+
+    public void Report(string principalId, int riskScore, TimeSpan ttl, bool revoke)
     {
-        if (!_states.TryGetValue(principalId, out var state)) return PrincipalState.None;
-        if (time.GetUtcNow() < state.ExpiresAt) return state;
-        _states.TryRemove(new KeyValuePair<string, PrincipalState>(principalId, state));
-        return PrincipalState.None;
+        var now = time.GetUtcNow();
+        _signals[principalId] = (PrincipalState.EncodeSignal(Guid.NewGuid().ToString("N"), riskScore, now + ttl), now + ttl);
+        if (revoke) _revocations[principalId] = (PrincipalState.EncodeRevocation(Guid.NewGuid().ToString("N"), now), now + PrincipalState.RevocationLifetime);
     }
 
-    public PrincipalState Report(string principalId, int riskScore, TimeSpan ttl)
+    private string? Live(ConcurrentDictionary<string, (string Value, DateTimeOffset ExpiresAt)> map, string principalId)
     {
-        var state = new PrincipalState(Guid.NewGuid().ToString("N"), riskScore, time.GetUtcNow() + ttl);
-        _states[principalId] = state;
-        return state;
+        if (!map.TryGetValue(principalId, out var entry)) return null;
+        if (time.GetUtcNow() < entry.ExpiresAt) return entry.Value;
+        map.TryRemove(new KeyValuePair<string, (string, DateTimeOffset)>(principalId, entry));
+        return null;
     }
 }

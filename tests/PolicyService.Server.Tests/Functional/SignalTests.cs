@@ -70,6 +70,35 @@ public sealed class SignalTests : IDisposable
         Assert.Equal(Outcome.Deny, (await Decisions.DecideAsync(request)).Decision.Outcome);
     }
 
+    [Theory]
+    [InlineData(null, Outcome.Reauthenticate)]
+    [InlineData(-1, Outcome.Reauthenticate)]
+    [InlineData(0, Outcome.Allow)]
+    [InlineData(1, Outcome.Allow)]
+    public async Task DisablePrincipal_AsksForReauthenticationUnlessAuthenticatedSince(int? authenticatedSecondsFromRevocation, Outcome expected)
+    {
+        var revokedAt = _clock.GetUtcNow();
+        await Events.ReportSignalAsync(new ReportSignalRequest { PrincipalId = "alice", RiskScore = 0, DisablePrincipal = true });
+        var request = Sample.Human(id: "alice");
+        if (authenticatedSecondsFromRevocation is { } s)
+        {
+            request.Context.AuthenticatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(revokedAt.AddSeconds(s));
+        }
+
+        var decision = (await Decisions.DecideAsync(request)).Decision;
+
+        Assert.Equal(expected, decision.Outcome);
+    }
+
+    [Fact]
+    public async Task Decide_InvalidAuthenticatedAt_IsInvalidArgument()
+    {
+        var request = Sample.Human();
+        request.Context.AuthenticatedAt = new Google.Protobuf.WellKnownTypes.Timestamp { Seconds = 1, Nanos = -5 };
+
+        await RpcAssert.InvalidArgumentAsync(() => Decisions.DecideAsync(request).ResponseAsync, "context.authenticated_at");
+    }
+
     public static TheoryData<string, ReportSignalRequest> BadSignals => new()
     {
         { "principal_id", new ReportSignalRequest { RiskScore = 50 } },

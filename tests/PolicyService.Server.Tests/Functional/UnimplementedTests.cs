@@ -10,7 +10,7 @@ public sealed class UnimplementedTests : IDisposable
 
     public void Dispose() => _factory.Dispose();
 
-    public static TheoryData<string> Rpcs => ["IssueSession", "ForceLogout", "RecordActivity", "RegisterSession", "ListSessions", "ReportSignal with disable_principal", "SubscribeLogouts"];
+    public static TheoryData<string> Rpcs => ["IssueSession", "ForceLogout", "RecordActivity", "RegisterSession", "ListSessions", "SubscribeLogouts"];
 
     [Theory]
     [MemberData(nameof(Rpcs))]
@@ -25,7 +25,6 @@ public sealed class UnimplementedTests : IDisposable
             "RecordActivity" => () => events.RecordActivityAsync(new RecordActivityRequest()).ResponseAsync,
             "RegisterSession" => () => events.RegisterSessionAsync(new RegisterSessionRequest()).ResponseAsync,
             "ListSessions" => () => events.ListSessionsAsync(new ListSessionsRequest()).ResponseAsync,
-            "ReportSignal with disable_principal" => () => events.ReportSignalAsync(new ReportSignalRequest { PrincipalId = "alice", DisablePrincipal = true }).ResponseAsync,
             _ => async () =>
             {
                 using var stream = events.SubscribeLogouts(new SubscribeLogoutsRequest());

@@ -131,6 +131,20 @@ public sealed class SharedModeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DisablePrincipal_OnOneReplica_OtherReplicaAsksForReauthentication()
+    {
+        var onB = (await Client(_b).DecideAsync(Sample.Human(id: "mallory"))).Decision;
+        var heard = Heard(_b, "mallory");
+
+        await new SessionEventsService.SessionEventsServiceClient(_a.Channel).ReportSignalAsync(new ReportSignalRequest { PrincipalId = "mallory", DisablePrincipal = true });
+        await heard.WaitAsync(TimeSpan.FromSeconds(30));
+        var afterOnB = (await Client(_b).DecideAsync(Sample.Human(id: "mallory"))).Decision;
+
+        Assert.Equal(Outcome.Allow, onB.Outcome);
+        Assert.Equal(Outcome.Reauthenticate, afterOnB.Outcome);
+    }
+
+    [Fact]
     public async Task ReportSignal_WithRedisDown_IsUnavailableRatherThanPretending()
     {
         await _redis.StopAsync();
