@@ -182,6 +182,42 @@ public sealed class SharedModeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PolicyChangedOnBothReplicasFiles_OneVersionAndNoOldDecisionAnywhere()
+    {
+        var settings = new Dictionary<string, string?> { ["SessionPolicy:Redis:Configuration"] = _redis.Configuration, ["SessionPolicy:Redis:KeyPrefix"] = $"test:{Guid.NewGuid():N}:" };
+        using var one = new PolicyServiceFactory(Sample.OneHourPolicy, settings: settings);
+        using var two = new PolicyServiceFactory(Sample.OneHourPolicy, settings: settings);
+        var before = (await Client(one).DecideAsync(Sample.Human(id: "olga"))).Decision;
+        var changed = Task.WhenAll(Changed(one), Changed(two));
+
+        foreach (var f in new[] { one, two })
+        {
+            await File.WriteAllTextAsync(f.PolicyPath + ".tmp", Sample.TwoHourPolicy);
+            File.Move(f.PolicyPath + ".tmp", f.PolicyPath!, overwrite: true);
+        }
+        await changed.WaitAsync(TimeSpan.FromSeconds(30));
+        var onOne = (await Client(one).DecideAsync(Sample.Human(id: "olga"))).Decision;
+        var onTwo = (await Client(two).DecideAsync(Sample.Human(id: "olga"))).Decision;
+
+        Assert.Equal(3600, before.MaxSessionSeconds);
+        Assert.Equal(onOne.PolicyVersion, onTwo.PolicyVersion);
+        Assert.NotEqual(before.PolicyVersion, onOne.PolicyVersion);
+        Assert.Equal((7200, 7200), (onOne.MaxSessionSeconds, onTwo.MaxSessionSeconds));
+        Assert.Equal((onOne.DecisionId, DecisionSource.SharedCache), (onTwo.DecisionId, onTwo.Source));
+    }
+
+    private static Task Changed(PolicyServiceFactory f)
+    {
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var version = Core.Policies.PolicyParser.ComputeVersion(System.Text.Encoding.UTF8.GetBytes(Sample.TwoHourPolicy));
+        f.Services.GetRequiredService<SessionPolicy.Server.Policies.PolicyStore>().Changed += s =>
+        {
+            if (s.Version == version) tcs.TrySetResult();
+        };
+        return tcs.Task;
+    }
+
+    [Fact]
     public async Task SamePolicyFileOnTwoReplicas_HasOneVersion()
     {
         const string yaml = "version: 1\ndefaults: { max_session: 2h, idle_timeout: 10m }\n";
