@@ -12,22 +12,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 floor_script=${FLOOR_SCRIPT:-$root/../shared/bench/grpc-vs-floor.sh}
 [ -x "$floor_script" ] || { echo "floor script not found at $floor_script (set FLOOR_SCRIPT)" >&2; exit 2; }
-
 work=$(mktemp -d)
-server_pid=
-trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"' EXIT
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+source "$here/lib.sh"
 
 dotnet build -c Release "$root/src/PolicyService.Server" -nologo -clp:ErrorsOnly >/dev/null
 dotnet run -c Release --project "$here/PolicyService.Benchmarks" -- --write-decide-body "$work/decide.bin"
-
-env Logging__LogLevel__Default=Warning "Logging__LogLevel__Microsoft.Hosting.Lifetime=Information" \
-  dotnet "$root/src/PolicyService.Server/bin/Release/net10.0/PolicyService.Server.dll" --urls http://127.0.0.1:0 >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 100); do
-  url=$(sed -n 's/.*Now listening on: \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$work/server.log" | head -n 1)
-  [ -n "$url" ] && break
-  sleep 0.2
-done
-[ -n "${url:-}" ] || { cat "$work/server.log" >&2; exit 1; }
-echo "server at $url"
-"$floor_script" "$url/sessionpolicy.v1.SessionPolicyService/Decide" "$work/decide.bin" "$@"
+start_server embedded
+echo "server at $server_url"
+"$floor_script" "$server_url/sessionpolicy.v1.SessionPolicyService/Decide" "$work/decide.bin" "$@"
