@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using SessionPolicy.Server.Configuration;
+using SessionPolicy.Server.Principals;
 
 namespace SessionPolicy.Server.Decisions;
 
@@ -9,8 +10,8 @@ namespace SessionPolicy.Server.Decisions;
 /// (<see cref="DecisionKey"/>), so equal requests share one decision whatever the order of their groups
 /// or map entries; each request encoding that led to it is remembered as an alias, so a repeated request
 /// is found by its bytes before it is even parsed. Bounded; entries expire after the configured time to
-/// live (read from the injected clock) and are served only for the policy version that made them. Holds
-/// only decisions, never credentials.
+/// live (read from the injected clock) and are served only for the policy version and the principal
+/// state count (<see cref="PrincipalGenerations"/>) that made them. Holds only decisions, never credentials.
 /// </summary>
 internal sealed class DecisionCache
 {
@@ -20,10 +21,12 @@ internal sealed class DecisionCache
     private readonly int _maxEntries;
     private readonly long _ttlTicks;
     private readonly TimeProvider _time;
+    private readonly PrincipalGenerations _generations;
 
-    public DecisionCache(IOptions<DecisionCacheOptions> options, TimeProvider time)
+    public DecisionCache(IOptions<DecisionCacheOptions> options, TimeProvider time, PrincipalGenerations generations)
     {
         _time = time;
+        _generations = generations;
         _maxEntries = options.Value.MaxEntries;
         _ttlTicks = (long)(options.Value.TimeToLive.TotalSeconds * time.TimestampFrequency);
         _aliasesBySpan = _aliases.GetAlternateLookup<ReadOnlySpan<byte>>();
@@ -34,12 +37,12 @@ internal sealed class DecisionCache
     /// <summary>Decisions held (not counting aliases).</summary>
     public int Count => _decisions.Count;
 
-    /// <summary>The decision for a request encoding seen before, under <paramref name="policyVersion"/>, unless it has expired.</summary>
+    /// <summary>The decision for a request encoding seen before, under <paramref name="policyVersion"/>, unless it has expired or the principal's state changed.</summary>
     public bool TryGet(ReadOnlySpan<byte> encoded, string policyVersion, out CachedDecision cached)
     {
         if (_aliasesBySpan.TryGetValue(encoded, out var entry))
         {
-            if (IsFresh(entry) && string.Equals(entry.Cached.Decision.PolicyVersion, policyVersion, StringComparison.Ordinal))
+            if (IsCurrent(entry) && string.Equals(entry.Cached.Decision.PolicyVersion, policyVersion, StringComparison.Ordinal))
             {
                 cached = entry.Cached;
                 return true;
@@ -51,14 +54,15 @@ internal sealed class DecisionCache
     }
 
     /// <summary>
-    /// The decision stored under <paramref name="key"/>, unless it has expired; on a hit,
+    /// The decision stored under <paramref name="key"/>, unless it has expired or the principal's state
+    /// changed; on a hit,
     /// <paramref name="encoded"/> becomes one more alias of it.
     /// </summary>
     public bool TryGet(string key, ReadOnlySpan<byte> encoded, out CachedDecision cached)
     {
         if (_decisions.TryGetValue(key, out var entry))
         {
-            if (IsFresh(entry))
+            if (IsCurrent(entry))
             {
                 AddAlias(encoded, entry);
                 cached = entry.Cached;
@@ -96,7 +100,9 @@ internal sealed class DecisionCache
         _aliases.Clear();
     }
 
-    private bool IsFresh(Entry entry) => _time.GetTimestamp() < entry.ExpiresAt;
+    /// <summary>Not expired, and the principal's state has not changed since the decision was made.</summary>
+    private bool IsCurrent(Entry entry) =>
+        _time.GetTimestamp() < entry.ExpiresAt && _generations.Current(entry.Cached.PrincipalId) == entry.Cached.Generation;
 
     private void AddAlias(ReadOnlySpan<byte> encoded, Entry entry)
     {

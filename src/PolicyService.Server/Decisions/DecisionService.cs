@@ -43,8 +43,7 @@ internal sealed class DecisionService
     }
 
     /// <summary>The cached decision for a request (by its protobuf bytes) already decided under the current policy and principal state.</summary>
-    public bool TryGetCached(ReadOnlySpan<byte> encoded, out CachedDecision cached) =>
-        _cache.TryGet(encoded, _store.Current.Version, out cached) && _generations.Current(cached.PrincipalId) == cached.Generation;
+    public bool TryGetCached(ReadOnlySpan<byte> encoded, out CachedDecision cached) => _cache.TryGet(encoded, _store.Current.Version, out cached);
 
     /// <summary>
     /// Decides a validated request that arrived as <paramref name="encoded"/>: from a cache when an equal
@@ -58,7 +57,7 @@ internal sealed class DecisionService
         // Taken first: a change that lands while this decision is made leaves it stale at once.
         var generation = _generations.Current(request.PrincipalId);
         var key = DecisionKey.For(snapshot.Version, request);
-        if (!explain && _cache.TryGet(key, encoded, out var cached) && cached.Generation == generation) return cached.Decision;
+        if (!explain && _cache.TryGet(key, encoded, out var cached)) return cached.Decision;
 
         PrincipalState state;
         var degraded = false;
@@ -82,22 +81,22 @@ internal sealed class DecisionService
 
         var effective = state.RiskScore is { } signal && !(request.RiskScore >= signal) ? request with { RiskScore = signal } : request;
         var decision = Evaluate(snapshot, effective, explain, degraded);
-        if (state.Revokes(request.AuthenticatedAt) && decision.Outcome < V1.Outcome.Reauthenticate)
-        {
-            decision.Outcome = V1.Outcome.Reauthenticate;
-            decision.Summary += $"; principal revoked at {state.RevokedBefore:O}: re-authenticate";
-        }
-        if (degraded && snapshot.Engine.Policy.StrictSharedState && decision.Outcome < V1.Outcome.Reauthenticate)
-        {
-            // Strict: the principal may carry a signal or revocation this replica cannot see.
-            decision.Outcome = V1.Outcome.Reauthenticate;
-            decision.Summary += "; shared state unknown (shared_state: strict): re-authenticate";
-        }
+        if (state.Revokes(request.AuthenticatedAt)) RequireReauthentication(decision, $"principal revoked at {state.RevokedBefore:O}");
+        // Strict: the principal may carry a signal or revocation this replica cannot see.
+        if (degraded && snapshot.Engine.Policy.StrictSharedState) RequireReauthentication(decision, "shared state unknown (shared_state: strict)");
         if (explain) return decision;
         // A decision made under a signal lives no longer than the signal.
         var stored = Remember(key, encoded, decision, request.PrincipalId, generation, state.ExpiresAt);
         if (_shared is not null && !degraded) await _shared.SetAsync(key, state, stored, cancellationToken);
         return decision;
+    }
+
+    /// <summary>Raises an allow to re-authenticate (a deny stays a deny), saying why.</summary>
+    private static void RequireReauthentication(Decision decision, string why)
+    {
+        if (decision.Outcome >= V1.Outcome.Reauthenticate) return;
+        decision.Outcome = V1.Outcome.Reauthenticate;
+        decision.Summary += $"; {why}: re-authenticate";
     }
 
     /// <summary>Keeps a copy in this replica's cache, marked as coming from it, no longer than the signal it was made under.</summary>

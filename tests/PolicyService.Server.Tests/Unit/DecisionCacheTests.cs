@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using SessionPolicy.Server.Configuration;
 using SessionPolicy.Server.Decisions;
+using SessionPolicy.Server.Principals;
 using SessionPolicy.V1;
 
 namespace SessionPolicy.Server.Tests.Unit;
@@ -10,8 +11,10 @@ public sealed class DecisionCacheTests
 {
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
 
+    private readonly PrincipalGenerations _generations = new();
+
     private DecisionCache Cache(int maxEntries = 100) =>
-        new(Options.Create(new DecisionCacheOptions { MaxEntries = maxEntries, TimeToLive = TimeSpan.FromMinutes(1) }), _clock);
+        new(Options.Create(new DecisionCacheOptions { MaxEntries = maxEntries, TimeToLive = TimeSpan.FromMinutes(1) }), _clock, _generations);
 
     private static CachedDecision Decided(string version, string id = "d1") =>
         new(new Decision { DecisionId = id, PolicyVersion = version }, [1, 2, 3], "alice", 0);
@@ -52,6 +55,19 @@ public sealed class DecisionCacheTests
         _clock.Advance(TimeSpan.FromTicks(1));
         Assert.False(cache.TryGet([10, 20], "v1", out _));
         Assert.False(cache.TryGet("v1|alice", [10, 20], out _));
+    }
+
+    [Fact]
+    public void TryGet_AfterThePrincipalsStateChanged_MissesByKeyAndByEncoding()
+    {
+        var cache = Cache();
+        cache.Set("v1|alice", [10, 20], Decided("v1"));
+
+        _generations.Bump("alice");
+
+        Assert.False(cache.TryGet([10, 20], "v1", out _));
+        Assert.False(cache.TryGet("v1|alice", [20, 10], out _));
+        Assert.False(cache.TryGet([20, 10], "v1", out _));
     }
 
     [Fact]
