@@ -12,13 +12,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 floor_script=${FLOOR_SCRIPT:-$root/../shared/bench/grpc-vs-floor.sh}
 [ -x "$floor_script" ] || { echo "floor script not found at $floor_script (set FLOOR_SCRIPT)" >&2; exit 2; }
-work=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 source "$here/lib.sh"
 
-dotnet build -c Release "$root/src/PolicyService.Server" -nologo -clp:ErrorsOnly >/dev/null
-dotnet run -c Release --project "$here/PolicyService.Benchmarks" -- --write-decide-body "$work/decide.bin"
+build_server
+write_decide_body "$work/decide.bin"
 start_server embedded
 echo "server at $server_url"
 "$floor_script" "$server_url/sessionpolicy.v1.SessionPolicyService/Decide" "$work/decide.bin" "$@"

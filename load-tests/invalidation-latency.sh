@@ -9,12 +9,9 @@ set -euo pipefail
 rounds=${1:-200}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-work=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 source "$here/lib.sh"
 
-dotnet build -c Release "$root/src/PolicyService.Server" -nologo -clp:ErrorsOnly >/dev/null
+build_server
 start_redis
 start_server a "$redis_address"; a=$server_url
 start_server b "$redis_address"; b=$server_url

@@ -1,5 +1,15 @@
-# Shared by the load-test scripts: free ports, a redis-server, Release servers on loopback.
-# Source it after setting `root`, `work` and an array `pids` (killed by the caller's EXIT trap).
+# Shared by the load-test scripts: a scratch folder, free ports, a redis-server, Release servers on
+# loopback. Source it after setting `here` and `root`; everything it starts is stopped on exit.
+
+work=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+
+# build_server: the Release build the servers below run.
+build_server() { dotnet build -c Release "$root/src/PolicyService.Server" -nologo -clp:ErrorsOnly >/dev/null; }
+
+# write_decide_body FILE: one Decide request as raw protobuf.
+write_decide_body() { dotnet run -c Release --project "$here/PolicyService.Benchmarks" -- --write-decide-body "$1"; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 

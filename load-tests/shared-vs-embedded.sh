@@ -12,13 +12,10 @@ set -euo pipefail
 secs=${1:-8} clients=${2:-32} streams=${3:-10}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-work=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 source "$here/lib.sh"
 
-dotnet build -c Release "$root/src/PolicyService.Server" -nologo -clp:ErrorsOnly >/dev/null
-dotnet run -c Release --project "$here/PolicyService.Benchmarks" -- --write-decide-body "$work/decide.bin"
+build_server
+write_decide_body "$work/decide.bin"
 python3 - "$work/decide.bin" "$work/framed.bin" <<'PY'
 import sys
 raw = open(sys.argv[1], "rb").read()
