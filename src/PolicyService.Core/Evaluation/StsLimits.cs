@@ -14,4 +14,34 @@ public static class StsLimits
 
     /// <summary>Cap on a session assumed with credentials that are themselves a role session.</summary>
     public const int RoleChainingMaxSeconds = 3_600;
+
+    /// <summary>Shortest RoleSessionName and SourceIdentity.</summary>
+    public const int MinNameLength = 2;
+
+    /// <summary>Longest RoleSessionName and SourceIdentity.</summary>
+    public const int MaxNameLength = 64;
+
+    /// <summary>Shortest ExternalId.</summary>
+    public const int MinExternalIdLength = 2;
+
+    /// <summary>Longest ExternalId.</summary>
+    public const int MaxExternalIdLength = 1224;
+
+    /// <summary>Most session tags in one AssumeRole call.</summary>
+    public const int MaxSessionTags = 50;
+
+    /// <summary>Longest session tag key.</summary>
+    public const int MaxTagKeyLength = 128;
+
+    /// <summary>Longest session tag value.</summary>
+    public const int MaxTagValueLength = 256;
+
+    /// <summary>Most managed policy ARNs passed as session policies.</summary>
+    public const int MaxPolicyArns = 10;
+
+    /// <summary>Shortest and longest policy ARN.</summary>
+    public const int MinArnLength = 20, MaxArnLength = 2048;
+
+    /// <summary>Longest inline session policy, in characters.</summary>
+    public const int MaxInlinePolicyLength = 2048;
 }

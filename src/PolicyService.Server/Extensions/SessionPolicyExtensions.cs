@@ -1,13 +1,17 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SessionPolicy.Server.Caching;
+using Amazon.Runtime;
+using Microsoft.Extensions.Options;
 using SessionPolicy.Server.Configuration;
+using SessionPolicy.Server.Credentials;
 using SessionPolicy.Server.Decisions;
 using SessionPolicy.Server.Grpc;
 using SessionPolicy.Server.Health;
 using SessionPolicy.Server.Internal;
 using SessionPolicy.Server.Policies;
 using SessionPolicy.Server.Principals;
+using SessionPolicy.Server.Sessions;
 
 namespace SessionPolicy.Server.Extensions;
 
@@ -43,6 +47,16 @@ public static class SessionPolicyExtensions
         services.AddSingleton<PrincipalGenerations>();
         services.AddSingleton<InMemoryPrincipalStates>();
         services.AddSingleton<SignalService>();
+        services.AddSingleton<SessionRegistry>();
+        services.AddOptions<StsOptions>().BindConfiguration(StsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        if (builder.Configuration.GetSection(StsOptions.Section).Get<StsOptions>() is { IsConfigured: true })
+        {
+            // Tests and operators may register their own client or credentials first.
+            services.TryAddSingleton(sp => StsClientFactory.Create(sp.GetRequiredService<IOptions<StsOptions>>().Value, sp.GetService<AWSCredentials>()));
+            services.AddSingleton<StsCallerIdentity>();
+            services.AddSingleton<RoleMaximums>();
+            services.AddSingleton<SessionIssuer>();
+        }
 
         services.AddGrpc(o =>
         {

@@ -23,4 +23,25 @@ internal static partial class Log
 
     [LoggerMessage(7, LogLevel.Warning, "Shared store unavailable for {Operation} ({Reason}); deciding locally")]
     public static partial void SharedStoreFailed(ILogger logger, string operation, string reason);
+
+    [LoggerMessage(8, LogLevel.Information, "Session {SessionId} issued for {PrincipalId} on {RoleArn}: {DurationSeconds}s, idle {IdleSeconds}s, decision {DecisionId}")]
+    public static partial void SessionIssued(ILogger logger, string sessionId, string principalId, string roleArn, int durationSeconds, int idleSeconds, string decisionId);
+
+    [LoggerMessage(9, LogLevel.Warning, "STS refused {RoleArn} for {PrincipalId}: {ErrorCode} (request {RequestId})")]
+    public static partial void StsRefused(ILogger logger, string roleArn, string principalId, string errorCode, string requestId);
+
+    [LoggerMessage(10, LogLevel.Warning, "STS refused {RefusedSeconds}s for {RoleArn} as above its MaxSessionDuration; retrying at {LearnedSeconds}s and remembering it")]
+    public static partial void RoleMaximumLearned(ILogger logger, string roleArn, int refusedSeconds, int learnedSeconds);
+
+    [LoggerMessage(11, LogLevel.Warning, "STS refused {RefusedSeconds}s for {RoleArn} as role chaining: the service's credentials are a role session; retrying at 3600s")]
+    public static partial void RoleChainingLearned(ILogger logger, string roleArn, int refusedSeconds);
+
+    [LoggerMessage(12, LogLevel.Warning, "STS could not be reached for {RoleArn}: {Reason}")]
+    public static partial void StsUnreachable(ILogger logger, string roleArn, string reason);
+
+    [LoggerMessage(13, LogLevel.Information, "STS identity of the service: {Arn} (role session: {RoleSession})")]
+    public static partial void StsIdentity(ILogger logger, string arn, bool roleSession);
+
+    [LoggerMessage(14, LogLevel.Warning, "STS identity of the service unknown ({Reason}: {Message}); assuming no role chaining until it is known")]
+    public static partial void StsIdentityUnknown(ILogger logger, string reason, string message);
 }

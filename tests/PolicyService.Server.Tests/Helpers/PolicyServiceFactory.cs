@@ -14,11 +14,14 @@ namespace SessionPolicy.Server.Tests.Helpers;
 public sealed class PolicyServiceFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings = new();
+    private readonly Action<IServiceCollection>? _services;
     private GrpcChannel? _channel;
 
-    public PolicyServiceFactory(string? policyYaml = null, FakeTimeProvider? clock = null, IDictionary<string, string?>? settings = null)
+    public PolicyServiceFactory(string? policyYaml = null, FakeTimeProvider? clock = null, IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         Clock = clock;
+        _services = services;
         if (policyYaml is not null)
         {
             Directory = Path.Combine(Path.GetTempPath(), "policy-tests-" + Guid.NewGuid().ToString("N"));
@@ -42,6 +45,7 @@ public sealed class PolicyServiceFactory : WebApplicationFactory<Program>
         builder.ConfigureServices(services =>
         {
             if (Clock is not null) services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock));
+            _services?.Invoke(services);
         });
     }
 
