@@ -37,6 +37,10 @@ internal sealed class DecisionCache
     /// <summary>Decisions held (not counting aliases).</summary>
     public int Count => _decisions.Count;
 
+    /// <summary>What is held, by key and by request bytes, for inspection.</summary>
+    public IEnumerable<(string Key, CachedDecision Cached)> Entries() =>
+        _decisions.Select(e => (e.Key, e.Value.Cached)).Concat(_aliases.Select(e => (Convert.ToBase64String(e.Key), e.Value.Cached)));
+
     /// <summary>The decision for a request encoding seen before, under <paramref name="policyVersion"/>, unless it has expired or the principal's state changed.</summary>
     public bool TryGet(ReadOnlySpan<byte> encoded, string policyVersion, out CachedDecision cached)
     {

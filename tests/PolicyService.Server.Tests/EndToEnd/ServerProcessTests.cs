@@ -114,4 +114,33 @@ public sealed class ServerProcessPolicyFileTests
             dir.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task IssueSession_WithCredentialsFromTheEnvironment_IssuesAndLogsNoSecret()
+    {
+        await using var sts = await SessionPolicy.StsEndpoint.StsEndpoint.StartAsync();
+        sts.AddCaller(new SessionPolicy.StsEndpoint.StsCaller(StsTestBed.AccessKeyId, StsTestBed.SecretAccessKey, StsTestBed.ServiceUser))
+            .AddRole(new SessionPolicy.StsEndpoint.StsRole(StsTestBed.LongRole, 43200));
+        await using var server = await ServerProcess.StartAsync(new Dictionary<string, string>
+        {
+            // The SDK's default credential chain reads these, as it would on any host.
+            ["AWS_ACCESS_KEY_ID"] = StsTestBed.AccessKeyId,
+            ["AWS_SECRET_ACCESS_KEY"] = StsTestBed.SecretAccessKey,
+            ["AWS_EC2_METADATA_DISABLED"] = "true",
+            ["SessionPolicy__Sts__ServiceUrl"] = sts.Url.ToString(),
+            ["SessionPolicy__Sts__Region"] = "eu-central-1",
+            ["Logging__LogLevel__Default"] = "Debug",
+        });
+        var client = new SessionCredentialsService.SessionCredentialsServiceClient(server.Channel);
+
+        var response = await client.IssueSessionAsync(StsTestBed.Request());
+
+        Assert.Equal(43200, Assert.Single(sts.Calls).DurationSeconds);
+        Assert.Equal("eu-central-1", sts.Calls[0].Region);
+        Assert.NotEmpty(response.Credentials.SessionToken);
+        var output = await server.OutputAfterAsync(l => l.Contains(response.SessionId, StringComparison.Ordinal));
+        Assert.DoesNotContain(StsTestBed.SecretAccessKey, output);
+        Assert.DoesNotContain(response.Credentials.SecretAccessKey, output);
+        Assert.DoesNotContain(response.Credentials.SessionToken, output);
+    }
 }

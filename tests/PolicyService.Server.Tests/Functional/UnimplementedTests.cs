@@ -10,17 +10,15 @@ public sealed class UnimplementedTests : IDisposable
 
     public void Dispose() => _factory.Dispose();
 
-    public static TheoryData<string> Rpcs => ["IssueSession", "ForceLogout", "RecordActivity", "RegisterSession", "ListSessions", "SubscribeLogouts"];
+    public static TheoryData<string> Rpcs => ["ForceLogout", "RecordActivity", "RegisterSession", "ListSessions", "SubscribeLogouts"];
 
     [Theory]
     [MemberData(nameof(Rpcs))]
     public async Task LaterRpc_IsUnimplementedWithAMessageSayingSo(string rpc)
     {
-        var credentials = new SessionCredentialsService.SessionCredentialsServiceClient(_factory.Channel);
         var events = new SessionEventsService.SessionEventsServiceClient(_factory.Channel);
         Func<Task> call = rpc switch
         {
-            "IssueSession" => () => credentials.IssueSessionAsync(new IssueSessionRequest()).ResponseAsync,
             "ForceLogout" => () => events.ForceLogoutAsync(new ForceLogoutRequest()).ResponseAsync,
             "RecordActivity" => () => events.RecordActivityAsync(new RecordActivityRequest()).ResponseAsync,
             "RegisterSession" => () => events.RegisterSessionAsync(new RegisterSessionRequest()).ResponseAsync,

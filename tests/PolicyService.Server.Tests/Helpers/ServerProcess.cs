@@ -12,18 +12,61 @@ namespace SessionPolicy.Server.Tests.Helpers;
 public sealed partial class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly List<string> _output = [];
+    private readonly OutputLines _output;
 
-    private ServerProcess(Process process, Uri address)
+    private ServerProcess(Process process, Uri address, OutputLines output)
     {
         _process = process;
         Address = address;
+        _output = output;
         Channel = GrpcChannel.ForAddress(address);
     }
 
     public Uri Address { get; }
     public GrpcChannel Channel { get; }
-    public string Output { get { lock (_output) return string.Join(Environment.NewLine, _output); } }
+
+    /// <summary>Everything the server wrote so far.</summary>
+    public string Output => _output.Text;
+
+    /// <summary>Everything the server wrote, once a line matching <paramref name="line"/> has been written.</summary>
+    public async Task<string> OutputAfterAsync(Func<string, bool> line)
+    {
+        await _output.WaitForAsync(line).WaitAsync(TimeSpan.FromSeconds(30));
+        return _output.Text;
+    }
+
+    /// <summary>The process's output lines, with waiters released by the line they wait for.</summary>
+    private sealed class OutputLines
+    {
+        private readonly List<string> _lines = [];
+        private readonly List<(Func<string, bool> Match, TaskCompletionSource Done)> _waiters = [];
+
+        public string Text { get { lock (_lines) return string.Join(Environment.NewLine, _lines); } }
+
+        public void Add(string line)
+        {
+            lock (_lines)
+            {
+                _lines.Add(line);
+                foreach (var w in _waiters.Where(w => w.Match(line)).ToList())
+                {
+                    w.Done.TrySetResult();
+                    _waiters.Remove(w);
+                }
+            }
+        }
+
+        public Task WaitForAsync(Func<string, bool> match)
+        {
+            lock (_lines)
+            {
+                if (_lines.Any(match)) return Task.CompletedTask;
+                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiters.Add((match, done));
+                return done.Task;
+            }
+        }
+    }
 
     public static async Task<ServerProcess> StartAsync(IDictionary<string, string>? environment = null)
     {
@@ -41,11 +84,11 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var lines = new List<string>();
+        var lines = new OutputLines();
         void OnLine(string? line)
         {
             if (line is null) return;
-            lock (lines) lines.Add(line);
+            lines.Add(line);
             if (ListeningLine().Match(line) is { Success: true } m) listening.TrySetResult(new Uri(m.Groups[1].Value));
         }
         process.OutputDataReceived += (_, e) => OnLine(e.Data);
@@ -54,9 +97,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         {
             // Wait for the rest of the redirected output, so the failure shows why the server stopped.
             process.WaitForExit();
-            string text;
-            lock (lines) text = string.Join("\n", lines);
-            listening.TrySetException(new InvalidOperationException("server exited before listening:\n" + text));
+            listening.TrySetException(new InvalidOperationException("server exited before listening:\n" + lines.Text));
         };
         process.Start();
         process.BeginOutputReadLine();
@@ -65,9 +106,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         try
         {
             var address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            var server = new ServerProcess(process, address);
-            lock (lines) server._output.AddRange(lines);
-            return server;
+            return new ServerProcess(process, address, lines);
         }
         catch
         {
