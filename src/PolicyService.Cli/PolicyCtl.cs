@@ -4,7 +4,7 @@ using SessionPolicy.Cli.Commands;
 
 namespace SessionPolicy.Cli;
 
-/// <summary>The command line: <c>validate</c>, <c>test</c>, <c>decide</c> and <c>explain</c>.</summary>
+/// <summary>The command line: <c>validate</c>, <c>test</c>, <c>decide</c>, <c>explain</c> and <c>credential-process</c>.</summary>
 internal static class PolicyCtl
 {
     /// <summary>Exit code for a policy or case that fails.</summary>
@@ -22,6 +22,7 @@ internal static class PolicyCtl
         var connect = channel ?? (address => GrpcChannel.ForAddress(address));
         root.Subcommands.Add(DecideCommand.Create("decide", "Ask a running server for a decision.", explain: false, output, error, connect));
         root.Subcommands.Add(DecideCommand.Create("explain", "Ask a running server for a decision with its evaluation trace.", explain: true, output, error, connect));
+        root.Subcommands.Add(CredentialProcessCommand.Create(output, error, connect));
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
     }
 }
