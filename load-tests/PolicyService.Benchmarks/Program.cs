@@ -19,5 +19,10 @@ if (args is ["--invalidation", var replicaA, var replicaB, ..])
 {
     return await SessionPolicy.Benchmarks.InvalidationLatency.RunAsync(replicaA, replicaB, args.Length > 3 ? int.Parse(args[3]) : 200);
 }
+// --issue-session SERVER_URL STS_URL ACCESS_KEY SECRET_KEY [ROUNDS]: see IssueSessionLatency.
+if (args is ["--issue-session", var server, var sts, var accessKey, var secretKey, ..])
+{
+    return await SessionPolicy.Benchmarks.IssueSessionLatency.RunAsync(server, sts, accessKey, secretKey, args.Length > 5 ? int.Parse(args[5]) : 2000);
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# What IssueSession adds on top of a decision: at most one STS round trip.
+#
+#   load-tests/issue-session-latency.sh [ROUNDS]
+#
+# Starts the STS-compatible endpoint (tests/PolicyService.StsEndpoint, Release) and the server (Release,
+# default policy) pointed at it with credentials from the environment, then runs the benchmark tool's
+# --issue-session mode (see PolicyService.Benchmarks/IssueSessionLatency.cs).
+set -euo pipefail
+rounds=${1:-2000}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+source "$here/lib.sh"
+
+key=AKIAIOSFODNN7EXAMPLE secret=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+build_server
+dotnet build -c Release "$root/tests/PolicyService.StsEndpoint" -nologo -clp:ErrorsOnly >/dev/null
+dotnet "$root/tests/PolicyService.StsEndpoint/bin/Release/net10.0/PolicyService.StsEndpoint.dll" \
+  --caller "$key:$secret:arn:aws:iam::123456789012:user/session-policy" \
+  --role arn:aws:iam::123456789012:role/Batch:43200 >"$work/sts.log" 2>&1 &
+pids+=("$!")
+sts_url=
+for _ in $(seq 100); do
+  sts_url=$(sed -n 's/^listening on \(http:.*\)$/\1/p' "$work/sts.log"); [ -n "$sts_url" ] && break; sleep 0.2
+done
+[ -n "$sts_url" ] || { cat "$work/sts.log" >&2; exit 1; }
+
+AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret AWS_EC2_METADATA_DISABLED=true \
+  SessionPolicy__Sts__ServiceUrl=$sts_url SessionPolicy__Sts__Region=us-east-1 start_server issuing
+dotnet run -c Release --project "$here/PolicyService.Benchmarks" -- --issue-session "$server_url" "$sts_url" "$key" "$secret" "$rounds"
