@@ -30,17 +30,20 @@ internal sealed partial class SessionIssuer(
     IAmazonSecurityTokenService sts,
     StsCallerIdentity identity,
     RoleMaximums roleMaximums,
-    SessionRegistry registry,
+    SessionLifecycle lifecycle,
     IOptions<StsOptions> options,
+    IOptions<SessionLifecycleOptions> sessionOptions,
     TimeProvider time,
     ILogger<SessionIssuer> logger)
 {
+    private readonly string _defaultAudience = sessionOptions.Value.DefaultStsAudience;
     private readonly string _region = options.Value.Region.Length > 0 ? options.Value.Region : StsClientFactory.DefaultRegion;
 
     public async Task<IssueSessionResponse> IssueAsync(IssueSessionRequest request, CancellationToken cancellationToken)
     {
         var errors = new FieldViolations();
         IssueSessionReader.Validate(request, errors);
+        SessionFieldsReader.Audiences(errors, "audiences", request.Audiences, required: false);
         var session = SessionRequestReader.Read(request.Principal, request.Role, request.Context, errors);
         errors.ThrowIfAny();
 
@@ -48,7 +51,7 @@ internal sealed partial class SessionIssuer(
         // What the caller says of the role wins; what STS taught applies when the caller does not say.
         if (session!.RoleMaxSessionSeconds == 0 && await roleMaximums.GetAsync(session.Role.Value) is { } learned) session = session with { RoleMaxSessionSeconds = learned };
 
-        var decision = await DecideAsync(request, session, cancellationToken);
+        var (decision, asked) = await DecideAsync(request, session, cancellationToken);
         var sessionId = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
         AssumeRoleResponse assumed;
         try
@@ -59,7 +62,7 @@ internal sealed partial class SessionIssuer(
         {
             Log.RoleChainingLearned(logger, session.Role.Value, decision.MaxSessionSeconds);
             identity.LearnRoleSession();
-            (decision, assumed) = await RetryAsync(request, session with { RoleChaining = true }, sessionId, "STS limits role chaining to 3600 s", cancellationToken);
+            (decision, asked, assumed) = await RetryAsync(request, session with { RoleChaining = true }, sessionId, "STS limits role chaining to 3600 s", cancellationToken);
         }
         catch (AmazonServiceException e) when (StsFailures.IsAboveRoleMaximum(e) && decision.MaxSessionSeconds > StsLimits.DefaultDurationSeconds)
         {
@@ -67,7 +70,7 @@ internal sealed partial class SessionIssuer(
             Log.RoleMaximumLearned(logger, session.Role.Value, decision.MaxSessionSeconds, maximum);
             await roleMaximums.RememberAsync(session.Role.Value, maximum);
             var why = $"STS refused {decision.MaxSessionSeconds} s as above the role's MaxSessionDuration; retried at {maximum} s";
-            (decision, assumed) = await RetryAsync(request, session with { RoleMaxSessionSeconds = maximum }, sessionId, why, cancellationToken);
+            (decision, asked, assumed) = await RetryAsync(request, session with { RoleMaxSessionSeconds = maximum }, sessionId, why, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -75,11 +78,13 @@ internal sealed partial class SessionIssuer(
         }
 
         var now = time.GetUtcNow();
-        await registry.RegisterAsync(new SessionRecord
+        // Credentials exist now, so the session is registered even if the caller has gone.
+        await lifecycle.RegisterIssuedAsync(new SessionRecord
         {
             Id = sessionId,
             PrincipalId = session.PrincipalId,
             RoleArn = session.Role.Value,
+            Audiences = request.Audiences.Count > 0 ? [.. request.Audiences] : [_defaultAudience],
             IssuedAt = now,
             ExpiresAt = now.AddSeconds(decision.MaxSessionSeconds),
             IdleTimeoutSeconds = decision.IdleTimeoutSeconds,
@@ -87,7 +92,8 @@ internal sealed partial class SessionIssuer(
             Origin = "sts",
             DecisionId = decision.DecisionId,
             PolicyVersion = decision.PolicyVersion,
-        }, cancellationToken);
+            Request = asked,
+        }, CancellationToken.None);
         Log.SessionIssued(logger, sessionId, session.PrincipalId, session.Role.Value, decision.MaxSessionSeconds, decision.IdleTimeoutSeconds, decision.DecisionId);
 
         var credentials = assumed.Credentials;
@@ -108,14 +114,15 @@ internal sealed partial class SessionIssuer(
     }
 
     /// <summary>The one retry: decide again under what STS taught, say so in the decision, and assume the role again.</summary>
-    private async Task<(Decision, AssumeRoleResponse)> RetryAsync(IssueSessionRequest request, SessionRequest session, string sessionId, string why, CancellationToken cancellationToken)
+    private async Task<(Decision, byte[], AssumeRoleResponse)> RetryAsync(IssueSessionRequest request, SessionRequest session, string sessionId, string why, CancellationToken cancellationToken)
     {
-        var decision = (await DecideAsync(request, session, cancellationToken)).Clone();
+        var (decided, asked) = await DecideAsync(request, session, cancellationToken);
+        var decision = decided.Clone();
         decision.Summary += $"; {why}";
         if (request.Explain) decision.Trace.Add(new TraceStep { Stage = "sts", Subject = session.Role.Value, Applied = true, Detail = why });
         try
         {
-            return (decision, await sts.AssumeRoleAsync(AssumeRoleRequestFor(request, decision.MaxSessionSeconds, sessionId), cancellationToken));
+            return (decision, asked, await sts.AssumeRoleAsync(AssumeRoleRequestFor(request, decision.MaxSessionSeconds, sessionId), cancellationToken));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -123,25 +130,19 @@ internal sealed partial class SessionIssuer(
         }
     }
 
-    /// <summary>Decides as Decide would for the same input, through the same caches; anything but allow issues nothing.</summary>
-    private async Task<Decision> DecideAsync(IssueSessionRequest request, SessionRequest session, CancellationToken cancellationToken)
+    /// <summary>
+    /// Decides as Decide would for the same input, through the same caches; anything but allow issues
+    /// nothing. Also returns the Decide request it decided (kept with the session, to decide it again later).
+    /// </summary>
+    private async Task<(Decision, byte[])> DecideAsync(IssueSessionRequest request, SessionRequest session, CancellationToken cancellationToken)
     {
-        var asked = new DecideRequest { Principal = request.Principal, Role = request.Role.Clone(), Context = request.Context?.Clone() ?? new RequestContext(), Explain = request.Explain };
+        var asked = new DecideRequest { Principal = request.Principal, Role = request.Role.Clone(), Context = request.Context?.Clone() ?? new RequestContext() };
         asked.Role.MaxSessionSeconds = session.RoleMaxSessionSeconds;
         asked.Context.RoleChaining = session.RoleChaining;
-        var decision = await decisions.DecideAsync(session, request.Explain, asked.ToByteArray(), cancellationToken);
-        if (decision.Outcome == V1.Outcome.Allow) return decision;
-
-        var (code, reason) = decision.Outcome == V1.Outcome.Deny
-            ? (Code.PermissionDenied, "DECISION_DENY")
-            : (Code.FailedPrecondition, "REAUTHENTICATION_REQUIRED");
-        var status = new Google.Rpc.Status
-        {
-            Code = (int)code,
-            Message = $"no session issued: {decision.Summary}",
-            Details = { Any.Pack(new ErrorInfo { Reason = reason, Domain = "sessionpolicy.v1" }), Any.Pack(decision) },
-        };
-        throw status.ToRpcException();
+        var encoded = asked.ToByteArray();
+        var decision = await decisions.DecideAsync(session, request.Explain, encoded, cancellationToken);
+        DecisionOutcomes.ThrowUnlessAllowed(decision, "session issued");
+        return (decision, encoded);
     }
 
     private RpcException Refused(Exception e, IssueSessionRequest request)

@@ -47,7 +47,18 @@ public static class SessionPolicyExtensions
         services.AddSingleton<PrincipalGenerations>();
         services.AddSingleton<InMemoryPrincipalStates>();
         services.AddSingleton<SignalService>();
-        services.AddSingleton<SessionRegistry>();
+        services.AddOptions<SessionLifecycleOptions>().BindConfiguration(SessionLifecycleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<SessionLifecycle>();
+        services.AddSingleton<LogoutFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<LogoutFeed>());
+        services.AddSingleton<LogoutStreamer>();
+        services.AddHostedService<SessionSweeper>();
+        services.AddSingleton<PolicyEnforcer>();
+        services.AddOptions<SecurityEventTokenOptions>().BindConfiguration(SecurityEventTokenOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        if (builder.Configuration.GetSection(SecurityEventTokenOptions.Section).Get<SecurityEventTokenOptions>() is { IsConfigured: true })
+        {
+            services.AddSingleton<SecurityEventTokens>();
+        }
         services.AddOptions<StsOptions>().BindConfiguration(StsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (builder.Configuration.GetSection(StsOptions.Section).Get<StsOptions>() is { IsConfigured: true })
         {
@@ -68,10 +79,12 @@ public static class SessionPolicyExtensions
             .AddCheck(LivenessService, () => HealthCheckResult.Healthy("process is running"), tags: [LivenessService])
             .AddCheck<PolicyHealthCheck>("policy", tags: [ReadinessService]);
         var shared = builder.Configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() is { IsConfigured: true };
+        if (!shared) services.AddSingleton<ISessionStore, InMemorySessionStore>();
         if (shared)
         {
             services.AddSingleton<RedisConnection>();
             services.AddSingleton<SharedDecisionCache>();
+            services.AddSingleton<ISessionStore, RedisSessionStore>();
             services.AddHealthChecks().AddCheck<RedisHealthCheck>(RedisService, tags: [RedisService]);
         }
         services.AddGrpcHealthChecks(o =>
@@ -94,6 +107,8 @@ public static class SessionPolicyExtensions
         app.Services.GetRequiredService<PolicyStore>();
         // And the decision path, so that in shared mode the invalidation channel is listened to from the start.
         app.Services.GetRequiredService<DecisionService>();
+        // And the enforcer, so every policy loaded from now on is applied to running sessions.
+        app.Services.GetRequiredService<PolicyEnforcer>();
         app.MapGrpcService<SessionPolicyGrpcService>();
         app.MapGrpcService<SessionCredentialsGrpcService>();
         app.MapGrpcService<SessionEventsGrpcService>();

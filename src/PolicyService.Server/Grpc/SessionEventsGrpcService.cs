@@ -2,37 +2,40 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using SessionPolicy.Server.Configuration;
 using SessionPolicy.Server.Principals;
+using SessionPolicy.Server.Sessions;
 using SessionPolicy.V1;
 using SessionPolicy.V1.Mapping;
 
 namespace SessionPolicy.Server.Grpc;
 
-/// <summary>Session lifecycle and logout propagation (not served yet) and risk signals.</summary>
-internal sealed class SessionEventsGrpcService(SignalService signals, IOptions<SignalOptions> signalOptions) : SessionEventsService.SessionEventsServiceBase
+/// <summary>Session lifecycle, forced logouts and their propagation, and risk signals.</summary>
+internal sealed class SessionEventsGrpcService(
+    SessionLifecycle lifecycle,
+    LogoutStreamer streamer,
+    SignalService signals,
+    IOptions<SignalOptions> signalOptions) : SessionEventsService.SessionEventsServiceBase
 {
-    private const string Lifecycle = "the session registry and forced-logout propagation";
-
     public override Task<ForceLogoutResponse> ForceLogout(ForceLogoutRequest request, ServerCallContext context) =>
-        throw NotYetImplemented.For("ForceLogout", Lifecycle);
+        SharedStore.Guard("record the logout", () => lifecycle.ForceLogoutAsync(request, context.CancellationToken));
 
     public override Task SubscribeLogouts(SubscribeLogoutsRequest request, IServerStreamWriter<SubscribeLogoutsResponse> responseStream, ServerCallContext context) =>
-        throw NotYetImplemented.For("SubscribeLogouts", Lifecycle);
+        streamer.StreamAsync(request, responseStream, context.CancellationToken);
 
     public override Task<RecordActivityResponse> RecordActivity(RecordActivityRequest request, ServerCallContext context) =>
-        throw NotYetImplemented.For("RecordActivity", Lifecycle);
+        SharedStore.Guard("record the activity", () => lifecycle.RecordActivityAsync(request, context.CancellationToken));
 
     public override Task<RegisterSessionResponse> RegisterSession(RegisterSessionRequest request, ServerCallContext context) =>
-        throw NotYetImplemented.For("RegisterSession", Lifecycle);
+        SharedStore.Guard("register the session", () => lifecycle.RegisterAsync(request, context.CancellationToken));
 
     public override Task<ListSessionsResponse> ListSessions(ListSessionsRequest request, ServerCallContext context) =>
-        throw NotYetImplemented.For("ListSessions", Lifecycle);
+        SharedStore.Guard("list sessions", () => lifecycle.ListAsync(request, context.CancellationToken));
 
     /// <summary>
     /// Records a risk score for a principal for its time to live: decisions take the higher of the
     /// request's risk score and the signal's, and cached decisions for the principal are dropped on every
-    /// replica. With disable_principal, the principal is also revoked: decisions ask it to re-authenticate
-    /// unless it authenticated after now. Ending its registered sessions is part of the session
-    /// lifecycle, not served yet.
+    /// replica. Its running sessions are decided again: cut, or ended (RISK_SIGNAL) when the policy no longer
+    /// allows them. With disable_principal the principal is revoked (decisions ask it to re-authenticate
+    /// unless it authenticated after now) and its sessions end (PRINCIPAL_DISABLED).
     /// </summary>
     public override async Task<ReportSignalResponse> ReportSignal(ReportSignalRequest request, ServerCallContext context)
     {
@@ -45,14 +48,15 @@ internal sealed class SessionEventsGrpcService(SignalService signals, IOptions<S
         errors.ThrowIfAny();
 
         var ttl = request.TtlSeconds == 0 ? signalOptions.Value.DefaultTtl : TimeSpan.FromSeconds(request.TtlSeconds);
-        try
+        return await SharedStore.Guard("record the signal", async () =>
         {
             await signals.ReportAsync(request.PrincipalId, request.RiskScore, ttl, request.DisablePrincipal, context.CancellationToken);
-        }
-        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
-        {
-            throw new RpcException(new Status(StatusCode.Unavailable, "the shared store (Redis) did not record the signal; nothing was changed, retry"));
-        }
-        return new ReportSignalResponse();
+            var actor = request.Source.Length > 0 ? request.Source : "signal";
+            var detail = request.Detail.Length > 0 ? request.Detail : $"risk score {request.RiskScore}";
+            var ended = await lifecycle.ApplySignalAsync(request.PrincipalId, request.DisablePrincipal, actor, detail, context.CancellationToken);
+            var response = new ReportSignalResponse { EventId = ended.Event?.EventId ?? "" };
+            response.EndedSessionIds.Add(ended.Ended.Select(s => s.Id));
+            return response;
+        });
     }
 }

@@ -44,4 +44,22 @@ internal static partial class Log
 
     [LoggerMessage(14, LogLevel.Warning, "STS identity of the service unknown ({Reason}: {Message}); assuming no role chaining until it is known")]
     public static partial void StsIdentityUnknown(ILogger logger, string reason, string message);
+
+    [LoggerMessage(15, LogLevel.Information, "Session {SessionId} registered for {PrincipalId} on {RoleArn}: {MaxSeconds}s, idle {IdleSeconds}s")]
+    public static partial void SessionRegistered(ILogger logger, string sessionId, string principalId, string roleArn, int maxSeconds, int idleSeconds);
+
+    [LoggerMessage(16, LogLevel.Information, "{Count} sessions ended ({Reason}) by {Actor}: event {EventId}")]
+    public static partial void SessionsEnded(ILogger logger, int count, string reason, string actor, string eventId);
+
+    [LoggerMessage(17, LogLevel.Information, "Policy {Version} applied to {Sessions} running sessions; {Ended} ended")]
+    public static partial void PolicyApplied(ILogger logger, string version, int sessions, int ended);
+
+    [LoggerMessage(18, LogLevel.Error, "Session sweep failed; retrying at the next tick")]
+    public static partial void SweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(19, LogLevel.Error, "Applying policy {Version} to running sessions failed")]
+    public static partial void PolicyApplyFailed(ILogger logger, string version, Exception exception);
+
+    [LoggerMessage(20, LogLevel.Warning, "Logout feed could not read the log ({Reason}); retrying")]
+    public static partial void FeedReadFailed(ILogger logger, string reason);
 }

@@ -1,11 +1,19 @@
+using SessionPolicy.V1;
+
 namespace SessionPolicy.Server.Sessions;
 
-/// <summary>A session the service knows of: who, which role, its limits and where it came from.</summary>
+/// <summary>A session the service knows of: who, which role, its limits, its state and where it came from.</summary>
 public sealed record SessionRecord
 {
     public required string Id { get; init; }
     public required string PrincipalId { get; init; }
+
+    /// <summary>The role ARN; empty for a registered session without a role.</summary>
     public required string RoleArn { get; init; }
+
+    /// <summary>The applications that hold the session and hear of its end.</summary>
+    public required IReadOnlyList<string> Audiences { get; init; }
+
     public required DateTimeOffset IssuedAt { get; init; }
 
     /// <summary>The absolute deadline.</summary>
@@ -14,14 +22,33 @@ public sealed record SessionRecord
     /// <summary>Idle timeout in seconds; 0 for none.</summary>
     public required int IdleTimeoutSeconds { get; init; }
 
+    /// <summary>Last user activity (issue time until there is some).</summary>
     public required DateTimeOffset LastActivityAt { get; init; }
 
     /// <summary>How the session came to be: <c>sts</c> for IssueSession, <c>registered</c> for RegisterSession.</summary>
     public required string Origin { get; init; }
 
-    /// <summary>The decision that set its limits.</summary>
+    /// <summary>The decision that set its limits, and its policy version.</summary>
     public required string DecisionId { get; init; }
-
-    /// <summary>The policy version of that decision.</summary>
     public required string PolicyVersion { get; init; }
+
+    /// <summary>The Decide request (protobuf) the session was decided from, so it can be decided again under a new policy or signal.</summary>
+    public required byte[] Request { get; init; }
+
+    public SessionState State { get; init; } = SessionState.Active;
+    public LogoutReason EndedReason { get; init; }
+    public DateTimeOffset? EndedAt { get; init; }
+
+    public bool IsActive => State == SessionState.Active;
+
+    /// <summary>When the session ends unless something changes: the absolute deadline or the idle one, whichever is first.</summary>
+    public DateTimeOffset Deadline => IdleTimeoutSeconds > 0 && LastActivityAt.AddSeconds(IdleTimeoutSeconds) < ExpiresAt
+        ? LastActivityAt.AddSeconds(IdleTimeoutSeconds)
+        : ExpiresAt;
+
+    /// <summary>Why the session ends at <see cref="Deadline"/>.</summary>
+    public LogoutReason ExpiryReason => Deadline < ExpiresAt ? LogoutReason.IdleTimeout : LogoutReason.MaxDuration;
+
+    /// <summary>Whether the session is over at <paramref name="now"/>: a session lives while now is before its deadline.</summary>
+    public bool IsDueAt(DateTimeOffset now) => IsActive && now >= Deadline;
 }

@@ -52,8 +52,8 @@ public sealed class IssueSessionTests : IAsyncLifetime
 
         var response = await _bed.Client.IssueSessionAsync(request);
 
-        var registry = _bed.Server.Services.GetRequiredService<SessionRegistry>();
-        Assert.True(registry.TryGet(response.SessionId, out var session));
+        var session = await _bed.Server.Services.GetRequiredService<ISessionStore>().GetAsync(response.SessionId, CancellationToken.None);
+        Assert.NotNull(session);
         Assert.Equal("alice", session.PrincipalId);
         Assert.Equal(LongRole, session.RoleArn);
         Assert.Equal("sts", session.Origin);
@@ -61,6 +61,8 @@ public sealed class IssueSessionTests : IAsyncLifetime
         Assert.Equal(response.IdleTimeoutSeconds, session.IdleTimeoutSeconds);
         Assert.NotEqual(0, session.IdleTimeoutSeconds);
         Assert.Equal(response.Decision.DecisionId, session.DecisionId);
+        Assert.Equal(["aws"], session.Audiences);
+        Assert.True(session.IsActive);
     }
 
     [Fact]

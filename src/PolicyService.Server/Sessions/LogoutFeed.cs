@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using SessionPolicy.Server.Configuration;
+using SessionPolicy.Server.Internal;
+
+namespace SessionPolicy.Server.Sessions;
+
+/// <summary>
+/// Reads the logout log as it grows and hands each event to every subscriber of this replica. The log is
+/// the source of truth: the feed is woken when this replica appends, by the shared store's notification
+/// when another one does, and by a periodic poll in case a notification was lost. On shutdown every
+/// subscription ends, so clients reconnect elsewhere.
+/// </summary>
+internal sealed class LogoutFeed : BackgroundService
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    private readonly ISessionStore _store;
+    private readonly ILogger<LogoutFeed> _logger;
+    private readonly int _capacity;
+    private readonly ConcurrentDictionary<LogoutSubscription, bool> _subscriptions = new();
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _stopping;
+    private string? _position;
+
+    public LogoutFeed(ISessionStore store, IOptions<SessionLifecycleOptions> options, IHostApplicationLifetime lifetime, ILogger<LogoutFeed> logger)
+    {
+        _store = store;
+        _logger = logger;
+        _capacity = options.Value.SubscriberBuffer;
+        store.Appended += Wake;
+        lifetime.ApplicationStopping.Register(StopAll);
+    }
+
+    /// <summary>Subscribers on this replica.</summary>
+    public int Count => _subscriptions.Count;
+
+    /// <summary>Completes once the feed knows where the log stands, so a new subscriber misses nothing appended after it subscribed.</summary>
+    public Task Started => _started.Task;
+
+    public LogoutSubscription Subscribe(IEnumerable<string> audiences, string principalId, string roleArn)
+    {
+        var subscription = new LogoutSubscription(audiences, principalId, roleArn, _capacity);
+        _subscriptions[subscription] = true;
+        if (_stopping) subscription.End(new FeedStoppedException());
+        return subscription;
+    }
+
+    public void Unsubscribe(LogoutSubscription subscription) => _subscriptions.TryRemove(subscription, out _);
+
+    private void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            try { _wake.Release(); }
+            catch (SemaphoreFullException) { /* already awake */ }
+        }
+    }
+
+    private void StopAll()
+    {
+        _stopping = true;
+        foreach (var s in _subscriptions.Keys) s.End(new FeedStoppedException());
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                _position = await _store.LatestCursorAsync(stoppingToken);
+                break;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.FeedReadFailed(_logger, e.GetType().Name);
+                await Task.Delay(Poll, stoppingToken);
+            }
+        }
+        _started.TrySetResult();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await DispatchAsync(stoppingToken);
+                // Real time, not the injected clock: this is a safety-net poll, not a deadline.
+                await _wake.WaitAsync(Poll, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (CursorOutOfRangeException)
+            {
+                // The log was trimmed past this replica's position (or reset): carry on from its end;
+                // subscribers learn of the gap when they resume from a cursor.
+                _position = await _store.LatestCursorAsync(stoppingToken);
+            }
+            catch (Exception e)
+            {
+                Log.FeedReadFailed(_logger, e.GetType().Name);
+                await Task.Delay(Poll, stoppingToken);
+            }
+        }
+    }
+
+    private async Task DispatchAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var page = await _store.ReadAsync(_position, 500, cancellationToken);
+            foreach (var record in page.Events)
+            {
+                foreach (var s in _subscriptions.Keys) s.Offer(record);
+                _position = record.Cursor;
+            }
+            if (!page.More) return;
+        }
+    }
+
+    public override void Dispose()
+    {
+        _store.Appended -= Wake;
+        _wake.Dispose();
+        base.Dispose();
+    }
+}

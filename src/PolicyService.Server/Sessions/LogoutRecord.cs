@@ -1,0 +1,25 @@
+using SessionPolicy.V1;
+
+namespace SessionPolicy.Server.Sessions;
+
+/// <summary>One ending as the log keeps it: every session it ended, each with the audiences that hear of it.</summary>
+public sealed record LogoutRecord
+{
+    /// <summary>Position in the log; resuming after it yields the events that follow.</summary>
+    public string Cursor { get; init; } = "";
+    public required string EventId { get; init; }
+    public required LogoutReason Reason { get; init; }
+    public required string Actor { get; init; }
+
+    /// <summary>The principal, when the ending concerns one.</summary>
+    public required string PrincipalId { get; init; }
+
+    /// <summary>The role, when the ending was by role.</summary>
+    public required string RoleArn { get; init; }
+    public required DateTimeOffset OccurredAt { get; init; }
+    public required string Detail { get; init; }
+    public required IReadOnlyList<EndedSession> Sessions { get; init; }
+}
+
+/// <summary>A session an event ended, with whom it belonged to.</summary>
+public sealed record EndedSession(string Id, string PrincipalId, string RoleArn, IReadOnlyList<string> Audiences);

@@ -1,0 +1,102 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using SessionPolicy.Server.Configuration;
+using SessionPolicy.V1;
+
+namespace SessionPolicy.Server.Sessions;
+
+/// <summary>
+/// Renders a logout event as a CAEP <c>session-revoked</c> Security Event Token (RFC 8417): a JWS with
+/// <c>typ: secevent+jwt</c> and the claims <c>iss</c>, <c>jti</c> (the event id), <c>iat</c>, <c>aud</c> (the
+/// subscriber's audiences the event concerns), <c>sub_id</c> and <c>events</c>.
+/// </summary>
+internal sealed class SecurityEventTokens
+{
+    public const string SessionRevoked = "https://schemas.openid.net/secevent/caep/event-type/session-revoked";
+
+    private readonly string _issuer;
+    private readonly SigningCredentials _credentials;
+    private readonly TimeProvider _time;
+    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    public SecurityEventTokens(IOptions<SecurityEventTokenOptions> options, TimeProvider time)
+    {
+        var settings = options.Value;
+        _issuer = settings.Issuer;
+        _time = time;
+        var (key, algorithm) = Load(File.ReadAllText(settings.KeyFile));
+        key.KeyId = settings.KeyId.Length > 0 ? settings.KeyId : Base64UrlEncoder.Encode(key.ComputeJwkThumbprint());
+        _credentials = new SigningCredentials(key, algorithm);
+    }
+
+    public string Render(LogoutEvent e, IEnumerable<string> subscriberAudiences)
+    {
+        var claims = new Dictionary<string, object>
+        {
+            ["jti"] = e.EventId,
+            ["aud"] = e.Audiences.Count == 1 ? e.Audiences[0] : e.Audiences.ToArray(),
+            ["sub_id"] = Subject(e),
+            ["events"] = new Dictionary<string, object>
+            {
+                [SessionRevoked] = new Dictionary<string, object>
+                {
+                    ["event_timestamp"] = e.OccurredAt.Seconds,
+                    ["initiating_entity"] = InitiatingEntity(e.Reason),
+                    ["reason_admin"] = new Dictionary<string, object> { ["en"] = Reason(e) },
+                },
+            },
+        };
+        return _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = _issuer,
+            IssuedAt = _time.GetUtcNow().UtcDateTime,
+            TokenType = "secevent+jwt",
+            Claims = claims,
+            SigningCredentials = _credentials,
+        });
+    }
+
+    /// <summary>One session: the session and its user; several of one principal: the user; several principals (by role): the role.</summary>
+    private static Dictionary<string, object> Subject(LogoutEvent e)
+    {
+        static Dictionary<string, object> Opaque(string id) => new() { ["format"] = "opaque", ["id"] = id };
+        if (e.SessionIds.Count == 1)
+        {
+            var complex = new Dictionary<string, object> { ["format"] = "complex", ["session"] = Opaque(e.SessionIds[0]) };
+            if (e.PrincipalId.Length > 0) complex["user"] = Opaque(e.PrincipalId);
+            return complex;
+        }
+        if (e.PrincipalId.Length > 0) return new Dictionary<string, object> { ["format"] = "complex", ["user"] = Opaque(e.PrincipalId) };
+        return Opaque(e.RoleArn);
+    }
+
+    /// <summary>CAEP initiating_entity: admin, user, policy or system.</summary>
+    public static string InitiatingEntity(LogoutReason reason) => reason switch
+    {
+        LogoutReason.Admin or LogoutReason.PrincipalDisabled => "admin",
+        LogoutReason.PolicyChanged or LogoutReason.RiskSignal => "policy",
+        _ => "system",
+    };
+
+    private static string Reason(LogoutEvent e) => e.Detail.Length > 0 ? $"{e.Reason}: {e.Detail}" : e.Reason.ToString();
+
+    /// <summary>An EC P-256 key signs ES256, an RSA key RS256.</summary>
+    private static (AsymmetricSecurityKey, string) Load(string pem)
+    {
+        var ec = ECDsa.Create();
+        try
+        {
+            ec.ImportFromPem(pem);
+            return (new ECDsaSecurityKey(ec), SecurityAlgorithms.EcdsaSha256);
+        }
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
+        {
+            ec.Dispose();
+        }
+        var rsa = RSA.Create();
+        rsa.ImportFromPem(pem);
+        return (new RsaSecurityKey(rsa), SecurityAlgorithms.RsaSha256);
+    }
+}

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Options;
+using SessionPolicy.Server.Configuration;
+using SessionPolicy.Server.Internal;
+
+namespace SessionPolicy.Server.Sessions;
+
+/// <summary>
+/// Ends sessions at their idle or absolute deadline: every <see cref="SessionLifecycleOptions.SweepInterval"/> (on
+/// the injected clock) it takes the due ones from the store's deadline index, never scanning all sessions.
+/// </summary>
+internal sealed class SessionSweeper(SessionLifecycle lifecycle, IOptions<SessionLifecycleOptions> options, TimeProvider time, ILogger<SessionSweeper> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = options.Value.SweepInterval;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, time, stoppingToken);
+                await lifecycle.SweepAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Log.SweepFailed(logger, e);
+            }
+        }
+    }
+}
