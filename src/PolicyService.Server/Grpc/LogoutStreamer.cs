@@ -13,7 +13,7 @@ namespace SessionPolicy.Server.Grpc;
 /// <summary>
 /// SubscribeLogouts for one subscriber: subscribes first, then replays what it missed after its cursor,
 /// then streams what arrives, skipping anything already sent, so nothing is missed or sent twice. A
-/// keepalive goes out when the stream opens and whenever it has been quiet for the keepalive interval.
+/// keepalive goes out when the stream opens and at each keepalive interval in which nothing was sent.
 /// </summary>
 internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, IOptions<SessionLifecycleOptions> options, TimeProvider time, SecurityEventTokens? tokens = null)
 {
@@ -38,25 +38,29 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, IOpti
         string? last = null;
         try
         {
+            // Started before the first keepalive, so a tick is never missed (a PeriodicTimer remembers a tick nobody waited for).
+            using var ticker = new PeriodicTimer(options.Value.KeepaliveInterval, time);
             last = request.Cursor.Length > 0 ? request.Cursor : await store.LatestCursorAsync(cancellationToken);
+            // Read before the stream opens, so a cursor the log cannot resume from fails the call at once.
+            var page = request.Cursor.Length > 0 ? await store.ReadAsync(last, ReplayPage, cancellationToken) : null;
             await stream.WriteAsync(new SubscribeLogoutsResponse { Keepalive = true, Cursor = last ?? "" }, cancellationToken);
-            if (request.Cursor.Length > 0) last = await ReplayAsync(request, subscription, stream, last, cancellationToken);
+            if (page is not null) last = await ReplayAsync(request, subscription, stream, page, last, cancellationToken);
 
-            var keepalive = options.Value.KeepaliveInterval;
             var reader = subscription.Reader;
+            var tick = ticker.WaitForNextTickAsync(cancellationToken).AsTask();
             Task<bool>? ready = null;
+            var quiet = true;
             while (true)
             {
                 ready ??= reader.WaitToReadAsync(cancellationToken).AsTask();
-                using var quietTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                var quiet = Task.Delay(keepalive, time, quietTimer.Token);
-                if (await Task.WhenAny(ready, quiet) == quiet)
+                if (await Task.WhenAny(ready, tick) == tick)
                 {
-                    await quiet;
-                    await stream.WriteAsync(new SubscribeLogoutsResponse { Keepalive = true, Cursor = last ?? "" }, cancellationToken);
+                    await tick;
+                    if (quiet) await stream.WriteAsync(new SubscribeLogoutsResponse { Keepalive = true, Cursor = last ?? "" }, cancellationToken);
+                    quiet = true;
+                    tick = ticker.WaitForNextTickAsync(cancellationToken).AsTask();
                     continue;
                 }
-                await quietTimer.CancelAsync();
                 var open = await ready;
                 ready = null;
                 if (!open) break;
@@ -65,6 +69,7 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, IOpti
                     if (last is not null && store.CompareCursors(record.Cursor, last) <= 0) continue;
                     await WriteAsync(request, subscription, stream, record, cancellationToken);
                     last = record.Cursor;
+                    quiet = false;
                 }
             }
             await reader.Completion;
@@ -99,17 +104,17 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, IOpti
     }
 
     private async Task<string?> ReplayAsync(SubscribeLogoutsRequest request, LogoutSubscription subscription, IServerStreamWriter<SubscribeLogoutsResponse> stream,
-        string? last, CancellationToken cancellationToken)
+        LogPage page, string? last, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var page = await store.ReadAsync(last, ReplayPage, cancellationToken);
             foreach (var record in page.Events)
             {
                 if (subscription.Concerns(record)) await WriteAsync(request, subscription, stream, record, cancellationToken);
                 last = record.Cursor;
             }
             if (!page.More) return last;
+            page = await store.ReadAsync(last, ReplayPage, cancellationToken);
         }
     }
 

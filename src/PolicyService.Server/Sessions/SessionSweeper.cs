@@ -12,12 +12,13 @@ internal sealed class SessionSweeper(SessionLifecycle lifecycle, IOptions<Sessio
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = options.Value.SweepInterval;
+        // A PeriodicTimer remembers a tick that came while a sweep ran, so no tick of the clock is lost.
+        using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(interval, time, stoppingToken);
+                await timer.WaitForNextTickAsync(stoppingToken);
                 await lifecycle.SweepAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
