@@ -211,4 +211,20 @@ public sealed class IssueSessionTests : IAsyncLifetime
         Assert.NotEqual(first.Credentials.AccessKeyId, second.Credentials.AccessKeyId);
         Assert.Equal(2, _bed.Sts.Calls.Count);
     }
+
+    [Fact]
+    public async Task IssuedSession_ForcedOut_ReachesItsAudience()
+    {
+        await using var aws = await LogoutStream.OpenAsync(_bed.Server.Channel, ["aws"]);
+        await using var console = await LogoutStream.OpenAsync(_bed.Server.Channel, ["console"]);
+        var request = Request();
+        request.Audiences.Add("console");
+        var issued = await _bed.Client.IssueSessionAsync(Request());
+        var withConsole = await _bed.Client.IssueSessionAsync(request);
+
+        await new SessionEventsService.SessionEventsServiceClient(_bed.Server.Channel).ForceLogoutAsync(new ForceLogoutRequest { PrincipalId = "etl-nightly" });
+
+        Assert.Equal([issued.SessionId], (await aws.NextEventAsync()).Event.SessionIds);
+        Assert.Equal([withConsole.SessionId], (await console.NextEventAsync()).Event.SessionIds);
+    }
 }
