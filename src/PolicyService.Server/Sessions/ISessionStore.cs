@@ -32,7 +32,7 @@ internal interface ISessionStore
     /// <summary>Events after <paramref name="afterCursor"/> (from the oldest retained when null); throws <see cref="CursorOutOfRangeException"/>.</summary>
     ValueTask<LogPage> ReadAsync(string? afterCursor, int max, CancellationToken cancellationToken);
 
-    /// <summary>The cursor of the newest event, or null for an empty log.</summary>
+    /// <summary>The cursor of the newest event; for an empty log, the cursor before the first event.</summary>
     ValueTask<string?> LatestCursorAsync(CancellationToken cancellationToken);
 
     /// <summary>Orders two cursors of this log.</summary>

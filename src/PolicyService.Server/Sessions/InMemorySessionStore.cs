@@ -170,7 +170,7 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
 
     public ValueTask<string?> LatestCursorAsync(CancellationToken cancellationToken)
     {
-        lock (_lock) return ValueTask.FromResult(_lastSequence == 0 ? null : _lastSequence.ToString(CultureInfo.InvariantCulture));
+        lock (_lock) return ValueTask.FromResult<string?>(_lastSequence.ToString(CultureInfo.InvariantCulture));
     }
 
     public int CompareCursors(string a, string b) => Parse(a).CompareTo(Parse(b));
@@ -192,7 +192,7 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
     };
 
     private static long Parse(string cursor) =>
-        long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+        long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
             ? n
             : throw new CursorOutOfRangeException($"'{cursor}' is not a cursor of this log", malformed: true);
 

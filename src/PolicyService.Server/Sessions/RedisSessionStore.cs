@@ -150,16 +150,18 @@ internal sealed class RedisSessionStore : ISessionStore
         await Task.WhenAll(info, entries);
         if (await info is { } i && afterCursor is not null)
         {
-            if (StreamId.Compare(afterCursor, i.MaxDeletedEntryId.ToString()) < 0)
+            // Trimming does not record what it removed; a cursor before the oldest retained event after
+            // some were trimmed may have missed some, so it is refused.
+            if (i.EntriesAdded > i.Length && StreamId.Compare(afterCursor, i.RecordedFirstEntryId.ToString()) < 0)
             {
-                throw new CursorOutOfRangeException($"cursor {afterCursor} is older than the retained history (events up to {i.MaxDeletedEntryId} were trimmed)");
+                throw new CursorOutOfRangeException($"cursor {afterCursor} is older than the retained history (oldest event {i.RecordedFirstEntryId})");
             }
             if (StreamId.Compare(afterCursor, i.LastGeneratedId.ToString()) > 0)
             {
                 throw new CursorOutOfRangeException($"cursor {afterCursor} is ahead of the log (newest event {i.LastGeneratedId})");
             }
         }
-        else if (afterCursor is not null && afterCursor != "0-0")
+        else if (afterCursor is not null && afterCursor != Beginning)
         {
             throw new CursorOutOfRangeException($"cursor {afterCursor} is ahead of the log (the log is empty)");
         }
@@ -168,7 +170,10 @@ internal sealed class RedisSessionStore : ISessionStore
     }
 
     public async ValueTask<string?> LatestCursorAsync(CancellationToken cancellationToken) =>
-        await InfoAsync() is { } info ? info.LastGeneratedId.ToString() : null;
+        await InfoAsync() is { } info ? info.LastGeneratedId.ToString() : Beginning;
+
+    /// <summary>The cursor before the first event.</summary>
+    public const string Beginning = "0-0";
 
     public int CompareCursors(string a, string b) => StreamId.Compare(a, b);
 
