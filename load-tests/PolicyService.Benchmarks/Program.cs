@@ -24,5 +24,15 @@ if (args is ["--issue-session", var server, var sts, var accessKey, var secretKe
 {
     return await SessionPolicy.Benchmarks.IssueSessionLatency.RunAsync(server, sts, accessKey, secretKey, args.Length > 5 ? int.Parse(args[5]) : 2000);
 }
+// --logout-latency URL[,URL...] SUBSCRIBERS ROUNDS: see LogoutLatency.
+if (args is ["--logout-latency", var urls, var subscribers, var rounds])
+{
+    return await SessionPolicy.Benchmarks.LogoutLatency.RunAsync(urls.Split(','), int.Parse(subscribers), int.Parse(rounds));
+}
+// --register-sessions URL COUNT: registers COUNT sessions (64 at a time), for the memory benchmark.
+if (args is ["--register-sessions", var url, var count])
+{
+    return await SessionPolicy.Benchmarks.RegisterSessions.RunAsync(url, int.Parse(count));
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

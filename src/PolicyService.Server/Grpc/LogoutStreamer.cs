@@ -13,9 +13,9 @@ namespace SessionPolicy.Server.Grpc;
 /// <summary>
 /// SubscribeLogouts for one subscriber: subscribes first, then replays what it missed after its cursor,
 /// then streams what arrives, skipping anything already sent, so nothing is missed or sent twice. A
-/// keepalive goes out when the stream opens and at each keepalive interval in which nothing was sent.
+/// keepalive goes out when the stream opens and, queued by the feed, at each keepalive interval in which nothing was sent.
 /// </summary>
-internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, IOptions<SessionLifecycleOptions> options, TimeProvider time, SecurityEventTokens? tokens = null)
+internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, IOptions<SessionLifecycleOptions> options, SecurityEventTokens? tokens = null)
 {
     private const int ReplayPage = 500;
 
@@ -38,8 +38,6 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, IOpti
         string? last = null;
         try
         {
-            // Started before the first keepalive, so a tick is never missed (a PeriodicTimer remembers a tick nobody waited for).
-            using var ticker = new PeriodicTimer(options.Value.KeepaliveInterval, time);
             last = request.Cursor.Length > 0 ? request.Cursor : await store.LatestCursorAsync(cancellationToken);
             // Read before the stream opens, so a cursor the log cannot resume from fails the call at once.
             var page = request.Cursor.Length > 0 ? await store.ReadAsync(last, ReplayPage, cancellationToken) : null;
@@ -47,29 +45,19 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, IOpti
             if (page is not null) last = await ReplayAsync(request, subscription, stream, page, last, cancellationToken);
 
             var reader = subscription.Reader;
-            var tick = ticker.WaitForNextTickAsync(cancellationToken).AsTask();
-            Task<bool>? ready = null;
-            var quiet = true;
-            while (true)
+            while (await reader.WaitToReadAsync(cancellationToken))
             {
-                ready ??= reader.WaitToReadAsync(cancellationToken).AsTask();
-                if (await Task.WhenAny(ready, tick) == tick)
-                {
-                    await tick;
-                    if (quiet) await stream.WriteAsync(new SubscribeLogoutsResponse { Keepalive = true, Cursor = last ?? "" }, cancellationToken);
-                    quiet = true;
-                    tick = ticker.WaitForNextTickAsync(cancellationToken).AsTask();
-                    continue;
-                }
-                var open = await ready;
-                ready = null;
-                if (!open) break;
                 while (reader.TryRead(out var record))
                 {
+                    if (ReferenceEquals(record, LogoutSubscription.Keepalive))
+                    {
+                        await stream.WriteAsync(new SubscribeLogoutsResponse { Keepalive = true, Cursor = last ?? "" }, cancellationToken);
+                        continue;
+                    }
                     if (last is not null && store.CompareCursors(record.Cursor, last) <= 0) continue;
                     await WriteAsync(request, subscription, stream, record, cancellationToken);
                     last = record.Cursor;
-                    quiet = false;
+                    subscription.MarkSent();
                 }
             }
             await reader.Completion;

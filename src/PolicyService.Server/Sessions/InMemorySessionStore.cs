@@ -17,9 +17,12 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
     private readonly Dictionary<string, SessionRecord> _sessions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _byPrincipal = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _byRole = new(StringComparer.Ordinal);
-    private readonly PriorityQueue<string, DateTimeOffset> _deadlines = new();
+    private readonly PriorityQueue<string, long> _deadlines = new();
     private readonly Queue<(string Id, DateTimeOffset EndedAt)> _ended = new();
     private readonly Queue<LogoutRecord> _log = new();
+    private readonly SharedValues<string> _strings = new(StringComparer.Ordinal);
+    private readonly SharedValues<IReadOnlyList<string>> _audiences = new(StringListComparer.Instance);
+    private readonly SharedValues<byte[]> _requests = new(Decisions.ByteKeyComparer.Instance);
     private readonly int _retention = options.Value.EventRetention;
     private readonly TimeSpan _endedRetention = options.Value.EndedRetention;
     private long _lastSequence;
@@ -30,10 +33,19 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
     {
         lock (_lock)
         {
-            if (!_sessions.TryAdd(session.Id, session)) return ValueTask.FromResult(false);
+            if (_sessions.ContainsKey(session.Id)) return ValueTask.FromResult(false);
+            // Many sessions share a principal, a role, audiences and often the whole request: one copy each.
+            session = session with
+            {
+                PrincipalId = _strings.Acquire(session.PrincipalId),
+                RoleArn = _strings.Acquire(session.RoleArn),
+                Audiences = _audiences.Acquire(session.Audiences),
+                Request = _requests.Acquire(session.Request),
+            };
+            _sessions.Add(session.Id, session);
             Index(_byPrincipal, session.PrincipalId, session.Id);
             if (session.RoleArn.Length > 0) Index(_byRole, session.RoleArn, session.Id);
-            _deadlines.Enqueue(session.Id, session.Deadline);
+            _deadlines.Enqueue(session.Id, session.Deadline.UtcTicks);
         }
         return ValueTask.FromResult(true);
     }
@@ -94,7 +106,7 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
                     IdleTimeoutSeconds = idleTimeoutSeconds,
                 };
                 _sessions[id] = revised;
-                if (revised.Deadline < session.Deadline) _deadlines.Enqueue(id, revised.Deadline);
+                if (revised.Deadline < session.Deadline) _deadlines.Enqueue(id, revised.Deadline.UtcTicks);
             }
         }
         return ValueTask.CompletedTask;
@@ -138,12 +150,12 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
         var due = new List<string>();
         lock (_lock)
         {
-            while (due.Count < max && _deadlines.TryPeek(out var id, out var deadline) && deadline <= now)
+            while (due.Count < max && _deadlines.TryPeek(out var id, out var deadline) && deadline <= now.UtcTicks)
             {
                 _deadlines.Dequeue();
                 if (!_sessions.TryGetValue(id, out var session) || !session.IsActive) continue;
                 if (session.IsDueAt(now)) due.Add(id);
-                else _deadlines.Enqueue(id, session.Deadline);
+                else _deadlines.Enqueue(id, session.Deadline.UtcTicks);
             }
             PurgeEnded();
         }
@@ -205,6 +217,10 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
             if (!_sessions.Remove(e.Id, out var s)) continue;
             Unindex(_byPrincipal, s.PrincipalId, s.Id);
             if (s.RoleArn.Length > 0) Unindex(_byRole, s.RoleArn, s.Id);
+            _strings.Release(s.PrincipalId);
+            _strings.Release(s.RoleArn);
+            _audiences.Release(s.Audiences);
+            _requests.Release(s.Request);
         }
     }
 

@@ -20,14 +20,17 @@ internal sealed class LogoutFeed : BackgroundService
     private readonly ConcurrentDictionary<LogoutSubscription, bool> _subscriptions = new();
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly PeriodicTimer _keepalive;
     private volatile bool _stopping;
     private string? _position;
 
-    public LogoutFeed(ISessionStore store, IOptions<SessionLifecycleOptions> options, IHostApplicationLifetime lifetime, ILogger<LogoutFeed> logger)
+    public LogoutFeed(ISessionStore store, IOptions<SessionLifecycleOptions> options, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<LogoutFeed> logger)
     {
         _store = store;
         _logger = logger;
         _capacity = options.Value.SubscriberBuffer;
+        // Created now, on the injected clock: every subscriber's keepalive comes from this one timer.
+        _keepalive = new PeriodicTimer(options.Value.KeepaliveInterval, time);
         store.Appended += Wake;
         lifetime.ApplicationStopping.Register(StopAll);
     }
@@ -64,6 +67,27 @@ internal sealed class LogoutFeed : BackgroundService
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var keepalives = KeepaliveAsync(stoppingToken);
+        await ReadLogAsync(stoppingToken);
+        await keepalives;
+    }
+
+    private async Task KeepaliveAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _keepalive.WaitForNextTickAsync(stoppingToken))
+            {
+                foreach (var s in _subscriptions.Keys) s.Tick();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ReadLogAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -123,6 +147,7 @@ internal sealed class LogoutFeed : BackgroundService
     {
         _store.Appended -= Wake;
         _wake.Dispose();
+        _keepalive.Dispose();
         base.Dispose();
     }
 }

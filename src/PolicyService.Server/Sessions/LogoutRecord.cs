@@ -19,6 +19,9 @@ public sealed record LogoutRecord
     public required DateTimeOffset OccurredAt { get; init; }
     public required string Detail { get; init; }
     public required IReadOnlyList<EndedSession> Sessions { get; init; }
+
+    /// <summary>The event as every subscriber that hears of all its sessions sees it, rendered once and shared.</summary>
+    internal V1.LogoutEvent? WholeView { get; set; }
 }
 
 /// <summary>A session an event ended, with whom it belonged to.</summary>

@@ -7,10 +7,19 @@ namespace SessionPolicy.Server.Sessions;
 /// <summary>
 /// One subscriber's view of the log: its audiences and filters, and a bounded buffer the feed fills
 /// without ever waiting. A full buffer ends the subscription (<see cref="SubscriberOverflowException"/>)
-/// instead of delaying anyone else.
+/// instead of delaying anyone else. The feed also queues <see cref="Keepalive"/> at each keepalive tick
+/// in which nothing was sent.
 /// </summary>
 internal sealed class LogoutSubscription
 {
+    /// <summary>Queued in place of an event when the stream should send a keepalive.</summary>
+    public static readonly LogoutRecord Keepalive = new()
+    {
+        EventId = "", Reason = default, Actor = "", PrincipalId = "", RoleArn = "", OccurredAt = default, Detail = "", Sessions = [],
+    };
+
+    private volatile bool _sent;
+
     private readonly Channel<LogoutRecord> _buffer;
     private readonly HashSet<string> _audiences;
     private readonly string _principalId;
@@ -33,16 +42,39 @@ internal sealed class LogoutSubscription
         if (!_buffer.Writer.TryWrite(record)) _buffer.Writer.TryComplete(new SubscriberOverflowException());
     }
 
+    /// <summary>The stream sent an event; no keepalive is due at the next tick.</summary>
+    public void MarkSent() => _sent = true;
+
+    /// <summary>A keepalive tick: queue a keepalive unless something was sent since the last tick (or is waiting to be).</summary>
+    public void Tick()
+    {
+        if (!_sent) _buffer.Writer.TryWrite(Keepalive);
+        _sent = false;
+    }
+
     /// <summary>Ends the subscription with <paramref name="reason"/>.</summary>
     public void End(Exception reason) => _buffer.Writer.TryComplete(reason);
 
-    public bool Concerns(LogoutRecord record) => record.Sessions.Any(Concerns);
+    public bool Concerns(LogoutRecord record)
+    {
+        foreach (var s in record.Sessions) if (Concerns(s)) return true;
+        return false;
+    }
 
     /// <summary>The event as this subscriber may see it: only the sessions of its audiences (and filters); null when none.</summary>
     public LogoutEvent? Render(LogoutRecord record)
     {
+        // Most subscribers hear of every session of an event: they share one rendering (never modified).
+        if (_principalId.Length == 0 && _roleArn.Length == 0 && record.Sessions.All(s => s.Audiences.All(_audiences.Contains)))
+        {
+            return record.WholeView ??= View(record, record.Sessions);
+        }
         var sessions = record.Sessions.Where(Concerns).ToList();
-        if (sessions.Count == 0) return null;
+        return sessions.Count == 0 ? null : View(record, sessions);
+    }
+
+    private LogoutEvent View(LogoutRecord record, IReadOnlyList<EndedSession> sessions)
+    {
         var e = new LogoutEvent
         {
             EventId = record.EventId,
@@ -60,10 +92,13 @@ internal sealed class LogoutSubscription
         return e;
     }
 
-    private bool Concerns(EndedSession s) =>
-        s.Audiences.Any(_audiences.Contains)
-        && (_principalId.Length == 0 || s.PrincipalId == _principalId)
-        && (_roleArn.Length == 0 || s.RoleArn == _roleArn);
+    private bool Concerns(EndedSession s)
+    {
+        if (_principalId.Length > 0 && s.PrincipalId != _principalId) return false;
+        if (_roleArn.Length > 0 && s.RoleArn != _roleArn) return false;
+        foreach (var audience in s.Audiences) if (_audiences.Contains(audience)) return true;
+        return false;
+    }
 }
 
 /// <summary>The subscriber fell further behind than its buffer holds.</summary>

@@ -14,16 +14,19 @@ public sealed record SessionRecord
     /// <summary>The applications that hold the session and hear of its end.</summary>
     public required IReadOnlyList<string> Audiences { get; init; }
 
-    public required DateTimeOffset IssuedAt { get; init; }
+    // Times are kept as UTC ticks (8 bytes, not 16): a registry holds many sessions.
+    private long _issued, _expires, _last, _ended;
+
+    public required DateTimeOffset IssuedAt { get => Utc(_issued); init => _issued = value.UtcTicks; }
 
     /// <summary>The absolute deadline.</summary>
-    public required DateTimeOffset ExpiresAt { get; init; }
+    public required DateTimeOffset ExpiresAt { get => Utc(_expires); init => _expires = value.UtcTicks; }
 
     /// <summary>Idle timeout in seconds; 0 for none.</summary>
     public required int IdleTimeoutSeconds { get; init; }
 
     /// <summary>Last user activity (issue time until there is some).</summary>
-    public required DateTimeOffset LastActivityAt { get; init; }
+    public required DateTimeOffset LastActivityAt { get => Utc(_last); init => _last = value.UtcTicks; }
 
     /// <summary>How the session came to be: <c>sts</c> for IssueSession, <c>registered</c> for RegisterSession.</summary>
     public required string Origin { get; init; }
@@ -37,7 +40,7 @@ public sealed record SessionRecord
 
     public SessionState State { get; init; } = SessionState.Active;
     public LogoutReason EndedReason { get; init; }
-    public DateTimeOffset? EndedAt { get; init; }
+    public DateTimeOffset? EndedAt { get => _ended == 0 ? null : Utc(_ended); init => _ended = value?.UtcTicks ?? 0; }
 
     public bool IsActive => State == SessionState.Active;
 
@@ -51,4 +54,6 @@ public sealed record SessionRecord
 
     /// <summary>Whether the session is over at <paramref name="now"/>: a session lives while now is before its deadline.</summary>
     public bool IsDueAt(DateTimeOffset now) => IsActive && now >= Deadline;
+
+    private static DateTimeOffset Utc(long ticks) => new(ticks, TimeSpan.Zero);
 }
