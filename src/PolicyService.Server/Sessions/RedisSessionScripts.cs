@@ -87,6 +87,9 @@ internal static class RedisSessionScripts
               if ttl > 0 then redis.call('PEXPIRE', key, ttl) else redis.call('DEL', key) end
               ended[#ended + 1] = { id = id, principal = h[5], role = h[6], aud = cjson.decode(h[7]) }
             end
+          elseif onlyDue then
+            -- Ended or gone (its hash expired): it has no deadline left.
+            redis.call('ZREM', KEYS[1], id)
           end
         end
         if #ended == 0 then return {} end

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.V1;
@@ -150,5 +151,20 @@ public sealed class SharedSessionsTests : IAsyncLifetime
         Assert.Equal(StatusCode.Unavailable, logout.StatusCode);
         Assert.Contains("could not record the logout", logout.Status.Detail);
         Assert.Equal(StatusCode.Unavailable, register.StatusCode);
+    }
+
+    [Fact]
+    public async Task SessionWhoseHashIsGone_LeavesTheDeadlineIndexAtTheNextSweep()
+    {
+        var id = (await Client(_a).RegisterSessionAsync(Register("jane"))).Session.SessionId;
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+        var db = redis.GetDatabase();
+        var prefix = _settings["SessionPolicy:Redis:KeyPrefix"];
+        await db.KeyDeleteAsync($"{prefix}session:{id}");
+
+        _clock.Advance(TimeSpan.FromHours(9));
+        await _a.Services.GetRequiredService<SessionPolicy.Server.Sessions.SessionLifecycle>().SweepAsync(CancellationToken.None);
+
+        Assert.Null(await db.SortedSetScoreAsync($"{prefix}deadlines", id));
     }
 }
