@@ -47,7 +47,7 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, IOpti
             var reader = subscription.Reader;
             while (await reader.WaitToReadAsync(cancellationToken))
             {
-                while (reader.TryRead(out var record))
+                while (subscription.TryRead(out var record))
                 {
                     if (ReferenceEquals(record, LogoutSubscription.Keepalive))
                     {

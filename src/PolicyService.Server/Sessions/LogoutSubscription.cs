@@ -21,6 +21,8 @@ internal sealed class LogoutSubscription
     private volatile bool _sent;
 
     private readonly Channel<LogoutRecord> _buffer;
+    private readonly int _capacity;
+    private int _queued;
     private readonly HashSet<string> _audiences;
     private readonly string _principalId;
     private readonly string _roleArn;
@@ -30,16 +32,28 @@ internal sealed class LogoutSubscription
         _audiences = new HashSet<string>(audiences, StringComparer.Ordinal);
         _principalId = principalId;
         _roleArn = roleArn;
-        _buffer = System.Threading.Channels.Channel.CreateBounded<LogoutRecord>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
+        _capacity = capacity;
+        // Unbounded with a count of our own: the single-reader unbounded channel takes no lock, and the
+        // bound is still enforced (Offer) without ever making the feed wait.
+        _buffer = System.Threading.Channels.Channel.CreateUnbounded<LogoutRecord>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     }
 
     public ChannelReader<LogoutRecord> Reader => _buffer.Reader;
+
+    /// <summary>Takes the next queued item, if any.</summary>
+    public bool TryRead(out LogoutRecord record)
+    {
+        if (!_buffer.Reader.TryRead(out record!)) return false;
+        Interlocked.Decrement(ref _queued);
+        return true;
+    }
 
     /// <summary>Queues an event for this subscriber if it concerns it; on overflow the subscription ends.</summary>
     public void Offer(LogoutRecord record)
     {
         if (!Concerns(record)) return;
-        if (!_buffer.Writer.TryWrite(record)) _buffer.Writer.TryComplete(new SubscriberOverflowException());
+        if (Interlocked.Increment(ref _queued) > _capacity) _buffer.Writer.TryComplete(new SubscriberOverflowException());
+        else _buffer.Writer.TryWrite(record);
     }
 
     /// <summary>The stream sent an event; no keepalive is due at the next tick.</summary>
@@ -48,7 +62,12 @@ internal sealed class LogoutSubscription
     /// <summary>A keepalive tick: queue a keepalive unless something was sent since the last tick (or is waiting to be).</summary>
     public void Tick()
     {
-        if (!_sent) _buffer.Writer.TryWrite(Keepalive);
+        if (!_sent)
+        {
+            // A full buffer already tells the stream something is coming.
+            if (Interlocked.Increment(ref _queued) <= _capacity) _buffer.Writer.TryWrite(Keepalive);
+            else Interlocked.Decrement(ref _queued);
+        }
         _sent = false;
     }
 
@@ -65,7 +84,7 @@ internal sealed class LogoutSubscription
     public LogoutEvent? Render(LogoutRecord record)
     {
         // Most subscribers hear of every session of an event: they share one rendering (never modified).
-        if (_principalId.Length == 0 && _roleArn.Length == 0 && record.Sessions.All(s => s.Audiences.All(_audiences.Contains)))
+        if (_principalId.Length == 0 && _roleArn.Length == 0 && HearsAll(record))
         {
             return record.WholeView ??= View(record, record.Sessions);
         }
@@ -90,6 +109,15 @@ internal sealed class LogoutSubscription
         e.SessionIds.Add(sessions.Select(s => s.Id));
         e.Audiences.Add(sessions.SelectMany(s => s.Audiences).Where(_audiences.Contains).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
         return e;
+    }
+
+    private bool HearsAll(LogoutRecord record)
+    {
+        foreach (var s in record.Sessions)
+        {
+            foreach (var audience in s.Audiences) if (!_audiences.Contains(audience)) return false;
+        }
+        return true;
     }
 
     private bool Concerns(EndedSession s)
