@@ -3,6 +3,7 @@ using SessionPolicy.Server.Extensions;
 // Settings ship beside the binary, so the service behaves the same whatever directory it starts in.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddSessionPolicy();
+builder.AddSessionPolicyTelemetry();
 
 var app = builder.Build();
 app.MapSessionPolicy();

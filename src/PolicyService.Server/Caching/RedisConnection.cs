@@ -42,6 +42,9 @@ internal sealed class RedisConnection : IDisposable
 
     public IDatabase Database => _multiplexer.GetDatabase();
 
+    /// <summary>The multiplexer itself, for Redis client spans.</summary>
+    public IConnectionMultiplexer Multiplexer => _multiplexer;
+
     public ISubscriber Subscriber => _multiplexer.GetSubscriber();
 
     /// <summary>A key under the configured prefix.</summary>

@@ -43,7 +43,13 @@ internal sealed class DecisionService
     }
 
     /// <summary>The cached decision for a request (by its protobuf bytes) already decided under the current policy and principal state.</summary>
-    public bool TryGetCached(ReadOnlySpan<byte> encoded, out CachedDecision cached) => _cache.TryGet(encoded, _store.Current.Version, out cached);
+    public bool TryGetCached(ReadOnlySpan<byte> encoded, out CachedDecision cached)
+    {
+        if (!_cache.TryGet(encoded, _store.Current.Version, out cached)) return false;
+        _metrics.CacheLookup(hit: true);
+        _metrics.Decided(cached.Decision);
+        return true;
+    }
 
     /// <summary>
     /// Decides a validated request that arrived as <paramref name="encoded"/>: from a cache when an equal
@@ -51,13 +57,19 @@ internal sealed class DecisionService
     /// otherwise by evaluation, stored for the next time. Explained decisions are always evaluated and
     /// never stored.
     /// </summary>
-    public async ValueTask<Decision> DecideAsync(SessionRequest request, bool explain, byte[] encoded, CancellationToken cancellationToken)
+    /// <param name="record">False for the service's own re-evaluations (sessions under a new policy or signal), which are not callers' decisions.</param>
+    public async ValueTask<Decision> DecideAsync(SessionRequest request, bool explain, byte[] encoded, CancellationToken cancellationToken, bool record = true)
     {
         var snapshot = _store.Current;
         // Taken first: a change that lands while this decision is made leaves it stale at once.
         var generation = _generations.Current(request.PrincipalId);
         var key = DecisionKey.For(snapshot.Version, request);
-        if (!explain && _cache.TryGet(key, encoded, out var cached)) return cached.Decision;
+        if (!explain && _cache.TryGet(key, encoded, out var cached))
+        {
+            if (record) Recorded(cached.Decision, hit: true);
+            return cached.Decision;
+        }
+        if (record && !explain) _metrics.CacheLookup(hit: false);
 
         PrincipalState state;
         var degraded = false;
@@ -75,6 +87,7 @@ internal sealed class DecisionService
             {
                 shared.Source = DecisionSource.SharedCache;
                 Remember(key, encoded, shared, request.PrincipalId, generation, state.ExpiresAt);
+                if (record) _metrics.Decided(shared);
                 return shared;
             }
         }
@@ -84,11 +97,22 @@ internal sealed class DecisionService
         if (state.Revokes(request.AuthenticatedAt)) RequireReauthentication(decision, $"principal revoked at {state.RevokedBefore:O}");
         // Strict: the principal may carry a signal or revocation this replica cannot see.
         if (degraded && snapshot.Engine.Policy.StrictSharedState) RequireReauthentication(decision, "shared state unknown (shared_state: strict)");
+        if (record)
+        {
+            _metrics.Decided(decision);
+            _metrics.RoleDecided(request.Role.Value, decision.Profile);
+        }
         if (explain) return decision;
         // A decision made under a signal lives no longer than the signal.
         var stored = Remember(key, encoded, decision, request.PrincipalId, generation, state.ExpiresAt);
         if (_shared is not null && !degraded) await _shared.SetAsync(key, state, stored, cancellationToken);
         return decision;
+    }
+
+    private void Recorded(Decision decision, bool hit)
+    {
+        _metrics.CacheLookup(hit);
+        _metrics.Decided(decision);
     }
 
     /// <summary>Raises an allow to re-authenticate (a deny stays a deny), saying why.</summary>

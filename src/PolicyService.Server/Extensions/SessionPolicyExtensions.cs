@@ -43,6 +43,7 @@ public static class SessionPolicyExtensions
         services.AddSingleton<DecisionCache>();
         services.AddSingleton<DecisionService>();
         services.AddSingleton<DecisionMetrics>();
+        services.AddSingleton<SessionMetrics>();
         services.AddOptions<SignalOptions>().BindConfiguration(SignalOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PrincipalGenerations>();
         services.AddSingleton<InMemoryPrincipalStates>();

@@ -3,6 +3,7 @@ using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using SessionPolicy.Server.Configuration;
+using SessionPolicy.Server.Internal;
 using SessionPolicy.Server.Sessions;
 using SessionPolicy.V1;
 using SessionPolicy.V1.Mapping;
@@ -15,7 +16,7 @@ namespace SessionPolicy.Server.Grpc;
 /// then streams what arrives, skipping anything already sent, so nothing is missed or sent twice. A
 /// keepalive goes out when the stream opens and, queued by the feed, at each keepalive interval in which nothing was sent.
 /// </summary>
-internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, IOptions<SessionLifecycleOptions> options, SecurityEventTokens? tokens = null)
+internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, SessionMetrics metrics, IOptions<SessionLifecycleOptions> options, SecurityEventTokens? tokens = null)
 {
     private const int ReplayPage = 500;
 
@@ -113,5 +114,6 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, IOpti
         var response = new SubscribeLogoutsResponse { Event = e, Cursor = e.Cursor };
         if (request.SecurityEventTokens) response.SecurityEventToken = tokens!.Render(e, request.Audiences);
         await stream.WriteAsync(response, cancellationToken);
+        metrics.Delivered();
     }
 }

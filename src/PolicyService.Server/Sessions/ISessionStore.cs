@@ -17,6 +17,9 @@ internal interface ISessionStore
     /// <summary>Ids of active sessions, of one principal when given.</summary>
     ValueTask<IReadOnlyList<string>> ActiveIdsAsync(string? principalId, CancellationToken cancellationToken);
 
+    /// <summary>How many sessions are running.</summary>
+    ValueTask<long> ActiveCountAsync(CancellationToken cancellationToken);
+
     /// <summary>Records user activity at <paramref name="at"/> on a session still running then; returns the session as it now is (null if unknown).</summary>
     ValueTask<SessionRecord?> TouchAsync(string id, DateTimeOffset at, CancellationToken cancellationToken);
 

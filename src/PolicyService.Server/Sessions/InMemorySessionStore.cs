@@ -26,6 +26,7 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
     private readonly int _retention = options.Value.EventRetention;
     private readonly TimeSpan _endedRetention = options.Value.EndedRetention;
     private long _lastSequence;
+    private long _active;
 
     public event Action? Appended;
 
@@ -43,6 +44,7 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
                 Request = _requests.Acquire(session.Request),
             };
             _sessions.Add(session.Id, session);
+            _active++;
             Index(_byPrincipal, session.PrincipalId, session.Id);
             if (session.RoleArn.Length > 0) Index(_byRole, session.RoleArn, session.Id);
             _deadlines.Enqueue(session.Id, session.Deadline.UtcTicks);
@@ -78,6 +80,11 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
             IReadOnlyList<string> active = ids.Where(id => _sessions[id].IsActive).ToList();
             return ValueTask.FromResult(active);
         }
+    }
+
+    public ValueTask<long> ActiveCountAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock) return ValueTask.FromResult(_active);
     }
 
     public ValueTask<SessionRecord?> TouchAsync(string id, DateTimeOffset at, CancellationToken cancellationToken)
@@ -132,6 +139,7 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
                 }
                 var done = session with { State = SessionState.Ended, EndedReason = reason, EndedAt = request.At };
                 _sessions[id] = done;
+                _active--;
                 _ended.Enqueue((id, request.At));
                 ended.Add(done);
             }

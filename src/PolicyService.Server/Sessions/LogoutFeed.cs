@@ -21,12 +21,15 @@ internal sealed class LogoutFeed : BackgroundService
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly PeriodicTimer _keepalive;
+    private readonly SessionMetrics _metrics;
     private volatile bool _stopping;
     private string? _position;
 
-    public LogoutFeed(ISessionStore store, IOptions<SessionLifecycleOptions> options, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<LogoutFeed> logger)
+    public LogoutFeed(ISessionStore store, IOptions<SessionLifecycleOptions> options, IHostApplicationLifetime lifetime, TimeProvider time,
+        SessionMetrics metrics, ILogger<LogoutFeed> logger)
     {
         _store = store;
+        _metrics = metrics;
         _logger = logger;
         _capacity = options.Value.SubscriberBuffer;
         // Created now, on the injected clock: every subscriber's keepalive comes from this one timer.
@@ -45,11 +48,16 @@ internal sealed class LogoutFeed : BackgroundService
     {
         var subscription = new LogoutSubscription(audiences, principalId, roleArn, _capacity);
         _subscriptions[subscription] = true;
+        _metrics.Subscribers(_subscriptions.Count);
         if (_stopping) subscription.End(new FeedStoppedException());
         return subscription;
     }
 
-    public void Unsubscribe(LogoutSubscription subscription) => _subscriptions.TryRemove(subscription, out _);
+    public void Unsubscribe(LogoutSubscription subscription)
+    {
+        _subscriptions.TryRemove(subscription, out _);
+        _metrics.Subscribers(_subscriptions.Count);
+    }
 
     private void Wake()
     {

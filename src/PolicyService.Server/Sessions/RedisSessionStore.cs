@@ -98,6 +98,8 @@ internal sealed class RedisSessionStore : ISessionStore
         return (await LoadAsync((await Db.SetMembersAsync(set)).Select(v => v.ToString()).ToList(), set)).Where(s => s.IsActive).Select(s => s.Id).ToList();
     }
 
+    public async ValueTask<long> ActiveCountAsync(CancellationToken cancellationToken) => await Db.SortedSetLengthAsync(_deadlines);
+
     public async ValueTask<SessionRecord?> TouchAsync(string id, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await Db.ScriptEvaluateAsync(RedisSessionScripts.Touch, [SessionKey(id), _deadlines], [Ms(at), id]);

@@ -15,7 +15,7 @@ namespace SessionPolicy.Server.Sessions;
 /// or absolute deadline, when a new policy or a risk signal no longer allows it, or by force. Every
 /// ending goes through the store, which records its logout event in the same step.
 /// </summary>
-internal sealed class SessionLifecycle(ISessionStore store, DecisionService decisions, TimeProvider time, ILogger<SessionLifecycle> logger)
+internal sealed class SessionLifecycle(ISessionStore store, DecisionService decisions, SessionMetrics metrics, TimeProvider time, ILogger<SessionLifecycle> logger)
 {
     private const int SweepBatch = 1000;
 
@@ -78,7 +78,7 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
         var session = await store.GetAsync(request.SessionId, cancellationToken) ?? throw NotFound(request.SessionId);
         if (session.IsDueAt(now))
         {
-            var ended = await store.EndAsync(new EndRequest
+            var ended = await EndAsync(new EndRequest
             {
                 SessionIds = [session.Id], Reason = session.ExpiryReason, Actor = "system", At = now, OnlyIfDue = true,
             }, cancellationToken);
@@ -121,7 +121,7 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
         {
             throw NotFound(request.SessionId);
         }
-        var result = await store.EndAsync(new EndRequest
+        var result = await EndAsync(new EndRequest
         {
             SessionIds = request.TargetCase == ForceLogoutRequest.TargetOneofCase.SessionId ? [request.SessionId] : null,
             PrincipalId = request.TargetCase == ForceLogoutRequest.TargetOneofCase.PrincipalId ? request.PrincipalId : null,
@@ -168,12 +168,12 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
         var now = time.GetUtcNow();
         if (disabled)
         {
-            return await store.EndAsync(new EndRequest { PrincipalId = principalId, Reason = LogoutReason.PrincipalDisabled, Actor = actor, Detail = detail, At = now }, cancellationToken);
+            return await EndAsync(new EndRequest { PrincipalId = principalId, Reason = LogoutReason.PrincipalDisabled, Actor = actor, Detail = detail, At = now }, cancellationToken);
         }
         var ids = await store.ActiveIdsAsync(principalId, cancellationToken);
-        var ending = await ReviseAsync(ids, now, cancellationToken);
+        var (ending, _) = await ReviseAsync(ids, now, cancellationToken);
         if (ending.Count == 0) return EndResult.Nothing;
-        return await store.EndAsync(new EndRequest { SessionIds = ending, Reason = LogoutReason.RiskSignal, Actor = actor, Detail = detail, At = now }, cancellationToken);
+        return await EndAsync(new EndRequest { SessionIds = ending, Reason = LogoutReason.RiskSignal, Actor = actor, Detail = detail, At = now }, cancellationToken);
     }
 
     /// <summary>
@@ -184,12 +184,13 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
     {
         var now = time.GetUtcNow();
         var ids = await store.ActiveIdsAsync(null, cancellationToken);
-        var ending = await ReviseAsync(ids, now, cancellationToken);
+        var (ending, cut) = await ReviseAsync(ids, now, cancellationToken);
+        metrics.ExceedingPolicy(ending.Count + cut);
         var ended = 0;
         foreach (var group in (await Task.WhenAll(ending.Select(id => store.GetAsync(id, cancellationToken).AsTask())))
                      .OfType<SessionRecord>().GroupBy(s => s.PrincipalId, StringComparer.Ordinal))
         {
-            var result = await store.EndAsync(new EndRequest
+            var result = await EndAsync(new EndRequest
             {
                 SessionIds = [.. group.Select(s => s.Id)], Reason = LogoutReason.PolicyChanged, Actor = "policy",
                 Detail = $"policy {version} no longer allows it", At = now,
@@ -210,20 +211,34 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
             var due = await store.DueAsync(now, SweepBatch, cancellationToken);
             foreach (var id in due)
             {
-                var result = await store.EndAsync(new EndRequest
+                var result = await EndAsync(new EndRequest
                 {
                     SessionIds = [id], Reason = LogoutReason.MaxDuration, Actor = "system", At = now, OnlyIfDue = true,
                 }, cancellationToken);
+                foreach (var s in result.Ended) metrics.Expired(s, now);
                 ended += result.Ended.Count;
             }
-            if (due.Count < SweepBatch) return ended;
+            if (due.Count < SweepBatch)
+            {
+                metrics.Active(await store.ActiveCountAsync(cancellationToken));
+                return ended;
+            }
         }
     }
 
-    /// <summary>Decides each session again; cuts the ones it still allows and returns the ones to end.</summary>
-    private async Task<List<string>> ReviseAsync(IReadOnlyList<string> ids, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Ends through the store and counts the ending.</summary>
+    private async ValueTask<EndResult> EndAsync(EndRequest request, CancellationToken cancellationToken)
+    {
+        var result = await store.EndAsync(request, cancellationToken);
+        metrics.Ended(result);
+        return result;
+    }
+
+    /// <summary>Decides each session again; cuts the ones it still allows and returns the ones to end, and how many were cut.</summary>
+    private async Task<(List<string> Ending, int Cut)> ReviseAsync(IReadOnlyList<string> ids, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var ending = new List<string>();
+        var cut = 0;
         foreach (var id in ids)
         {
             if (await store.GetAsync(id, cancellationToken) is not { IsActive: true } session) continue;
@@ -233,9 +248,10 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
             else if (revised.ExpiresAt != session.ExpiresAt || revised.IdleTimeoutSeconds != session.IdleTimeoutSeconds)
             {
                 await store.ReviseAsync(id, revised.ExpiresAt, revised.IdleTimeoutSeconds, cancellationToken);
+                cut++;
             }
         }
-        return ending;
+        return (ending, cut);
     }
 
     /// <summary>The session's decision now and its limits cut to it (never extended).</summary>
@@ -244,7 +260,7 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
         var request = DecideRequest.Parser.ParseFrom(session.Request);
         var read = SessionRequestReader.Read(request.Principal, request.Role, request.Context, new FieldViolations());
         if (read is null) return (null, session);
-        var decision = await decisions.DecideAsync(read, explain: false, session.Request, cancellationToken);
+        var decision = await decisions.DecideAsync(read, explain: false, session.Request, cancellationToken, record: false);
         var expires = session.IssuedAt.AddSeconds(decision.MaxSessionSeconds);
         var idle = decision.IdleTimeoutSeconds == 0 ? session.IdleTimeoutSeconds
             : session.IdleTimeoutSeconds == 0 ? decision.IdleTimeoutSeconds

@@ -38,7 +38,8 @@ public sealed class StsTestBed : IAsyncDisposable
 
     /// <param name="callerArn">Who the service's credentials belong to; an assumed-role ARN makes every session role chaining.</param>
     public static async Task<StsTestBed> StartAsync(string callerArn = ServiceUser, IDictionary<string, string?>? settings = null,
-        string secret = SecretAccessKey, string? policyYaml = null, Microsoft.Extensions.Time.Testing.FakeTimeProvider? clock = null)
+        string secret = SecretAccessKey, string? policyYaml = null, Microsoft.Extensions.Time.Testing.FakeTimeProvider? clock = null,
+        Action<IServiceCollection>? services = null)
     {
         var sts = await StsEndpoint.StsEndpoint.StartAsync();
         sts.AddCaller(new StsCaller(AccessKeyId, SecretAccessKey, callerArn))
@@ -57,10 +58,11 @@ public sealed class StsTestBed : IAsyncDisposable
             ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Trace",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
-        var server = new PolicyServiceFactory(policyYaml, clock, all, services =>
+        var server = new PolicyServiceFactory(policyYaml, clock, all, s =>
         {
-            services.AddSingleton<AWSCredentials>(new BasicAWSCredentials(AccessKeyId, secret));
-            services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddFakeLogging());
+            s.AddSingleton<AWSCredentials>(new BasicAWSCredentials(AccessKeyId, secret));
+            s.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddFakeLogging());
+            services?.Invoke(s);
         });
         return new StsTestBed(sts, server);
     }
