@@ -38,8 +38,9 @@ internal static class EndpointProgram
         foreach (var r in roles) endpoint.AddRole(r);
         Console.WriteLine($"listening on {endpoint.Url}");
         var stop = new TaskCompletionSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+        // SIGTERM (what the load-test scripts send on exit) and Ctrl+C both stop it.
+        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+        using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
         await stop.Task;
         await endpoint.DisposeAsync();
         return 0;
