@@ -31,6 +31,7 @@ internal sealed partial class SessionIssuer(
     StsCallerIdentity identity,
     RoleMaximums roleMaximums,
     SessionLifecycle lifecycle,
+    Audit.AuditTrail audit,
     IOptions<StsOptions> options,
     IOptions<SessionLifecycleOptions> sessionOptions,
     TimeProvider time,
@@ -95,6 +96,7 @@ internal sealed partial class SessionIssuer(
             Request = asked,
         }, CancellationToken.None);
         Log.SessionIssued(logger, sessionId, session.PrincipalId, session.Role.Value, decision.MaxSessionSeconds, decision.IdleTimeoutSeconds, decision.DecisionId);
+        audit.Write(audit.Decided("session.issued", "", request.Principal, session.Role.Value, decision) with { SessionIds = [sessionId] });
 
         var credentials = assumed.Credentials;
         return new IssueSessionResponse
@@ -141,6 +143,7 @@ internal sealed partial class SessionIssuer(
         asked.Context.RoleChaining = session.RoleChaining;
         var encoded = asked.ToByteArray();
         var decision = await decisions.DecideAsync(session, request.Explain, encoded, cancellationToken);
+        if (decision.Outcome != V1.Outcome.Allow) audit.Write(audit.Decided("session.denied", "", request.Principal, request.Role.Arn, decision));
         DecisionOutcomes.ThrowUnlessAllowed(decision, "session issued");
         return (decision, encoded);
     }

@@ -24,11 +24,13 @@ internal sealed class DecisionService
     private readonly InMemoryPrincipalStates _localStates;
     private readonly SharedDecisionCache? _shared;
     private readonly DecisionMetrics _metrics;
+    private readonly Audit.AuditTrail _audit;
     private readonly TimeProvider _time;
 
     public DecisionService(PolicyStore store, DecisionCache cache, PrincipalGenerations generations, InMemoryPrincipalStates localStates,
-        DecisionMetrics metrics, TimeProvider time, SharedDecisionCache? shared = null, RedisConnection? redis = null)
+        DecisionMetrics metrics, Audit.AuditTrail audit, TimeProvider time, SharedDecisionCache? shared = null, RedisConnection? redis = null)
     {
+        _audit = audit;
         _store = store;
         _cache = cache;
         _generations = generations;
@@ -48,6 +50,12 @@ internal sealed class DecisionService
         if (!_cache.TryGet(encoded, _store.Current.Version, out cached)) return false;
         _metrics.CacheLookup(hit: true);
         _metrics.Decided(cached.Decision);
+        if (_audit.SampleDecision()) _audit.Write(new Audit.AuditRecord
+        {
+            Type = "decision", Time = _audit.Now, PrincipalId = cached.PrincipalId, Outcome = cached.Decision.Outcome.ToString().ToLowerInvariant(),
+            MaxSessionSeconds = cached.Decision.MaxSessionSeconds, IdleTimeoutSeconds = cached.Decision.IdleTimeoutSeconds,
+            DecisionId = cached.Decision.DecisionId, PolicyVersion = cached.Decision.PolicyVersion, Detail = cached.Decision.Summary,
+        });
         return true;
     }
 
@@ -66,7 +74,11 @@ internal sealed class DecisionService
         var key = DecisionKey.For(snapshot.Version, request);
         if (!explain && _cache.TryGet(key, encoded, out var cached))
         {
-            if (record) Recorded(cached.Decision, hit: true);
+            if (record)
+            {
+                Recorded(cached.Decision, hit: true);
+                Audited(request, cached.Decision);
+            }
             return cached.Decision;
         }
         if (record && !explain) _metrics.CacheLookup(hit: false);
@@ -87,7 +99,11 @@ internal sealed class DecisionService
             {
                 shared.Source = DecisionSource.SharedCache;
                 Remember(key, encoded, shared, request.PrincipalId, generation, state.ExpiresAt);
-                if (record) _metrics.Decided(shared);
+                if (record)
+                {
+                    _metrics.Decided(shared);
+                    Audited(request, shared);
+                }
                 return shared;
             }
         }
@@ -101,6 +117,7 @@ internal sealed class DecisionService
         {
             _metrics.Decided(decision);
             _metrics.RoleDecided(request.Role.Value, decision.Profile);
+            Audited(request, decision);
         }
         if (explain) return decision;
         // A decision made under a signal lives no longer than the signal.
@@ -113,6 +130,19 @@ internal sealed class DecisionService
     {
         _metrics.CacheLookup(hit);
         _metrics.Decided(decision);
+    }
+
+    /// <summary>A caller's decision, audited when sampled.</summary>
+    private void Audited(SessionRequest request, Decision decision)
+    {
+        if (!_audit.SampleDecision()) return;
+        _audit.Write(new Audit.AuditRecord
+        {
+            Type = "decision", Time = _audit.Now, PrincipalId = request.PrincipalId, RoleArn = request.Role.Value,
+            Outcome = decision.Outcome.ToString().ToLowerInvariant(), MaxSessionSeconds = decision.MaxSessionSeconds,
+            IdleTimeoutSeconds = decision.IdleTimeoutSeconds, DecisionId = decision.DecisionId, PolicyVersion = decision.PolicyVersion,
+            Detail = decision.Summary,
+        });
     }
 
     /// <summary>Raises an allow to re-authenticate (a deny stays a deny), saying why.</summary>

@@ -44,6 +44,9 @@ public static class SessionPolicyExtensions
         services.AddSingleton<DecisionService>();
         services.AddSingleton<DecisionMetrics>();
         services.AddSingleton<SessionMetrics>();
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Audit.AuditTrail>();
+        services.AddHostedService(sp => sp.GetRequiredService<Audit.AuditTrail>());
         services.AddOptions<SignalOptions>().BindConfiguration(SignalOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PrincipalGenerations>();
         services.AddSingleton<InMemoryPrincipalStates>();

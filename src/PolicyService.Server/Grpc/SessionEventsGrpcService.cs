@@ -13,6 +13,7 @@ internal sealed class SessionEventsGrpcService(
     SessionLifecycle lifecycle,
     LogoutStreamer streamer,
     SignalService signals,
+    Audit.AuditTrail audit,
     IOptions<SignalOptions> signalOptions) : SessionEventsService.SessionEventsServiceBase
 {
     public override Task<ForceLogoutResponse> ForceLogout(ForceLogoutRequest request, ServerCallContext context) =>
@@ -53,6 +54,11 @@ internal sealed class SessionEventsGrpcService(
             await signals.ReportAsync(request.PrincipalId, request.RiskScore, ttl, request.DisablePrincipal, context.CancellationToken);
             var actor = request.Source.Length > 0 ? request.Source : "signal";
             var detail = request.Detail.Length > 0 ? request.Detail : $"risk score {request.RiskScore}";
+            audit.Write(new Audit.AuditRecord
+            {
+                Type = "signal.reported", Time = audit.Now, Actor = actor, PrincipalId = request.PrincipalId,
+                Reason = request.DisablePrincipal ? "principal disabled" : $"risk score {request.RiskScore} for {ttl}", Detail = detail,
+            });
             var ended = await lifecycle.ApplySignalAsync(request.PrincipalId, request.DisablePrincipal, actor, detail, context.CancellationToken);
             var response = new ReportSignalResponse { EventId = ended.Event?.EventId ?? "" };
             response.EndedSessionIds.Add(ended.Ended.Select(s => s.Id));

@@ -62,4 +62,7 @@ internal static partial class Log
 
     [LoggerMessage(20, LogLevel.Warning, "Logout feed could not read the log ({Reason}); retrying")]
     public static partial void FeedReadFailed(ILogger logger, string reason);
+
+    [LoggerMessage(21, LogLevel.Error, "Audit records could not be written: {Reason}")]
+    public static partial void AuditWriteFailed(ILogger logger, string reason);
 }

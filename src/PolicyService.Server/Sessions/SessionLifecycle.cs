@@ -15,7 +15,8 @@ namespace SessionPolicy.Server.Sessions;
 /// or absolute deadline, when a new policy or a risk signal no longer allows it, or by force. Every
 /// ending goes through the store, which records its logout event in the same step.
 /// </summary>
-internal sealed class SessionLifecycle(ISessionStore store, DecisionService decisions, SessionMetrics metrics, TimeProvider time, ILogger<SessionLifecycle> logger)
+internal sealed class SessionLifecycle(ISessionStore store, DecisionService decisions, SessionMetrics metrics, Audit.AuditTrail audit, TimeProvider time,
+    ILogger<SessionLifecycle> logger)
 {
     private const int SweepBatch = 1000;
 
@@ -32,6 +33,7 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
 
         var asked = new DecideRequest { Principal = request.Principal, Role = request.Role, Context = request.Context ?? new RequestContext() }.ToByteArray();
         var decision = await decisions.DecideAsync(session!, explain: false, asked, cancellationToken);
+        if (decision.Outcome != Outcome.Allow) audit.Write(audit.Decided("session.denied", "", request.Principal, request.Role.Arn, decision));
         DecisionOutcomes.ThrowUnlessAllowed(decision, "session registered");
         var now = time.GetUtcNow();
         var record = new SessionRecord
@@ -54,6 +56,7 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
             throw new global::Grpc.Core.RpcException(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.AlreadyExists, $"session {record.Id} is already registered"));
         }
         Log.SessionRegistered(logger, record.Id, record.PrincipalId, record.RoleArn, decision.MaxSessionSeconds, decision.IdleTimeoutSeconds);
+        audit.Write(audit.Decided("session.registered", "", request.Principal, record.RoleArn, decision) with { SessionIds = [record.Id] });
         return new RegisterSessionResponse { Session = await InfoAsync(record, now, cancellationToken), Decision = decision };
     }
 
@@ -231,6 +234,7 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
     {
         var result = await store.EndAsync(request, cancellationToken);
         metrics.Ended(result);
+        audit.Ended(result);
         return result;
     }
 

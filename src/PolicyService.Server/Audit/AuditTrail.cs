@@ -1,0 +1,136 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using SessionPolicy.Server.Configuration;
+using SessionPolicy.Server.Internal;
+using SessionPolicy.Server.Policies;
+using SessionPolicy.Server.Sessions;
+using SessionPolicy.V1;
+
+namespace SessionPolicy.Server.Audit;
+
+/// <summary>
+/// Writes audit records as JSON lines to their own sink (a file, or standard output), never to the
+/// diagnostic log. Recording never waits for the sink: records queue and a background writer appends and
+/// flushes them. Configured sensitive principal attributes are masked; off, recording does nothing.
+/// </summary>
+internal sealed class AuditTrail : BackgroundService
+{
+    private const string Masked = "***";
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    private readonly Channel<AuditRecord>? _queue;
+    private readonly AuditOptions _options;
+    private readonly HashSet<string> _masked;
+    private readonly TimeProvider _time;
+    private readonly ILogger<AuditTrail> _logger;
+
+    public AuditTrail(IOptions<AuditOptions> options, PolicyStore policies, TimeProvider time, ILogger<AuditTrail> logger)
+    {
+        _options = options.Value;
+        _masked = new HashSet<string>(_options.MaskedAttributes, StringComparer.Ordinal);
+        _time = time;
+        _logger = logger;
+        if (!_options.IsConfigured) return;
+        _queue = System.Threading.Channels.Channel.CreateUnbounded<AuditRecord>(new UnboundedChannelOptions { SingleReader = true });
+        PolicyLoaded(policies.Current);
+        policies.Changed += PolicyLoaded;
+        policies.Rejected += r => Write(new AuditRecord
+        {
+            Type = "policy.rejected", Time = r.At, PolicyVersion = r.Version, Detail = $"{r.Source}: {r.Errors.Count} errors; the last good policy keeps serving",
+        });
+    }
+
+    private void PolicyLoaded(PolicySnapshot p) => Write(new AuditRecord
+    {
+        Type = "policy.loaded", Time = p.LoadedAt, PolicyVersion = p.Version, Detail = p.Source,
+    });
+
+    public bool Enabled => _queue is not null;
+
+    /// <summary>Whether this decision is one of the sampled ones.</summary>
+    public bool SampleDecision() => _queue is not null && _options.DecisionSampleRate > 0 && Random.Shared.NextDouble() < _options.DecisionSampleRate;
+
+    public void Write(AuditRecord record) => _queue?.Writer.TryWrite(record);
+
+    public DateTimeOffset Now => _time.GetUtcNow();
+
+    /// <summary>The principal's attributes with the configured sensitive ones masked.</summary>
+    public IReadOnlyDictionary<string, string>? Attributes(Principal? principal)
+    {
+        if (principal is null || principal.Attributes.Count == 0) return null;
+        return principal.Attributes.ToDictionary(a => a.Key, a => _masked.Contains(a.Key) ? Masked : a.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>A decision, for the records that carry one.</summary>
+    public AuditRecord Decided(string type, string actor, Principal? principal, string roleArn, Decision decision) => new()
+    {
+        Type = type,
+        Time = Now,
+        Actor = actor,
+        PrincipalId = principal?.Id,
+        RoleArn = roleArn,
+        Outcome = decision.Outcome.ToString().ToLowerInvariant(),
+        MaxSessionSeconds = decision.MaxSessionSeconds,
+        IdleTimeoutSeconds = decision.IdleTimeoutSeconds,
+        DecisionId = decision.DecisionId,
+        PolicyVersion = decision.PolicyVersion,
+        Attributes = Attributes(principal),
+        Detail = decision.Summary,
+    };
+
+    /// <summary>An ending and the sessions it ended.</summary>
+    public void Ended(EndResult result)
+    {
+        if (_queue is null || result.Event is not { } e) return;
+        Write(new AuditRecord
+        {
+            Type = "logout",
+            Time = e.OccurredAt,
+            Actor = e.Actor,
+            PrincipalId = e.PrincipalId.Length > 0 ? e.PrincipalId : null,
+            RoleArn = e.RoleArn.Length > 0 ? e.RoleArn : null,
+            SessionIds = [.. e.Sessions.Select(s => s.Id)],
+            Reason = e.Reason.ToString(),
+            EventId = e.EventId,
+            Detail = e.Detail.Length > 0 ? e.Detail : null,
+        });
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_queue is null) return;
+        await using var sink = _options.Path == "-" ? Console.OpenStandardOutput()
+            : new FileStream(_options.Path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, FileOptions.Asynchronous);
+        var reader = _queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(stoppingToken))
+            {
+                await DrainAsync(sink, reader);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        // What was recorded before shutdown is written before the process goes.
+        await DrainAsync(sink, reader);
+    }
+
+    private async Task DrainAsync(Stream sink, ChannelReader<AuditRecord> reader)
+    {
+        var lines = new StringBuilder();
+        while (reader.TryRead(out var record)) lines.Append(JsonSerializer.Serialize(record, Json)).Append('\n');
+        if (lines.Length == 0) return;
+        try
+        {
+            await sink.WriteAsync(Encoding.UTF8.GetBytes(lines.ToString()));
+            await sink.FlushAsync();
+        }
+        catch (IOException e)
+        {
+            Log.AuditWriteFailed(_logger, e.Message);
+        }
+    }
+}
