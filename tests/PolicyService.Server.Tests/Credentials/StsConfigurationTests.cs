@@ -49,10 +49,18 @@ public sealed class StsConfigurationTests
 
         var ex = Assert.ThrowsAny<Exception>(() => factory.Server);
 
-        var failure = ex as OptionsValidationException ?? ex.InnerException as OptionsValidationException;
-        Assert.NotNull(failure);
+        var failure = Find(ex);
+        Assert.True(failure is not null, ex.ToString());
         Assert.Contains(key, failure.Message);
     }
+
+    private static OptionsValidationException? Find(Exception? e) => e switch
+    {
+        null => null,
+        OptionsValidationException found => found,
+        AggregateException many => many.InnerExceptions.Select(Find).FirstOrDefault(f => f is not null),
+        _ => Find(e.InnerException),
+    };
 
     [Fact]
     public void Defaults_AreStandardRetriesAutoChainingAndAnHalfDayOfMemory()

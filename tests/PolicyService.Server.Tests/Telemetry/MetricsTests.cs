@@ -13,6 +13,7 @@ using static SessionPolicy.Server.Tests.Helpers.Sessions;
 namespace SessionPolicy.Server.Tests.Telemetry;
 
 /// <summary>The governance metrics after a scripted scenario, read through an in-memory OpenTelemetry exporter.</summary>
+[Collection(TelemetryCollection.Name)]
 public sealed class MetricsTests : IDisposable
 {
     private const string Policy = """
@@ -28,13 +29,15 @@ public sealed class MetricsTests : IDisposable
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
     private readonly List<Metric> _metrics = [];
     private readonly List<Activity> _spans = [];
+    private readonly SpanWaiter _serverSpan = new(s => s.Kind == System.Diagnostics.ActivityKind.Server
+        && (s.DisplayName + s.GetTagItem("url.path")).Contains("sessionpolicy.v1.SessionPolicyService/Decide"));
     private readonly PolicyServiceFactory _server;
 
     public MetricsTests()
     {
         _server = new PolicyServiceFactory(Policy, _clock, services: s => s.AddOpenTelemetry()
             .WithMetrics(m => m.AddSessionPolicyMeters().AddInMemoryExporter(_metrics))
-            .WithTracing(t => t.AddSessionPolicySources().AddInMemoryExporter(_spans)));
+            .WithTracing(t => t.AddSessionPolicySources().AddProcessor(_serverSpan).AddInMemoryExporter(_spans)));
     }
 
     public void Dispose() => _server.Dispose();
@@ -110,9 +113,8 @@ public sealed class MetricsTests : IDisposable
     public async Task Decide_IsTracedAsAGrpcServerSpan()
     {
         await new SessionPolicyService.SessionPolicyServiceClient(_server.Channel).DecideAsync(Sample.Human());
-        _server.Services.GetRequiredService<TracerProvider>().ForceFlush();
 
-        var span = Assert.Single(_spans, s => s.Kind == System.Diagnostics.ActivityKind.Server);
+        var span = await _serverSpan.Ended;
         Assert.Contains("sessionpolicy.v1.SessionPolicyService/Decide", span.DisplayName + " " + span.GetTagItem("url.path"));
     }
 }

@@ -11,6 +11,7 @@ using SessionPolicy.V1;
 namespace SessionPolicy.Server.Tests.Telemetry;
 
 /// <summary>With the standard OTEL_EXPORTER_OTLP_* variables set, the built server exports traces, metrics and logs over OTLP.</summary>
+[Collection(TelemetryCollection.Name)]
 public sealed class OtlpExportTests
 {
     [Fact]
