@@ -73,10 +73,14 @@ public static class SessionPolicyExtensions
             services.AddSingleton<SessionIssuer>();
         }
 
+        services.AddOptions<LimitOptions>().BindConfiguration(LimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var limits = builder.Configuration.GetSection(LimitOptions.Section).Get<LimitOptions>() ?? new LimitOptions();
+        services.AddSessionPolicyRateLimits(limits);
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<UnhandledExceptionInterceptor>();
-            o.MaxReceiveMessageSize = 4 * 1024 * 1024;
+            o.MaxReceiveMessageSize = limits.MaxMessageBytes;
+            o.MaxSendMessageSize = limits.MaxMessageBytes;
         });
         services.AddGrpcReflection();
         services.AddHealthChecks()
@@ -113,6 +117,7 @@ public static class SessionPolicyExtensions
         app.Services.GetRequiredService<DecisionService>();
         // And the enforcer, so every policy loaded from now on is applied to running sessions.
         app.Services.GetRequiredService<PolicyEnforcer>();
+        if (app.Services.GetRequiredService<IOptions<LimitOptions>>().Value.Permits > 0) app.UseRateLimiter();
         app.MapGrpcService<SessionPolicyGrpcService>();
         app.MapGrpcService<SessionCredentialsGrpcService>();
         app.MapGrpcService<SessionEventsGrpcService>();

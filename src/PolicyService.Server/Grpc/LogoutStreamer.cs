@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
@@ -16,11 +17,38 @@ namespace SessionPolicy.Server.Grpc;
 /// then streams what arrives, skipping anything already sent, so nothing is missed or sent twice. A
 /// keepalive goes out when the stream opens and, queued by the feed, at each keepalive interval in which nothing was sent.
 /// </summary>
-internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, SessionMetrics metrics, IOptions<SessionLifecycleOptions> options, SecurityEventTokens? tokens = null)
+internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, SessionMetrics metrics, IOptions<SessionLifecycleOptions> options,
+    IOptions<LimitOptions> limits, SecurityEventTokens? tokens = null)
 {
     private const int ReplayPage = 500;
 
-    public async Task StreamAsync(SubscribeLogoutsRequest request, IServerStreamWriter<SubscribeLogoutsResponse> stream, CancellationToken cancellationToken)
+    private readonly ConcurrentDictionary<string, int> _streams = new(StringComparer.Ordinal);
+    private readonly int _maxStreams = limits.Value.MaxStreamsPerCaller;
+
+    public async Task StreamAsync(SubscribeLogoutsRequest request, IServerStreamWriter<SubscribeLogoutsResponse> stream, string caller, CancellationToken cancellationToken)
+    {
+        if (_streams.AddOrUpdate(caller, 1, (_, n) => n + 1) > _maxStreams)
+        {
+            Release(caller);
+            throw new RpcException(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.ResourceExhausted,
+                $"caller {caller} already holds {_maxStreams} SubscribeLogouts streams (SessionPolicy:Limits:MaxStreamsPerCaller)"));
+        }
+        try
+        {
+            await StreamForCallerAsync(request, stream, cancellationToken);
+        }
+        finally
+        {
+            Release(caller);
+        }
+    }
+
+    private void Release(string caller)
+    {
+        if (_streams.AddOrUpdate(caller, 0, (_, n) => n - 1) <= 0) _streams.TryRemove(new KeyValuePair<string, int>(caller, 0));
+    }
+
+    private async Task StreamForCallerAsync(SubscribeLogoutsRequest request, IServerStreamWriter<SubscribeLogoutsResponse> stream, CancellationToken cancellationToken)
     {
         var errors = new FieldViolations();
         SessionFieldsReader.Audiences(errors, "audiences", request.Audiences, required: true);

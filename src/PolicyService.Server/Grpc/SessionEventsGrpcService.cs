@@ -20,7 +20,7 @@ internal sealed class SessionEventsGrpcService(
         SharedStore.Guard("record the logout", () => lifecycle.ForceLogoutAsync(request, context.CancellationToken));
 
     public override Task SubscribeLogouts(SubscribeLogoutsRequest request, IServerStreamWriter<SubscribeLogoutsResponse> responseStream, ServerCallContext context) =>
-        streamer.StreamAsync(request, responseStream, context.CancellationToken);
+        streamer.StreamAsync(request, responseStream, Extensions.LimitExtensions.Caller(context.GetHttpContext()), context.CancellationToken);
 
     public override Task<RecordActivityResponse> RecordActivity(RecordActivityRequest request, ServerCallContext context) =>
         SharedStore.Guard("record the activity", () => lifecycle.RecordActivityAsync(request, context.CancellationToken));
