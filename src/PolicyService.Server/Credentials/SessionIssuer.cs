@@ -80,21 +80,8 @@ internal sealed partial class SessionIssuer(
 
         var now = time.GetUtcNow();
         // Credentials exist now, so the session is registered even if the caller has gone.
-        await lifecycle.RegisterIssuedAsync(new SessionRecord
-        {
-            Id = sessionId,
-            PrincipalId = session.PrincipalId,
-            RoleArn = session.Role.Value,
-            Audiences = request.Audiences.Count > 0 ? [.. request.Audiences] : [_defaultAudience],
-            IssuedAt = now,
-            ExpiresAt = now.AddSeconds(decision.MaxSessionSeconds),
-            IdleTimeoutSeconds = decision.IdleTimeoutSeconds,
-            LastActivityAt = now,
-            Origin = "sts",
-            DecisionId = decision.DecisionId,
-            PolicyVersion = decision.PolicyVersion,
-            Request = asked,
-        }, CancellationToken.None);
+        await lifecycle.RegisterIssuedAsync(SessionRecord.Started(sessionId, session.PrincipalId, session.Role.Value,
+            request.Audiences.Count > 0 ? [.. request.Audiences] : [_defaultAudience], "sts", decision, asked, now), CancellationToken.None);
         Log.SessionIssued(logger, sessionId, session.PrincipalId, session.Role.Value, decision.MaxSessionSeconds, decision.IdleTimeoutSeconds, decision.DecisionId);
         audit.Write(audit.Decided("session.issued", "", request.Principal, session.Role.Value, decision) with { SessionIds = [sessionId] });
 
@@ -143,8 +130,7 @@ internal sealed partial class SessionIssuer(
         asked.Context.RoleChaining = session.RoleChaining;
         var encoded = asked.ToByteArray();
         var decision = await decisions.DecideAsync(session, request.Explain, encoded, cancellationToken);
-        if (decision.Outcome != V1.Outcome.Allow) audit.Write(audit.Decided("session.denied", "", request.Principal, request.Role.Arn, decision));
-        DecisionOutcomes.ThrowUnlessAllowed(decision, "session issued");
+        DecisionOutcomes.ThrowUnlessAllowed(decision, "session issued", audit, request.Principal, request.Role.Arn);
         return (decision, encoded);
     }
 

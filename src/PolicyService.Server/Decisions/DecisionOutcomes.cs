@@ -12,9 +12,11 @@ internal static class DecisionOutcomes
     /// Deny is PERMISSION_DENIED, re-authenticate FAILED_PRECONDITION; either way the decision and a
     /// <c>google.rpc.ErrorInfo</c> (DECISION_DENY, REAUTHENTICATION_REQUIRED) travel in the status details.
     /// </summary>
-    public static void ThrowUnlessAllowed(Decision decision, string what)
+    /// <remarks>The refusal is audited (<c>session.denied</c>).</remarks>
+    public static void ThrowUnlessAllowed(Decision decision, string what, Audit.AuditTrail audit, Principal principal, string roleArn)
     {
         if (decision.Outcome == Outcome.Allow) return;
+        audit.Write(audit.Decided("session.denied", "", principal, roleArn, decision));
         var (code, reason) = decision.Outcome == Outcome.Deny
             ? (Code.PermissionDenied, "DECISION_DENY")
             : (Code.FailedPrecondition, "REAUTHENTICATION_REQUIRED");

@@ -33,24 +33,11 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
 
         var asked = new DecideRequest { Principal = request.Principal, Role = request.Role, Context = request.Context ?? new RequestContext() }.ToByteArray();
         var decision = await decisions.DecideAsync(session!, explain: false, asked, cancellationToken);
-        if (decision.Outcome != Outcome.Allow) audit.Write(audit.Decided("session.denied", "", request.Principal, request.Role.Arn, decision));
-        DecisionOutcomes.ThrowUnlessAllowed(decision, "session registered");
+        DecisionOutcomes.ThrowUnlessAllowed(decision, "session registered", audit, request.Principal, request.Role.Arn);
         var now = time.GetUtcNow();
-        var record = new SessionRecord
-        {
-            Id = request.ExternalSessionId.Length > 0 ? request.ExternalSessionId : Guid.CreateVersion7(now).ToString("N"),
-            PrincipalId = session!.PrincipalId,
-            RoleArn = session.Role.Value,
-            Audiences = [.. request.Audiences.Distinct(StringComparer.Ordinal)],
-            IssuedAt = now,
-            ExpiresAt = now.AddSeconds(decision.MaxSessionSeconds),
-            IdleTimeoutSeconds = decision.IdleTimeoutSeconds,
-            LastActivityAt = now,
-            Origin = "registered",
-            DecisionId = decision.DecisionId,
-            PolicyVersion = decision.PolicyVersion,
-            Request = asked,
-        };
+        var record = SessionRecord.Started(
+            request.ExternalSessionId.Length > 0 ? request.ExternalSessionId : Guid.CreateVersion7(now).ToString("N"),
+            session!.PrincipalId, session.Role.Value, [.. request.Audiences.Distinct(StringComparer.Ordinal)], "registered", decision, asked, now);
         if (!await store.AddAsync(record, cancellationToken))
         {
             throw new global::Grpc.Core.RpcException(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.AlreadyExists, $"session {record.Id} is already registered"));

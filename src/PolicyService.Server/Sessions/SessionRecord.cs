@@ -38,6 +38,24 @@ public sealed record SessionRecord
     /// <summary>The Decide request (protobuf) the session was decided from, so it can be decided again under a new policy or signal.</summary>
     public required byte[] Request { get; init; }
 
+    /// <summary>A session starting now with the limits <paramref name="decision"/> gave it.</summary>
+    public static SessionRecord Started(string id, string principalId, string roleArn, IReadOnlyList<string> audiences, string origin,
+        Decision decision, byte[] request, DateTimeOffset now) => new()
+    {
+        Id = id,
+        PrincipalId = principalId,
+        RoleArn = roleArn,
+        Audiences = audiences,
+        IssuedAt = now,
+        ExpiresAt = now.AddSeconds(decision.MaxSessionSeconds),
+        IdleTimeoutSeconds = decision.IdleTimeoutSeconds,
+        LastActivityAt = now,
+        Origin = origin,
+        DecisionId = decision.DecisionId,
+        PolicyVersion = decision.PolicyVersion,
+        Request = request,
+    };
+
     public SessionState State { get; init; } = SessionState.Active;
     public LogoutReason EndedReason { get; init; }
     public DateTimeOffset? EndedAt { get => _ended == 0 ? null : Utc(_ended); init => _ended = value?.UtcTicks ?? 0; }

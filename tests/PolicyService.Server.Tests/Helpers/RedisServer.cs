@@ -19,6 +19,17 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>The StackExchange.Redis configuration string for this server.</summary>
     public string Configuration => $"127.0.0.1:{Port}";
 
+    /// <summary>
+    /// Settings for replicas sharing this server under a key prefix of their own, with an operation budget
+    /// generous enough that a loaded test machine never turns a healthy round trip into a degraded one.
+    /// </summary>
+    public Dictionary<string, string?> SharedSettings() => new()
+    {
+        ["SessionPolicy:Redis:Configuration"] = Configuration,
+        ["SessionPolicy:Redis:KeyPrefix"] = $"test:{Guid.NewGuid():N}:",
+        ["SessionPolicy:Redis:OperationTimeout"] = "00:00:01",
+    };
+
     public static async Task<RedisServer> StartAsync()
     {
         var server = new RedisServer(FreePort());

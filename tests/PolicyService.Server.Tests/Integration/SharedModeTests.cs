@@ -20,13 +20,7 @@ public sealed class SharedModeTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _redis = await RedisServer.StartAsync();
-        var settings = new Dictionary<string, string?>
-        {
-            ["SessionPolicy:Redis:Configuration"] = _redis.Configuration,
-            ["SessionPolicy:Redis:KeyPrefix"] = $"test:{Guid.NewGuid():N}:",
-            // Generous, so a loaded test machine never turns a healthy round trip into a degraded decision.
-            ["SessionPolicy:Redis:OperationTimeout"] = "00:00:01",
-        };
+        var settings = _redis.SharedSettings();
         _a = new PolicyServiceFactory(settings: settings);
         _b = new PolicyServiceFactory(settings: settings);
         await Health(_a, "redis");

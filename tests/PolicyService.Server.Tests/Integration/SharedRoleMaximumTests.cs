@@ -14,12 +14,7 @@ public sealed class SharedRoleMaximumTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _redis = await RedisServer.StartAsync();
-        var settings = new Dictionary<string, string?>
-        {
-            ["SessionPolicy:Redis:Configuration"] = _redis.Configuration,
-            ["SessionPolicy:Redis:KeyPrefix"] = $"test:{Guid.NewGuid():N}:",
-            ["SessionPolicy:Redis:OperationTimeout"] = "00:00:01",
-        };
+        var settings = _redis.SharedSettings();
         _a = await StartAsync(settings: settings);
         _b = await StartAsync(settings: settings);
     }

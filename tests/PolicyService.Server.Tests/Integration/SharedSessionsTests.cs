@@ -19,13 +19,8 @@ public sealed class SharedSessionsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _redis = await RedisServer.StartAsync();
-        _settings = new Dictionary<string, string?>
-        {
-            ["SessionPolicy:Redis:Configuration"] = _redis.Configuration,
-            ["SessionPolicy:Redis:KeyPrefix"] = $"test:{Guid.NewGuid():N}:",
-            ["SessionPolicy:Redis:OperationTimeout"] = "00:00:01",
-            ["SessionPolicy:Sessions:EventRetention"] = "100",
-        };
+        _settings = _redis.SharedSettings();
+        _settings["SessionPolicy:Sessions:EventRetention"] = "100";
         _a = new PolicyServiceFactory(clock: _clock, settings: _settings);
         _b = new PolicyServiceFactory(clock: _clock, settings: _settings);
         _ = _a.Server;
