@@ -29,10 +29,10 @@ if (args is ["--logout-latency", var urls, var subscribers, var rounds])
 {
     return await SessionPolicy.Benchmarks.LogoutLatency.RunAsync(urls.Split(','), int.Parse(subscribers), int.Parse(rounds));
 }
-// --register-sessions URL COUNT: registers COUNT sessions (64 at a time), for the memory benchmark.
-if (args is ["--register-sessions", var url, var count])
+// --register-sessions URL COUNT [IN_FLIGHT]: registers COUNT sessions (64 at a time unless told), for the memory benchmark.
+if (args is ["--register-sessions", var url, var count, ..])
 {
-    return await SessionPolicy.Benchmarks.RegisterSessions.RunAsync(url, int.Parse(count));
+    return await SessionPolicy.Benchmarks.RegisterSessions.RunAsync(url, int.Parse(count), args.Length > 3 ? int.Parse(args[3]) : 64);
 }
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
