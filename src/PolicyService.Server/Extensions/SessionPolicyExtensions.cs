@@ -11,6 +11,7 @@ using SessionPolicy.Server.Health;
 using SessionPolicy.Server.Internal;
 using SessionPolicy.Server.Policies;
 using SessionPolicy.Server.Principals;
+using SessionPolicy.Server.Security;
 using SessionPolicy.Server.Sessions;
 
 namespace SessionPolicy.Server.Extensions;
@@ -76,9 +77,12 @@ public static class SessionPolicyExtensions
         services.AddOptions<LimitOptions>().BindConfiguration(LimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var limits = builder.Configuration.GetSection(LimitOptions.Section).Get<LimitOptions>() ?? new LimitOptions();
         services.AddSessionPolicyRateLimits(limits);
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddCallerAuthentication(builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions());
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<UnhandledExceptionInterceptor>();
+            o.Interceptors.Add<AuthorizationInterceptor>();
             o.MaxReceiveMessageSize = limits.MaxMessageBytes;
             o.MaxSendMessageSize = limits.MaxMessageBytes;
         });
@@ -117,6 +121,9 @@ public static class SessionPolicyExtensions
         app.Services.GetRequiredService<DecisionService>();
         // And the enforcer, so every policy loaded from now on is applied to running sessions.
         app.Services.GetRequiredService<PolicyEnforcer>();
+        var auth = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
+        AuthenticationExtensions.CheckUnauthenticatedBinding(app, auth);
+        if (auth.IsConfigured) app.UseAuthentication();
         if (app.Services.GetRequiredService<IOptions<LimitOptions>>().Value.Permits > 0) app.UseRateLimiter();
         app.MapGrpcService<SessionPolicyGrpcService>();
         app.MapGrpcService<SessionCredentialsGrpcService>();

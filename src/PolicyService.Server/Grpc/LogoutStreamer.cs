@@ -25,8 +25,15 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, Sessi
     private readonly ConcurrentDictionary<string, int> _streams = new(StringComparer.Ordinal);
     private readonly int _maxStreams = limits.Value.MaxStreamsPerCaller;
 
-    public async Task StreamAsync(SubscribeLogoutsRequest request, IServerStreamWriter<SubscribeLogoutsResponse> stream, string caller, CancellationToken cancellationToken)
+    /// <param name="allowed">The audiences the caller may hear; null when callers are not authenticated.</param>
+    public async Task StreamAsync(SubscribeLogoutsRequest request, IServerStreamWriter<SubscribeLogoutsResponse> stream, string caller,
+        IReadOnlySet<string>? allowed, CancellationToken cancellationToken)
     {
+        if (allowed is not null && request.Audiences.FirstOrDefault(a => !allowed.Contains(a)) is { } foreign)
+        {
+            throw new RpcException(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.PermissionDenied,
+                $"caller may not hear audience '{foreign}': its token allows {(allowed.Count == 0 ? "none" : string.Join(", ", allowed.Order()))}"));
+        }
         if (_streams.AddOrUpdate(caller, 1, (_, n) => n + 1) > _maxStreams)
         {
             Release(caller);

@@ -13,6 +13,7 @@ internal sealed class SessionEventsGrpcService(
     SessionLifecycle lifecycle,
     LogoutStreamer streamer,
     SignalService signals,
+    Security.CallerAuthorization authorization,
     Audit.AuditTrail audit,
     IOptions<SignalOptions> signalOptions) : SessionEventsService.SessionEventsServiceBase
 {
@@ -20,7 +21,7 @@ internal sealed class SessionEventsGrpcService(
         SharedStore.Guard("record the logout", () => lifecycle.ForceLogoutAsync(request, context.CancellationToken));
 
     public override Task SubscribeLogouts(SubscribeLogoutsRequest request, IServerStreamWriter<SubscribeLogoutsResponse> responseStream, ServerCallContext context) =>
-        streamer.StreamAsync(request, responseStream, Extensions.LimitExtensions.Caller(context.GetHttpContext()), context.CancellationToken);
+        streamer.StreamAsync(request, responseStream, Extensions.LimitExtensions.Caller(context.GetHttpContext()), authorization.Audiences(context), context.CancellationToken);
 
     public override Task<RecordActivityResponse> RecordActivity(RecordActivityRequest request, ServerCallContext context) =>
         SharedStore.Guard("record the activity", () => lifecycle.RecordActivityAsync(request, context.CancellationToken));

@@ -63,6 +63,9 @@ internal static partial class Log
     [LoggerMessage(20, LogLevel.Warning, "Logout feed could not read the log ({Reason}); retrying")]
     public static partial void FeedReadFailed(ILogger logger, string reason);
 
+    [LoggerMessage(22, LogLevel.Warning, "Callers are NOT authenticated: anyone who can reach {Urls} may decide, issue sessions and end them. Set SessionPolicy:Auth to require tokens.")]
+    public static partial void Unauthenticated(ILogger logger, string urls);
+
     [LoggerMessage(21, LogLevel.Error, "Audit records could not be written: {Reason}")]
     public static partial void AuditWriteFailed(ILogger logger, string reason);
 }

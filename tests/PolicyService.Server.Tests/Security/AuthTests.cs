@@ -1,0 +1,180 @@
+using System.Security.Cryptography;
+using Grpc.Core;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using SessionPolicy.Server.Tests.Helpers;
+using SessionPolicy.V1;
+
+namespace SessionPolicy.Server.Tests.Security;
+
+/// <summary>Every RPC with no credential, a wrong one, one without the permission, and the right one.</summary>
+public sealed class AuthTests : IDisposable
+{
+    private const string Issuer = "https://idp.test";
+    private const string Audience = "session-policy";
+    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly ECDsa _otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly string _keyFile = Path.Combine(Path.GetTempPath(), $"jwt-{Guid.NewGuid():N}.pem");
+    private readonly PolicyServiceFactory _server;
+
+    public AuthTests()
+    {
+        File.WriteAllText(_keyFile, _key.ExportSubjectPublicKeyInfoPem());
+        _server = new PolicyServiceFactory(Sample.OneHourPolicy, settings: new Dictionary<string, string?>
+        {
+            ["SessionPolicy:Auth:Issuer"] = Issuer,
+            ["SessionPolicy:Auth:Audience"] = Audience,
+            ["SessionPolicy:Auth:SigningKeyFiles:0"] = _keyFile,
+        });
+    }
+
+    public void Dispose()
+    {
+        _server.Dispose();
+        File.Delete(_keyFile);
+        _key.Dispose();
+        _otherKey.Dispose();
+    }
+
+    private string Token(string[] permissions, string[]? audiences = null, ECDsa? key = null, DateTime? expires = null)
+    {
+        var claims = new Dictionary<string, object> { ["sub"] = "gateway-1", ["permissions"] = permissions };
+        if (audiences is not null) claims["logout_audiences"] = audiences;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = Audience,
+            Claims = claims,
+            NotBefore = (expires ?? DateTime.UtcNow.AddMinutes(5)).AddMinutes(-10),
+            Expires = expires ?? DateTime.UtcNow.AddMinutes(5),
+            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key ?? _key), SecurityAlgorithms.EcdsaSha256),
+        });
+    }
+
+    private static Metadata Bearer(string? token) => token is null ? [] : new Metadata { { "authorization", $"Bearer {token}" } };
+
+    public static TheoryData<string, string> Rpcs => new()
+    {
+        { "Decide", "decide" }, { "DecideBatch", "decide" }, { "GetPolicyInfo", "decide" }, { "IssueSession", "issue" },
+        { "SubscribeLogouts", "subscribe" }, { "RegisterSession", "register" }, { "RecordActivity", "register" },
+        { "ForceLogout", "admin" }, { "ListSessions", "admin" }, { "ReportSignal", "admin" },
+    };
+
+    private Task Call(string rpc, Metadata headers)
+    {
+        var policy = new SessionPolicyService.SessionPolicyServiceClient(_server.Channel);
+        var credentials = new SessionCredentialsService.SessionCredentialsServiceClient(_server.Channel);
+        var events = new SessionEventsService.SessionEventsServiceClient(_server.Channel);
+        return rpc switch
+        {
+            "Decide" => policy.DecideAsync(Sample.Human(), headers).ResponseAsync,
+            "DecideBatch" => policy.DecideBatchAsync(new DecideBatchRequest { Requests = { Sample.Human() } }, headers).ResponseAsync,
+            "GetPolicyInfo" => policy.GetPolicyInfoAsync(new GetPolicyInfoRequest(), headers).ResponseAsync,
+            "IssueSession" => credentials.IssueSessionAsync(StsTestBed.Request(), headers).ResponseAsync,
+            "RegisterSession" => events.RegisterSessionAsync(Helpers.Sessions.Register(), headers).ResponseAsync,
+            "RecordActivity" => events.RecordActivityAsync(Helpers.Sessions.Activity("s1"), headers).ResponseAsync,
+            "ForceLogout" => events.ForceLogoutAsync(new ForceLogoutRequest { PrincipalId = "alice" }, headers).ResponseAsync,
+            "ListSessions" => events.ListSessionsAsync(new ListSessionsRequest(), headers).ResponseAsync,
+            "ReportSignal" => events.ReportSignalAsync(new ReportSignalRequest { PrincipalId = "alice", RiskScore = 1 }, headers).ResponseAsync,
+            _ => Subscribe(events, headers),
+        };
+    }
+
+    private static async Task Subscribe(SessionEventsService.SessionEventsServiceClient events, Metadata headers)
+    {
+        using var call = events.SubscribeLogouts(new SubscribeLogoutsRequest { Audiences = { "app-a" } }, headers);
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+    }
+
+    private async Task<StatusCode> StatusOf(string rpc, string? token)
+    {
+        try
+        {
+            await Call(rpc, Bearer(token));
+            return StatusCode.OK;
+        }
+        catch (RpcException e)
+        {
+            return e.StatusCode;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Rpcs))]
+    public async Task Rpc_WithoutCredential_IsUnauthenticated(string rpc, string _) =>
+        Assert.Equal(StatusCode.Unauthenticated, await StatusOf(rpc, null));
+
+    [Theory]
+    [MemberData(nameof(Rpcs))]
+    public async Task Rpc_WithATokenFromAnotherKey_IsUnauthenticated(string rpc, string permission) =>
+        Assert.Equal(StatusCode.Unauthenticated, await StatusOf(rpc, Token([permission], ["app-a"], key: _otherKey)));
+
+    [Theory]
+    [MemberData(nameof(Rpcs))]
+    public async Task Rpc_WithoutItsPermission_IsPermissionDenied(string rpc, string permission)
+    {
+        var others = new[] { "decide", "issue", "subscribe", "register", "admin" }.Where(p => p != permission).ToArray();
+        Assert.Equal(StatusCode.PermissionDenied, await StatusOf(rpc, Token(others, ["app-a"])));
+    }
+
+    [Theory]
+    [MemberData(nameof(Rpcs))]
+    public async Task Rpc_WithItsPermission_PassesAuthentication(string rpc, string permission)
+    {
+        var status = await StatusOf(rpc, Token([permission], ["app-a"]));
+        Assert.NotEqual(StatusCode.Unauthenticated, status);
+        Assert.NotEqual(StatusCode.PermissionDenied, status);
+    }
+
+    [Fact]
+    public async Task ExpiredToken_IsUnauthenticatedSayingSo()
+    {
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Call("Decide", Bearer(Token(["decide"], expires: DateTime.UtcNow.AddMinutes(-5)))));
+        Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
+        Assert.Contains("expired", ex.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Subscriber_CannotAskForAnAudienceItsTokenDoesNotAllow()
+    {
+        var events = new SessionEventsService.SessionEventsServiceClient(_server.Channel);
+        using var call = events.SubscribeLogouts(new SubscribeLogoutsRequest { Audiences = { "app-b" } }, Bearer(Token(["subscribe"], ["app-a"])));
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
+
+        Assert.Equal(StatusCode.PermissionDenied, ex.StatusCode);
+        Assert.Contains("app-b", ex.Status.Detail);
+    }
+
+    [Fact]
+    public async Task HealthNeedsNoCredential()
+    {
+        var health = await new global::Grpc.Health.V1.Health.HealthClient(_server.Channel).CheckAsync(new global::Grpc.Health.V1.HealthCheckRequest());
+        Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+    }
+}
+
+public sealed class UnauthenticatedBindingTests
+{
+    [Fact]
+    public void NonLoopbackWithoutAuthentication_RefusesToStart()
+    {
+        using var server = new PolicyServiceFactory(settings: new Dictionary<string, string?> { ["urls"] = "http://0.0.0.0:5999" });
+
+        var ex = Assert.ThrowsAny<Exception>(() => server.Server);
+
+        Assert.Contains("refusing to serve http://0.0.0.0:5999 without authentication", ex.ToString());
+    }
+
+    [Fact]
+    public void NonLoopbackWithoutAuthentication_StartsWhenExplicitlyAllowed()
+    {
+        using var server = new PolicyServiceFactory(settings: new Dictionary<string, string?>
+        {
+            ["urls"] = "http://0.0.0.0:5999",
+            ["SessionPolicy:Auth:AllowUnauthenticated"] = "true",
+        });
+
+        Assert.NotNull(server.Server);
+    }
+}
