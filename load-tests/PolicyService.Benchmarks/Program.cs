@@ -34,5 +34,21 @@ if (args is ["--register-sessions", var url, var count, ..])
 {
     return await SessionPolicy.Benchmarks.RegisterSessions.RunAsync(url, int.Parse(count), args.Length > 3 ? int.Parse(args[3]) : 64);
 }
+// --write-token PRIVATE_KEY_PEM ISSUER AUDIENCE: prints a JWT with every permission, valid for an hour.
+if (args is ["--write-token", var keyFile, var issuer, var audience])
+{
+    using var key = System.Security.Cryptography.ECDsa.Create();
+    key.ImportFromPem(File.ReadAllText(keyFile));
+    Console.WriteLine(new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+    {
+        Issuer = issuer,
+        Audience = audience,
+        Expires = DateTime.UtcNow.AddHours(1),
+        Claims = new Dictionary<string, object> { ["sub"] = "bench", ["permissions"] = new[] { "decide", "issue", "subscribe", "register", "admin" } },
+        SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(
+            new Microsoft.IdentityModel.Tokens.ECDsaSecurityKey(key), Microsoft.IdentityModel.Tokens.SecurityAlgorithms.EcdsaSha256),
+    }));
+    return 0;
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -123,7 +123,6 @@ public static class SessionPolicyExtensions
         app.Services.GetRequiredService<PolicyEnforcer>();
         var auth = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
         AuthenticationExtensions.CheckUnauthenticatedBinding(app, auth);
-        if (auth.IsConfigured) app.UseAuthentication();
         if (app.Services.GetRequiredService<IOptions<LimitOptions>>().Value.Permits > 0) app.UseRateLimiter();
         app.MapGrpcService<SessionPolicyGrpcService>();
         app.MapGrpcService<SessionCredentialsGrpcService>();

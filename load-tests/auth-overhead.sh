@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# What caller authentication and authorization add to a warm Decide.
+#
+#   load-tests/auth-overhead.sh [SECONDS] [CLIENTS] [STREAMS]
+#
+# Makes an EC P-256 key pair (openssl), starts two servers (Release, default policy): one without
+# authentication, one requiring JWT bearer tokens signed by that key; then h2load drives the same warm
+# Decide at each in turn, three rounds (the authenticated one with a valid token carrying every
+# permission), and prints the ratio authenticated/unauthenticated per round and the median.
+# Target: authentication and authorization cost at most 10% (ratio >= 0.90).
+set -euo pipefail
+secs=${1:-8} clients=${2:-32} streams=${3:-10}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+source "$here/lib.sh"
+
+build_server
+dotnet build -c Release "$here/PolicyService.Benchmarks" -nologo -clp:ErrorsOnly >/dev/null
+openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$work/key.pem"
+openssl ec -in "$work/key.pem" -pubout -out "$work/pub.pem" 2>/dev/null
+token=$(dotnet run -c Release --no-build --project "$here/PolicyService.Benchmarks" -- --write-token "$work/key.pem" https://idp.bench session-policy)
+write_decide_body "$work/decide.bin"
+python3 - "$work/decide.bin" "$work/framed.bin" <<'PY'
+import sys
+raw = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(b"\x00" + len(raw).to_bytes(4, "big") + raw)
+PY
+
+start_server open; open_url="$server_url/sessionpolicy.v1.SessionPolicyService/Decide"
+SessionPolicy__Auth__Issuer=https://idp.bench SessionPolicy__Auth__Audience=session-policy SessionPolicy__Auth__SigningKeyFiles__0="$work/pub.pem" \
+  start_server authenticated; auth_url="$server_url/sessionpolicy.v1.SessionPolicyService/Decide"
+
+load() {  # URL [HEADER] -> "req/s errors"
+  h2load -D "$secs" --warm-up-time=2 -c "$clients" -m "$streams" -t 1 -d "$work/framed.bin" \
+    -H 'content-type: application/grpc' -H 'te: trailers' ${2:+-H "$2"} "$1" 2>&1 \
+    | awk '/^finished in/ {gsub(",", "", $4); r=$4} /^requests:/ {e=$10} END {print r, e}'
+}
+status() {  # URL [HEADER] -> grpc-status of one call, so a refused call cannot pass for speed
+  nghttp -v -d "$work/framed.bin" -H 'content-type: application/grpc' -H 'te: trailers' ${2:+-H "$2"} "$1" 2>&1 | sed -n 's/.*grpc-status: \([0-9]*\).*/\1/p' | tail -n 1
+}
+[ "$(status "$auth_url" "authorization: Bearer $token")" = 0 ] || { echo "authenticated Decide did not succeed" >&2; exit 1; }
+[ "$(status "$auth_url")" = 16 ] || { echo "unauthenticated Decide was not refused" >&2; exit 1; }
+ratios=()
+for round in 1 2 3; do
+  read -r o _ < <(load "$open_url"); read -r a _ < <(load "$auth_url" "authorization: Bearer $token")
+  r=$(python3 -c "print(f'{$a/$o:.3f}')"); ratios+=("$r")
+  echo "round $round: unauthenticated $o req/s, authenticated $a req/s, ratio $r"
+done
+python3 -c "import statistics,sys; print('median ratio authenticated/unauthenticated:', statistics.median(map(float, sys.argv[1:])))" "${ratios[@]}"

@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using SessionPolicy.Server.Configuration;
+
+namespace SessionPolicy.Server.Security;
+
+/// <summary>
+/// Validates JWT bearer tokens (issuer, audience, signature by a configured key, lifetime) and remembers
+/// each valid token until it expires (at most five minutes), so a caller's repeated calls cost a lookup,
+/// not a signature check. Failures are never remembered.
+/// </summary>
+internal sealed class TokenAuthenticator
+{
+    private const int MaxRemembered = 10_000;
+    private static readonly TimeSpan Remember = TimeSpan.FromMinutes(5);
+    private readonly ConcurrentDictionary<string, Caller> _valid = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Caller>.AlternateLookup<ReadOnlySpan<char>> _validBySpan;
+    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+    private readonly TokenValidationParameters _parameters;
+    private readonly AuthOptions _options;
+    private readonly TimeProvider _time;
+
+    public TokenAuthenticator(IOptions<AuthOptions> options, TimeProvider time)
+    {
+        _options = options.Value;
+        _time = time;
+        _validBySpan = _valid.GetAlternateLookup<ReadOnlySpan<char>>();
+        _parameters = new TokenValidationParameters
+        {
+            ValidIssuer = _options.Issuer,
+            ValidAudience = _options.Audience,
+            IssuerSigningKeys = _options.SigningKeyFiles.Select(Load).ToList(),
+            ValidateLifetime = true,
+            ClockSkew = TimeSpan.FromSeconds(30),
+            LifetimeValidator = (notBefore, expires, _, p) =>
+                (notBefore is null || notBefore <= _time.GetUtcNow().UtcDateTime + p.ClockSkew)
+                && expires is not null && expires > _time.GetUtcNow().UtcDateTime - p.ClockSkew,
+        };
+    }
+
+    public DateTimeOffset Now => _time.GetUtcNow();
+
+    /// <summary>The caller a remembered token belongs to, without validating anything; null when it must be validated.</summary>
+    public Caller? Remembered(ReadOnlySpan<char> token) =>
+        _validBySpan.TryGetValue(token, out var caller) && caller.ValidUntil > _time.GetUtcNow() ? caller : null;
+
+    /// <summary>Validates a token; the caller, or why the token was refused.</summary>
+    public async Task<(Caller? Caller, string Failure)> ValidateAsync(string token)
+    {
+        var result = await _handler.ValidateTokenAsync(token, _parameters);
+        if (!result.IsValid) return (null, Why(result.Exception));
+        var jwt = (JsonWebToken)result.SecurityToken;
+        var now = _time.GetUtcNow();
+        var until = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero);
+        var caller = new Caller(
+            jwt.Subject ?? "unknown",
+            Values(jwt, _options.PermissionsClaim),
+            Values(jwt, _options.AudiencesClaim),
+            until < now + Remember ? until : now + Remember);
+        if (_valid.Count >= MaxRemembered) _valid.Clear();
+        _valid[token] = caller;
+        return (caller, "");
+    }
+
+    private static HashSet<string> Values(JsonWebToken jwt, string claim) =>
+        jwt.Claims.Where(c => c.Type == claim).SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The kind of failure, never the token.</summary>
+    private static string Why(Exception? e) => e switch
+    {
+        SecurityTokenExpiredException => "the token has expired",
+        SecurityTokenNotYetValidException => "the token is not valid yet",
+        SecurityTokenInvalidLifetimeException => "the token has expired or is not valid yet",
+        SecurityTokenInvalidSignatureException or SecurityTokenSignatureKeyNotFoundException => "the token's signature is not from a trusted key",
+        SecurityTokenInvalidIssuerException => "the token's issuer is not trusted",
+        SecurityTokenInvalidAudienceException => "the token is not for this service",
+        SecurityTokenMalformedException or ArgumentException => "the bearer token is not a JWT",
+        _ => "the token is not valid",
+    };
+
+    private static SecurityKey Load(string file)
+    {
+        var pem = File.ReadAllText(file);
+        var ec = ECDsa.Create();
+        try
+        {
+            ec.ImportFromPem(pem);
+            return new ECDsaSecurityKey(ec);
+        }
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
+        {
+            ec.Dispose();
+        }
+        var rsa = RSA.Create();
+        rsa.ImportFromPem(pem);
+        return new RsaSecurityKey(rsa);
+    }
+}
