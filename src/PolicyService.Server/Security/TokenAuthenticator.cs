@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -33,7 +32,7 @@ internal sealed class TokenAuthenticator
         {
             ValidIssuer = _options.Issuer,
             ValidAudience = _options.Audience,
-            IssuerSigningKeys = _options.SigningKeyFiles.Select(Load).ToList(),
+            IssuerSigningKeys = _options.SigningKeyFiles.Select(f => (SecurityKey)Internal.PemKeys.Load(File.ReadAllText(f))).ToList(),
             ValidateLifetime = true,
             ClockSkew = TimeSpan.FromSeconds(30),
             LifetimeValidator = (notBefore, expires, _, p) =>
@@ -81,22 +80,4 @@ internal sealed class TokenAuthenticator
         SecurityTokenMalformedException or ArgumentException => "the bearer token is not a JWT",
         _ => "the token is not valid",
     };
-
-    private static SecurityKey Load(string file)
-    {
-        var pem = File.ReadAllText(file);
-        var ec = ECDsa.Create();
-        try
-        {
-            ec.ImportFromPem(pem);
-            return new ECDsaSecurityKey(ec);
-        }
-        catch (Exception e) when (e is ArgumentException or CryptographicException)
-        {
-            ec.Dispose();
-        }
-        var rsa = RSA.Create();
-        rsa.ImportFromPem(pem);
-        return new RsaSecurityKey(rsa);
-    }
 }

@@ -1,8 +1,8 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using SessionPolicy.Server.Configuration;
+using SessionPolicy.Server.Internal;
 using SessionPolicy.V1;
 
 namespace SessionPolicy.Server.Sessions;
@@ -26,9 +26,9 @@ internal sealed class SecurityEventTokens
         var settings = options.Value;
         _issuer = settings.Issuer;
         _time = time;
-        var (key, algorithm) = Load(File.ReadAllText(settings.KeyFile));
+        var key = PemKeys.Load(File.ReadAllText(settings.KeyFile));
         key.KeyId = settings.KeyId.Length > 0 ? settings.KeyId : Base64UrlEncoder.Encode(key.ComputeJwkThumbprint());
-        _credentials = new SigningCredentials(key, algorithm);
+        _credentials = new SigningCredentials(key, PemKeys.Algorithm(key));
     }
 
     public string Render(LogoutEvent e, IEnumerable<string> subscriberAudiences)
@@ -81,22 +81,4 @@ internal sealed class SecurityEventTokens
     };
 
     private static string Reason(LogoutEvent e) => e.Detail.Length > 0 ? $"{e.Reason}: {e.Detail}" : e.Reason.ToString();
-
-    /// <summary>An EC P-256 key signs ES256, an RSA key RS256.</summary>
-    private static (AsymmetricSecurityKey, string) Load(string pem)
-    {
-        var ec = ECDsa.Create();
-        try
-        {
-            ec.ImportFromPem(pem);
-            return (new ECDsaSecurityKey(ec), SecurityAlgorithms.EcdsaSha256);
-        }
-        catch (Exception e) when (e is ArgumentException or CryptographicException)
-        {
-            ec.Dispose();
-        }
-        var rsa = RSA.Create();
-        rsa.ImportFromPem(pem);
-        return (new RsaSecurityKey(rsa), SecurityAlgorithms.RsaSha256);
-    }
 }
