@@ -19,7 +19,9 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
     private readonly Dictionary<string, HashSet<string>> _byRole = new(StringComparer.Ordinal);
     private readonly PriorityQueue<string, long> _deadlines = new();
     private readonly Queue<(string Id, DateTimeOffset EndedAt)> _ended = new();
-    private readonly Queue<LogoutRecord> _log = new();
+    // The log as a ring: the event with sequence number s sits at (s - 1) % retention, so a read from a
+    // cursor goes straight to its place instead of walking the retained events.
+    private readonly List<LogoutRecord> _log = [];
     private readonly SharedValues<string> _strings = new(StringComparer.Ordinal);
     private readonly SharedValues<IReadOnlyList<string>> _audiences = new(StringListComparer.Instance);
     private readonly SharedValues<byte[]> _requests = new(Decisions.ByteKeyComparer.Instance);
@@ -145,8 +147,9 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
             }
             if (ended.Count == 0) return ValueTask.FromResult(EndResult.Nothing);
             var record = Record(request, reason, ended);
-            _log.Enqueue(record);
-            while (_log.Count > _retention) _log.Dequeue();
+            var slot = (int)((_lastSequence - 1) % _retention);
+            if (slot == _log.Count) _log.Add(record);
+            else _log[slot] = record;
             result = new EndResult(ended, record);
         }
         Appended?.Invoke();
@@ -175,16 +178,17 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
         lock (_lock)
         {
             var after = afterCursor is null ? 0 : Parse(afterCursor);
-            var oldest = _log.TryPeek(out var first) ? Parse(first.Cursor) : _lastSequence + 1;
+            var oldest = _lastSequence - _log.Count + 1;
             if (afterCursor is not null && after < oldest - 1)
             {
                 throw new CursorOutOfRangeException($"cursor {afterCursor} is older than the retained history (oldest event {oldest}); events after it are gone");
             }
             if (after > _lastSequence) throw new CursorOutOfRangeException($"cursor {afterCursor} is ahead of the log (newest event {_lastSequence})");
-            var events = _log.SkipWhile(e => Parse(e.Cursor) <= after).Take(max + 1).ToList();
-            var more = events.Count > max;
-            if (more) events.RemoveAt(max);
-            return ValueTask.FromResult(new LogPage(events, more));
+            var first = Math.Max(after + 1, oldest);
+            var last = Math.Min(_lastSequence, first + max - 1);
+            var events = new List<LogoutRecord>((int)Math.Max(0, last - first + 1));
+            for (var seq = first; seq <= last; seq++) events.Add(_log[(int)((seq - 1) % _retention)]);
+            return ValueTask.FromResult(new LogPage(events, last < _lastSequence));
         }
     }
 

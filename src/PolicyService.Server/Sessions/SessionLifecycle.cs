@@ -163,7 +163,7 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
         var ids = await store.ActiveIdsAsync(principalId, cancellationToken);
         var (ending, _) = await ReviseAsync(ids, now, cancellationToken);
         if (ending.Count == 0) return EndResult.Nothing;
-        return await EndAsync(new EndRequest { SessionIds = ending, Reason = LogoutReason.RiskSignal, Actor = actor, Detail = detail, At = now }, cancellationToken);
+        return await EndAsync(new EndRequest { SessionIds = [.. ending.Select(s => s.Id)], Reason = LogoutReason.RiskSignal, Actor = actor, Detail = detail, At = now }, cancellationToken);
     }
 
     /// <summary>
@@ -177,8 +177,7 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
         var (ending, cut) = await ReviseAsync(ids, now, cancellationToken);
         metrics.ExceedingPolicy(ending.Count + cut);
         var ended = 0;
-        foreach (var group in (await Task.WhenAll(ending.Select(id => store.GetAsync(id, cancellationToken).AsTask())))
-                     .OfType<SessionRecord>().GroupBy(s => s.PrincipalId, StringComparer.Ordinal))
+        foreach (var group in ending.GroupBy(s => s.PrincipalId, StringComparer.Ordinal))
         {
             var result = await EndAsync(new EndRequest
             {
@@ -226,16 +225,16 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
     }
 
     /// <summary>Decides each session again; cuts the ones it still allows and returns the ones to end, and how many were cut.</summary>
-    private async Task<(List<string> Ending, int Cut)> ReviseAsync(IReadOnlyList<string> ids, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<(List<SessionRecord> Ending, int Cut)> ReviseAsync(IReadOnlyList<string> ids, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var ending = new List<string>();
+        var ending = new List<SessionRecord>();
         var cut = 0;
         foreach (var id in ids)
         {
             if (await store.GetAsync(id, cancellationToken) is not { IsActive: true } session) continue;
             var (decision, revised) = await RedecideAsync(session, cancellationToken);
             if (decision is null) continue;
-            if (decision.Outcome != Outcome.Allow || revised.IsDueAt(now)) ending.Add(id);
+            if (decision.Outcome != Outcome.Allow || revised.IsDueAt(now)) ending.Add(session);
             else if (revised.ExpiresAt != session.ExpiresAt || revised.IdleTimeoutSeconds != session.IdleTimeoutSeconds)
             {
                 await store.ReviseAsync(id, revised.ExpiresAt, revised.IdleTimeoutSeconds, cancellationToken);
