@@ -8,11 +8,20 @@ namespace SessionPolicy.Server.Audit;
 /// </summary>
 public sealed record AuditRecord
 {
-    /// <summary>What happened: session.issued, session.registered, session.denied, logout, signal.reported, policy.loaded, policy.rejected, decision.</summary>
+    /// <summary>What happened: session.issued, session.registered, session.denied, logout, signal.reported, policy.loaded, policy.rejected, decision, access.denied.</summary>
     [JsonPropertyName("type")] public required string Type { get; init; }
     [JsonPropertyName("time")] public required DateTimeOffset Time { get; init; }
 
-    /// <summary>Who asked: the caller as far as it is known, or the actor it named.</summary>
+    /// <summary>The authenticated caller whose call this was (token subject or certificate common name); absent when callers are not authenticated or the service acted on its own.</summary>
+    [JsonPropertyName("caller")] public string? Caller { get; init; }
+
+    /// <summary>The network address the call came from.</summary>
+    [JsonPropertyName("address")] public string? Address { get; init; }
+
+    /// <summary>The RPC, for records of refused calls.</summary>
+    [JsonPropertyName("method")] public string? Method { get; init; }
+
+    /// <summary>Who the request names as acting (a ForceLogout's actor, a signal's source), or the part of the service that acted (sweeper, policy).</summary>
     [JsonPropertyName("actor")] public string? Actor { get; init; }
     [JsonPropertyName("principal")] public string? PrincipalId { get; init; }
     [JsonPropertyName("role")] public string? RoleArn { get; init; }

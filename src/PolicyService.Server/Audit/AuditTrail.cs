@@ -11,6 +11,9 @@ using SessionPolicy.V1;
 
 namespace SessionPolicy.Server.Audit;
 
+/// <summary>Who made the call in progress: its authenticated name (null when callers are not authenticated) and network address.</summary>
+internal sealed record AuditCaller(string? Name, string? Address);
+
 /// <summary>
 /// Writes audit records as JSON lines to their own sink (a file, or standard output), never to the
 /// diagnostic log. Recording never waits for the sink: records queue and a background writer appends and
@@ -52,7 +55,21 @@ internal sealed class AuditTrail : BackgroundService
     /// <summary>Whether this decision is one of the sampled ones.</summary>
     public bool SampleDecision() => _queue is not null && _options.DecisionSampleRate > 0 && Random.Shared.NextDouble() < _options.DecisionSampleRate;
 
-    public void Write(AuditRecord record) => _queue?.Writer.TryWrite(record);
+    /// <summary>
+    /// The caller of the call in progress, set by the authorization interceptor when auditing is on, so that
+    /// every record written on behalf of a call says whose call it was.
+    /// </summary>
+    public static readonly AsyncLocal<AuditCaller?> CurrentCaller = new();
+
+    public void Write(AuditRecord record)
+    {
+        if (_queue is null) return;
+        if (record.Caller is null && record.Address is null && CurrentCaller.Value is { } caller)
+        {
+            record = record with { Caller = caller.Name, Address = caller.Address };
+        }
+        _queue.Writer.TryWrite(record);
+    }
 
     public DateTimeOffset Now => _time.GetUtcNow();
 

@@ -3,8 +3,8 @@ using System.ComponentModel.DataAnnotations;
 namespace SessionPolicy.Server.Configuration;
 
 /// <summary>
-/// Limits per caller (section <c>SessionPolicy:Limits</c>). Until callers authenticate, a caller is its
-/// network address.
+/// Limits per caller (section <c>SessionPolicy:Limits</c>). A caller is its authenticated name once its
+/// credential is known, otherwise its network address.
 /// </summary>
 public sealed class LimitOptions
 {

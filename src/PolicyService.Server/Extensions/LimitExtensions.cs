@@ -4,24 +4,28 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Microsoft.AspNetCore.RateLimiting;
 using SessionPolicy.Server.Configuration;
+using SessionPolicy.Server.Security;
 
 namespace SessionPolicy.Server.Extensions;
 
 /// <summary>
 /// Per-caller rate limits that answer as gRPC does: RESOURCE_EXHAUSTED with a RetryInfo, not the HTTP 503
-/// a rate limiter sends by default (which clients read as UNAVAILABLE). Health checks are never limited.
+/// a rate limiter sends by default (which clients read as UNAVAILABLE). A caller is its authenticated name
+/// when its credential is already known (a remembered token, the connection's certificate), otherwise its
+/// network address. Health checks are never limited.
 /// </summary>
 public static class LimitExtensions
 {
     public static IServiceCollection AddSessionPolicyRateLimits(this IServiceCollection services, LimitOptions limits)
     {
         if (limits.Permits == 0) return services;
-        services.AddRateLimiter(o =>
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<CallerAuthorization>((o, callers) =>
         {
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
                 http.Request.Path.StartsWithSegments("/grpc.health.v1.Health")
                     ? RateLimitPartition.GetNoLimiter("health")
-                    : RateLimitPartition.GetTokenBucketLimiter(Caller(http), _ => new TokenBucketRateLimiterOptions
+                    : RateLimitPartition.GetTokenBucketLimiter(callers.LimitKey(http), _ => new TokenBucketRateLimiterOptions
                     {
                         TokenLimit = limits.Permits,
                         TokensPerPeriod = limits.Permits,
@@ -35,7 +39,7 @@ public static class LimitExtensions
                 var status = new Google.Rpc.Status
                 {
                     Code = (int)Code.ResourceExhausted,
-                    Message = $"rate limit: at most {limits.Permits} calls per {limits.Period} for caller {Caller(context.HttpContext)}; retry after {retry}",
+                    Message = $"rate limit: at most {limits.Permits} calls per {limits.Period} for {callers.LimitKey(context.HttpContext)}; retry after {retry}",
                     Details = { Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retry) }) },
                 };
                 // A trailers-only gRPC reply: HTTP 200, the status in the headers, no body.
@@ -50,7 +54,4 @@ public static class LimitExtensions
         });
         return services;
     }
-
-    /// <summary>Who is calling, for limits: its network address until callers authenticate.</summary>
-    public static string Caller(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 }

@@ -78,7 +78,7 @@ public static class SessionPolicyExtensions
         var limits = builder.Configuration.GetSection(LimitOptions.Section).Get<LimitOptions>() ?? new LimitOptions();
         services.AddSessionPolicyRateLimits(limits);
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddCallerAuthentication(builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions());
+        builder.AddCallerAuthentication(builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions());
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<UnhandledExceptionInterceptor>();
@@ -121,6 +121,8 @@ public static class SessionPolicyExtensions
         app.Services.GetRequiredService<DecisionService>();
         // And the enforcer, so every policy loaded from now on is applied to running sessions.
         app.Services.GetRequiredService<PolicyEnforcer>();
+        // And the caller checks, so unreadable keys or CA certificates stop start-up too.
+        app.Services.GetRequiredService<CallerAuthorization>();
         var auth = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
         AuthenticationExtensions.CheckUnauthenticatedBinding(app, auth);
         if (app.Services.GetRequiredService<IOptions<LimitOptions>>().Value.Permits > 0) app.UseRateLimiter();

@@ -25,15 +25,9 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, Sessi
     private readonly ConcurrentDictionary<string, int> _streams = new(StringComparer.Ordinal);
     private readonly int _maxStreams = limits.Value.MaxStreamsPerCaller;
 
-    /// <param name="allowed">The audiences the caller may hear; null when callers are not authenticated.</param>
-    public async Task StreamAsync(SubscribeLogoutsRequest request, IServerStreamWriter<SubscribeLogoutsResponse> stream, string caller,
-        IReadOnlySet<string>? allowed, CancellationToken cancellationToken)
+    /// <param name="caller">Who holds the stream, for the cap on streams per caller: the caller's limit key.</param>
+    public async Task StreamAsync(SubscribeLogoutsRequest request, IServerStreamWriter<SubscribeLogoutsResponse> stream, string caller, CancellationToken cancellationToken)
     {
-        if (allowed is not null && request.Audiences.FirstOrDefault(a => !allowed.Contains(a)) is { } foreign)
-        {
-            throw new RpcException(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.PermissionDenied,
-                $"caller may not hear audience '{foreign}': its token allows {(allowed.Count == 0 ? "none" : string.Join(", ", allowed.Order()))}"));
-        }
         if (_streams.AddOrUpdate(caller, 1, (_, n) => n + 1) > _maxStreams)
         {
             Release(caller);

@@ -20,8 +20,15 @@ internal sealed class SessionEventsGrpcService(
     public override Task<ForceLogoutResponse> ForceLogout(ForceLogoutRequest request, ServerCallContext context) =>
         SharedStore.Guard("record the logout", () => lifecycle.ForceLogoutAsync(request, context.CancellationToken));
 
-    public override Task SubscribeLogouts(SubscribeLogoutsRequest request, IServerStreamWriter<SubscribeLogoutsResponse> responseStream, ServerCallContext context) =>
-        streamer.StreamAsync(request, responseStream, Extensions.LimitExtensions.Caller(context.GetHttpContext()), authorization.Audiences(context), context.CancellationToken);
+    /// <summary>A subscriber hears only the audiences its credential allows; asking for another is refused (and audited).</summary>
+    public override Task SubscribeLogouts(SubscribeLogoutsRequest request, IServerStreamWriter<SubscribeLogoutsResponse> responseStream, ServerCallContext context)
+    {
+        if (authorization.Audiences(context) is { } allowed && request.Audiences.FirstOrDefault(a => !allowed.Contains(a)) is { } foreign)
+        {
+            throw authorization.Denied(context, $"caller may not hear audience '{foreign}': its credential allows {(allowed.Count == 0 ? "none" : string.Join(", ", allowed.Order()))}");
+        }
+        return streamer.StreamAsync(request, responseStream, authorization.LimitKey(context.GetHttpContext()), context.CancellationToken);
+    }
 
     public override Task<RecordActivityResponse> RecordActivity(RecordActivityRequest request, ServerCallContext context) =>
         SharedStore.Guard("record the activity", () => lifecycle.RecordActivityAsync(request, context.CancellationToken));

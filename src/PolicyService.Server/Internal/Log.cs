@@ -63,9 +63,18 @@ internal static partial class Log
     [LoggerMessage(20, LogLevel.Warning, "Logout feed could not read the log ({Reason}); retrying")]
     public static partial void FeedReadFailed(ILogger logger, string reason);
 
-    [LoggerMessage(22, LogLevel.Warning, "Callers are NOT authenticated: anyone who can reach {Urls} may decide, issue sessions and end them. Set SessionPolicy:Auth to require tokens.")]
+    [LoggerMessage(22, LogLevel.Warning, "Callers are NOT authenticated: anyone who can reach {Urls} may decide, issue sessions and end them. Set SessionPolicy:Auth to require tokens or client certificates.")]
     public static partial void Unauthenticated(ILogger logger, string urls);
 
     [LoggerMessage(21, LogLevel.Error, "Audit records could not be written: {Reason}")]
     public static partial void AuditWriteFailed(ILogger logger, string reason);
+
+    [LoggerMessage(23, LogLevel.Information, "Token signing keys fetched from {Url}: {Count} keys")]
+    public static partial void JwksFetched(ILogger logger, string url, int count);
+
+    [LoggerMessage(24, LogLevel.Warning, "Token signing keys could not be fetched from {Url} ({Reason}); keeping the {Count} keys fetched before")]
+    public static partial void JwksFailed(ILogger logger, string url, string reason, int count);
+
+    [LoggerMessage(25, LogLevel.Warning, "SessionPolicy:Auth:ClientCaFile is set but no endpoint serves HTTPS ({Urls}): no client certificate can arrive")]
+    public static partial void CertificatesWithoutHttps(ILogger logger, string urls);
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using SessionPolicy.Server.Configuration;
 using SessionPolicy.Server.Internal;
 
@@ -7,11 +8,25 @@ namespace SessionPolicy.Server.Security;
 /// <summary>Caller authentication from <see cref="AuthOptions"/>, and the rule for serving without it.</summary>
 internal static class AuthenticationExtensions
 {
-    public static IServiceCollection AddCallerAuthentication(this IServiceCollection services, AuthOptions auth)
+    public static WebApplicationBuilder AddCallerAuthentication(this WebApplicationBuilder builder, AuthOptions auth)
     {
+        var services = builder.Services;
         services.AddSingleton<CallerAuthorization>();
-        if (auth.IsConfigured) services.AddSingleton<TokenAuthenticator>();
-        return services;
+        if (auth.TokensConfigured) services.AddSingleton<TokenAuthenticator>();
+        if (auth.JwksUrl.Length > 0) services.AddSingleton<JwksKeys>();
+        if (auth.CertificatesConfigured)
+        {
+            services.AddSingleton<CertificateAuthenticator>();
+            // HTTPS endpoints ask every caller for a certificate but let the handshake finish without one (or with
+            // one from another CA): the call is then refused with UNAUTHENTICATED saying why, instead of a failed
+            // connection the client can only read as UNAVAILABLE. CertificateAuthenticator checks the issuer.
+            builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(https =>
+            {
+                https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                https.ClientCertificateValidation = (_, _, _) => true;
+            }));
+        }
+        return builder;
     }
 
     /// <summary>
@@ -20,16 +35,23 @@ internal static class AuthenticationExtensions
     /// </summary>
     public static void CheckUnauthenticatedBinding(WebApplication app, AuthOptions auth)
     {
-        if (auth.IsConfigured) return;
         var urls = (app.Configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries)
             .Concat(app.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"] ?? ""))
             .Where(u => u.Length > 0).ToList();
+        if (auth.IsConfigured)
+        {
+            if (auth.CertificatesConfigured && urls.Count > 0 && !urls.Any(u => u.StartsWith("https:", StringComparison.OrdinalIgnoreCase)))
+            {
+                Log.CertificatesWithoutHttps(app.Logger, string.Join(", ", urls));
+            }
+            return;
+        }
         var exposed = urls.Where(u => !IsLoopback(u)).ToList();
         if (exposed.Count > 0 && !auth.AllowUnauthenticated)
         {
             throw new InvalidOperationException(
-                $"refusing to serve {string.Join(", ", exposed)} without authentication: set {AuthOptions.Section}:SigningKeyFiles (with :Issuer and :Audience), " +
-                $"or {AuthOptions.Section}:AllowUnauthenticated=true to accept unauthenticated callers there");
+                $"refusing to serve {string.Join(", ", exposed)} without authentication: set {AuthOptions.Section}:SigningKeyFiles or :JwksUrl (with :Issuer and :Audience), " +
+                $"or {AuthOptions.Section}:ClientCaFile (client certificates), or {AuthOptions.Section}:AllowUnauthenticated=true to accept unauthenticated callers there");
         }
         Log.Unauthenticated(app.Logger, string.Join(", ", urls.DefaultIfEmpty("(test server)")));
     }

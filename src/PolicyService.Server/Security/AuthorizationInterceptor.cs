@@ -1,33 +1,46 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using SessionPolicy.Server.Audit;
 
 namespace SessionPolicy.Server.Security;
 
-/// <summary>Applies <see cref="CallerAuthorization"/> before every call; a known token adds no await.</summary>
-internal sealed class AuthorizationInterceptor(CallerAuthorization authorization) : Interceptor
+/// <summary>
+/// Applies <see cref="CallerAuthorization"/> before every call; a known credential adds no await. With auditing
+/// on, the caller is made the call's <see cref="AuditTrail.CurrentCaller"/>.
+/// </summary>
+internal sealed class AuthorizationInterceptor(CallerAuthorization authorization, AuditTrail audit) : Interceptor
 {
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        var slow = authorization.Check(context);
-        return slow is null ? continuation(request, context) : AfterAsync(slow, () => continuation(request, context));
+        var check = authorization.AuthorizeAsync(context);
+        if (!check.IsCompletedSuccessfully) return AfterAsync(check, context, () => continuation(request, context));
+        Audited(check.Result, context);
+        return continuation(request, context);
     }
 
     public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
         ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        var slow = authorization.Check(context);
-        return slow is null ? continuation(request, responseStream, context) : AfterAsync(slow, () => continuation(request, responseStream, context));
+        var check = authorization.AuthorizeAsync(context);
+        if (!check.IsCompletedSuccessfully) return AfterAsync(check, context, () => continuation(request, responseStream, context));
+        Audited(check.Result, context);
+        return continuation(request, responseStream, context);
     }
 
-    private static async Task<T> AfterAsync<T>(Task check, Func<Task<T>> call)
+    private void Audited(Caller? caller, ServerCallContext context)
     {
-        await check;
+        if (audit.Enabled) AuditTrail.CurrentCaller.Value = new AuditCaller(caller?.Name, context.GetHttpContext().Connection.RemoteIpAddress?.ToString());
+    }
+
+    private async Task<T> AfterAsync<T>(ValueTask<Caller?> check, ServerCallContext context, Func<Task<T>> call)
+    {
+        Audited(await check, context);
         return await call();
     }
 
-    private static async Task AfterAsync(Task check, Func<Task> call)
+    private async Task AfterAsync(ValueTask<Caller?> check, ServerCallContext context, Func<Task> call)
     {
-        await check;
+        Audited(await check, context);
         await call();
     }
 }

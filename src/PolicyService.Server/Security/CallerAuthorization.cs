@@ -1,83 +1,158 @@
+using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Options;
+using SessionPolicy.Server.Audit;
 using SessionPolicy.Server.Configuration;
 
 namespace SessionPolicy.Server.Security;
 
 /// <summary>
-/// Checks, per call, that the caller sent a valid bearer token (UNAUTHENTICATED otherwise, saying why) and
-/// holds the permission the method needs (PERMISSION_DENIED otherwise, naming it). A token seen before
-/// costs a dictionary lookup. Without authentication configured every caller may call everything.
+/// Checks, per call, that the caller presented a valid credential (UNAUTHENTICATED otherwise, saying why) and
+/// holds the permission the method needs (PERMISSION_DENIED otherwise, naming it); every refusal is an audit
+/// record. The credential is a bearer token when the call carries one (and tokens are configured), otherwise
+/// the connection's client certificate. A token seen before and a connection's certificate cost a lookup.
+/// Without authentication configured every caller may call everything.
 /// </summary>
-internal sealed class CallerAuthorization(IOptions<AuthOptions> options, IServiceProvider services)
+internal sealed class CallerAuthorization
 {
-    private const string ConnectionCaller = "sessionpolicy.caller";
-    private readonly TokenAuthenticator? _tokens = options.Value.IsConfigured ? services.GetRequiredService<TokenAuthenticator>() : null;
+    private const string ConnectionToken = "sessionpolicy.token-caller";
+    private const string ConnectionCertificate = "sessionpolicy.certificate-caller";
+    private readonly TokenAuthenticator? _tokens;
+    private readonly CertificateAuthenticator? _certificates;
+    private readonly AuditTrail _audit;
+    private readonly string _noCredential;
 
-    public bool Enabled => _tokens is not null;
-
-    /// <summary>Null when the call may go on now; otherwise a task that checks it the slow way (a token not seen before).</summary>
-    public Task? Check(ServerCallContext context)
+    public CallerAuthorization(IOptions<AuthOptions> options, AuditTrail audit, IServiceProvider services)
     {
-        if (_tokens is null || !Permissions.ByMethod.TryGetValue(context.Method, out var needed)) return null;
+        _tokens = options.Value.TokensConfigured ? services.GetRequiredService<TokenAuthenticator>() : null;
+        _certificates = options.Value.CertificatesConfigured ? services.GetRequiredService<CertificateAuthenticator>() : null;
+        _audit = audit;
+        _noCredential = "no credential: " + (_tokens, _certificates) switch
+        {
+            (not null, not null) => "send an authorization: Bearer <JWT> header or connect with a client certificate",
+            (not null, null) => "send an authorization: Bearer <JWT> header",
+            _ => "connect over TLS with a client certificate issued by the configured CA",
+        };
+    }
+
+    public bool Enabled => _tokens is not null || _certificates is not null;
+
+    /// <summary>
+    /// Authorizes the call. Completes at once with the caller when its credential is known (null when
+    /// authentication is off or the method needs no permission); a token not seen before is validated
+    /// asynchronously. Throws the refusal.
+    /// </summary>
+    public ValueTask<Caller?> AuthorizeAsync(ServerCallContext context)
+    {
+        if (!Enabled || !Permissions.ByMethod.TryGetValue(context.Method, out var needed)) return default;
         var http = context.GetHttpContext();
         var header = http.Request.Headers.Authorization;
-        if (header.Count != 1 || header[0] is not { } value || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (_tokens is not null && header.Count > 0)
         {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "no credential: send an authorization: Bearer <JWT> header"));
+            if (header.Count != 1 || header[0] is not { } value || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                throw Denied(StatusCode.Unauthenticated, "credential refused: the authorization header is not 'Bearer <JWT>'", http, context.Method, null);
+            }
+            return KnownToken(http, value) is { } known ? new(Allow(known, needed, http, context.Method)) : CheckTokenAsync(http, value, needed, context.Method);
         }
-        if (Known(http, value) is { } known)
+        if (_certificates is not null && http.Connection.ClientCertificate is { } certificate)
         {
-            Allow(known, needed, context.Method);
-            return null;
+            var (caller, failure) = CertificateCaller(http, certificate);
+            if (caller is null) throw Denied(StatusCode.Unauthenticated, $"credential refused: {failure}", http, context.Method, null);
+            return new(Allow(caller, needed, http, context.Method));
         }
-        return CheckSlowAsync(http, value, needed, context.Method);
+        throw Denied(StatusCode.Unauthenticated, _noCredential, http, context.Method, null);
     }
 
-    private async Task CheckSlowAsync(HttpContext http, string header, string needed, string method)
+    private async ValueTask<Caller?> CheckTokenAsync(HttpContext http, string header, string needed, string method)
     {
         var (caller, failure) = await _tokens!.ValidateAsync(header[7..]);
-        if (caller is null) throw new RpcException(new Status(StatusCode.Unauthenticated, $"credential refused: {failure}"));
-        Remember(http, header, caller);
-        Allow(caller, needed, method);
+        if (caller is null) throw Denied(StatusCode.Unauthenticated, $"credential refused: {failure}", http, method, null);
+        RememberToken(http, header, caller);
+        return Allow(caller, needed, http, method);
     }
+
+    /// <summary>
+    /// The caller as far as it is known without validating anything new: a remembered token's or the
+    /// connection's certificate's. Null when authentication is off or the credential is new or refused.
+    /// Rate limits use it to count a caller's calls wherever they come from.
+    /// </summary>
+    public Caller? Identify(HttpContext http)
+    {
+        if (_tokens is not null && http.Request.Headers.Authorization is { Count: 1 } header && header[0] is { Length: > 7 } value
+            && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return KnownToken(http, value);
+        }
+        return _certificates is not null && http.Connection.ClientCertificate is { } certificate ? CertificateCaller(http, certificate).Caller : null;
+    }
+
+    /// <summary>Who a caller is for rate limits and stream caps: its authenticated name when known, else its network address.</summary>
+    public string LimitKey(HttpContext http) =>
+        (Enabled ? Identify(http) : null)?.LimitKey ?? "address " + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+
+    /// <summary>The audiences the caller may hear; null when callers are not authenticated (any audience).</summary>
+    public IReadOnlySet<string>? Audiences(ServerCallContext context) =>
+        !Enabled ? null : Identify(context.GetHttpContext())?.Audiences ?? new HashSet<string>();
 
     /// <summary>
     /// The caller of a token already validated: first the one this connection used last (a caller keeps its
     /// connection and its token, so that is one string comparison), then every token remembered.
     /// </summary>
-    private Caller? Known(HttpContext http, string header)
+    private Caller? KnownToken(HttpContext http, string header)
     {
         var items = http.Features.Get<IConnectionItemsFeature>()?.Items;
-        if (items?.TryGetValue(ConnectionCaller, out var last) == true && last is (string lastHeader, Caller lastCaller)
+        if (items?.TryGetValue(ConnectionToken, out var last) == true && last is (string lastHeader, Caller lastCaller)
             && string.Equals(lastHeader, header, StringComparison.Ordinal) && lastCaller.ValidUntil > _tokens!.Now)
         {
             return lastCaller;
         }
         if (_tokens!.Remembered(header.AsSpan(7)) is not { } caller) return null;
-        Remember(http, header, caller);
+        RememberToken(http, header, caller);
         return caller;
     }
 
-    private static void Remember(HttpContext http, string header, Caller caller)
+    private static void RememberToken(HttpContext http, string header, Caller caller)
     {
-        if (http.Features.Get<IConnectionItemsFeature>()?.Items is { } items) items[ConnectionCaller] = (header, caller);
+        if (http.Features.Get<IConnectionItemsFeature>()?.Items is { } items) items[ConnectionToken] = (header, caller);
     }
 
-    private static void Allow(Caller caller, string needed, string method)
+    /// <summary>The connection's certificate checked once per connection; the answer holds until the certificate expires.</summary>
+    private (Caller? Caller, string Failure) CertificateCaller(HttpContext http, X509Certificate2 certificate)
     {
-        if (!caller.Permissions.Contains(needed))
+        var items = http.Features.Get<IConnectionItemsFeature>()?.Items;
+        if (items?.TryGetValue(ConnectionCertificate, out var checkedBefore) == true && checkedBefore is ValueTuple<Caller?, string> before
+            && (before.Item1 is null || before.Item1.ValidUntil > _certificates!.Now))
         {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"caller {caller.Name} lacks the '{needed}' permission that {method} needs"));
+            return before;
         }
+        var result = _certificates!.Validate(certificate);
+        if (items is not null) items[ConnectionCertificate] = result;
+        return result;
     }
 
-    /// <summary>The audiences the caller may hear; null when callers are not authenticated (any audience).</summary>
-    public IReadOnlySet<string>? Audiences(ServerCallContext context)
+    private Caller Allow(Caller caller, string needed, HttpContext http, string method) =>
+        caller.Permissions.Contains(needed) ? caller
+        : throw Denied(StatusCode.PermissionDenied, $"caller {caller.Name} lacks the '{needed}' permission that {method} needs", http, method, caller);
+
+    /// <summary>A refusal, audited.</summary>
+    private RpcException Denied(StatusCode code, string reason, HttpContext http, string method, Caller? caller)
     {
-        if (!Enabled) return null;
-        var http = context.GetHttpContext();
-        return http.Request.Headers.Authorization.ToString() is { Length: > 7 } header && Known(http, header) is { } caller ? caller.Audiences : new HashSet<string>();
+        _audit.Write(new AuditRecord
+        {
+            Type = "access.denied",
+            Time = _audit.Now,
+            Caller = caller?.Name,
+            Address = http.Connection.RemoteIpAddress?.ToString(),
+            Method = method,
+            Outcome = code == StatusCode.Unauthenticated ? "unauthenticated" : "permission_denied",
+            Reason = reason,
+        });
+        return new RpcException(new Status(code, reason));
     }
+
+    /// <summary>A refusal by a service method on authorization grounds (an audience the caller may not hear), audited like the others.</summary>
+    public RpcException Denied(ServerCallContext context, string reason) =>
+        Denied(StatusCode.PermissionDenied, reason, context.GetHttpContext(), context.Method, Enabled ? Identify(context.GetHttpContext()) : null);
 }

@@ -9,6 +9,9 @@ internal static class Permissions
     public const string Register = "register";
     public const string Admin = "admin";
 
+    /// <summary>Every permission there is.</summary>
+    public static readonly IReadOnlySet<string> All = new HashSet<string>([Decide, Issue, Subscribe, Register, Admin], StringComparer.Ordinal);
+
     /// <summary>The permission each method needs; methods not listed (health, reflection) need none.</summary>
     public static readonly IReadOnlyDictionary<string, string> ByMethod = new Dictionary<string, string>(StringComparer.Ordinal)
     {

@@ -8,7 +8,8 @@ using SessionPolicy.Server.Configuration;
 namespace SessionPolicy.Server.Security;
 
 /// <summary>
-/// Validates JWT bearer tokens (issuer, audience, signature by a configured key, lifetime) and remembers
+/// Validates JWT bearer tokens (issuer, audience, signature by a configured key or one from the JWKS URL,
+/// lifetime) and remembers
 /// each valid token until it expires (at most five minutes), so a caller's repeated calls cost a lookup,
 /// not a signature check. Failures are never remembered.
 /// </summary>
@@ -19,20 +20,25 @@ internal sealed class TokenAuthenticator
     private readonly ConcurrentDictionary<string, Caller> _valid = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Caller>.AlternateLookup<ReadOnlySpan<char>> _validBySpan;
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
-    private readonly TokenValidationParameters _parameters;
+    private readonly IReadOnlyList<SecurityKey> _fileKeys;
+    private readonly JwksKeys? _jwks;
     private readonly AuthOptions _options;
     private readonly TimeProvider _time;
+    private TokenValidationParameters _parameters;
+    private IReadOnlyList<SecurityKey>? _jwksInParameters;
 
-    public TokenAuthenticator(IOptions<AuthOptions> options, TimeProvider time)
+    public TokenAuthenticator(IOptions<AuthOptions> options, TimeProvider time, JwksKeys? jwks = null)
     {
         _options = options.Value;
         _time = time;
+        _jwks = jwks;
         _validBySpan = _valid.GetAlternateLookup<ReadOnlySpan<char>>();
+        _fileKeys = _options.SigningKeyFiles.Select(f => (SecurityKey)Internal.PemKeys.Load(File.ReadAllText(f))).ToList();
         _parameters = new TokenValidationParameters
         {
             ValidIssuer = _options.Issuer,
             ValidAudience = _options.Audience,
-            IssuerSigningKeys = _options.SigningKeyFiles.Select(f => (SecurityKey)Internal.PemKeys.Load(File.ReadAllText(f))).ToList(),
+            IssuerSigningKeys = _fileKeys,
             ValidateLifetime = true,
             ClockSkew = TimeSpan.FromSeconds(30),
             LifetimeValidator = (notBefore, expires, _, p) =>
@@ -50,7 +56,12 @@ internal sealed class TokenAuthenticator
     /// <summary>Validates a token; the caller, or why the token was refused.</summary>
     public async Task<(Caller? Caller, string Failure)> ValidateAsync(string token)
     {
-        var result = await _handler.ValidateTokenAsync(token, _parameters);
+        if (_jwks is not null) await _jwks.RefreshAsync(unknownKey: false);
+        var result = await _handler.ValidateTokenAsync(token, Parameters());
+        if (!result.IsValid && _jwks is not null && result.Exception is SecurityTokenSignatureKeyNotFoundException && await _jwks.RefreshAsync(unknownKey: true))
+        {
+            result = await _handler.ValidateTokenAsync(token, Parameters());
+        }
         if (!result.IsValid) return (null, Why(result.Exception));
         var jwt = (JsonWebToken)result.SecurityToken;
         var now = _time.GetUtcNow();
@@ -63,6 +74,17 @@ internal sealed class TokenAuthenticator
         if (_valid.Count >= MaxRemembered) _valid.Clear();
         _valid[token] = caller;
         return (caller, "");
+    }
+
+    /// <summary>The validation parameters with the key set last fetched; rebuilt only when it changes.</summary>
+    private TokenValidationParameters Parameters()
+    {
+        if (_jwks is null || ReferenceEquals(_jwks.Keys, _jwksInParameters)) return _parameters;
+        var keys = _jwks.Keys;
+        var parameters = _parameters.Clone();
+        parameters.IssuerSigningKeys = [.. _fileKeys, .. keys];
+        _jwksInParameters = keys;
+        return _parameters = parameters;
     }
 
     private static HashSet<string> Values(JsonWebToken jwt, string claim) =>

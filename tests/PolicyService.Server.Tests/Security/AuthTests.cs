@@ -53,72 +53,30 @@ public sealed class AuthTests : IDisposable
 
     private static Metadata Bearer(string? token) => token is null ? [] : new Metadata { { "authorization", $"Bearer {token}" } };
 
-    public static TheoryData<string, string> Rpcs => new()
-    {
-        { "Decide", "decide" }, { "DecideBatch", "decide" }, { "GetPolicyInfo", "decide" }, { "IssueSession", "issue" },
-        { "SubscribeLogouts", "subscribe" }, { "RegisterSession", "register" }, { "RecordActivity", "register" },
-        { "ForceLogout", "admin" }, { "ListSessions", "admin" }, { "ReportSignal", "admin" },
-    };
+    private async Task<StatusCode> StatusOf(string rpc, string? token) => (await EveryRpc.StatusOf(_server.Channel, rpc, Bearer(token))).StatusCode;
 
-    private Task Call(string rpc, Metadata headers)
-    {
-        var policy = new SessionPolicyService.SessionPolicyServiceClient(_server.Channel);
-        var credentials = new SessionCredentialsService.SessionCredentialsServiceClient(_server.Channel);
-        var events = new SessionEventsService.SessionEventsServiceClient(_server.Channel);
-        return rpc switch
-        {
-            "Decide" => policy.DecideAsync(Sample.Human(), headers).ResponseAsync,
-            "DecideBatch" => policy.DecideBatchAsync(new DecideBatchRequest { Requests = { Sample.Human() } }, headers).ResponseAsync,
-            "GetPolicyInfo" => policy.GetPolicyInfoAsync(new GetPolicyInfoRequest(), headers).ResponseAsync,
-            "IssueSession" => credentials.IssueSessionAsync(StsTestBed.Request(), headers).ResponseAsync,
-            "RegisterSession" => events.RegisterSessionAsync(Helpers.Sessions.Register(), headers).ResponseAsync,
-            "RecordActivity" => events.RecordActivityAsync(Helpers.Sessions.Activity("s1"), headers).ResponseAsync,
-            "ForceLogout" => events.ForceLogoutAsync(new ForceLogoutRequest { PrincipalId = "alice" }, headers).ResponseAsync,
-            "ListSessions" => events.ListSessionsAsync(new ListSessionsRequest(), headers).ResponseAsync,
-            "ReportSignal" => events.ReportSignalAsync(new ReportSignalRequest { PrincipalId = "alice", RiskScore = 1 }, headers).ResponseAsync,
-            _ => Subscribe(events, headers),
-        };
-    }
-
-    private static async Task Subscribe(SessionEventsService.SessionEventsServiceClient events, Metadata headers)
-    {
-        using var call = events.SubscribeLogouts(new SubscribeLogoutsRequest { Audiences = { "app-a" } }, headers);
-        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
-    }
-
-    private async Task<StatusCode> StatusOf(string rpc, string? token)
-    {
-        try
-        {
-            await Call(rpc, Bearer(token));
-            return StatusCode.OK;
-        }
-        catch (RpcException e)
-        {
-            return e.StatusCode;
-        }
-    }
+    private Task Call(string rpc, Metadata headers) => EveryRpc.Call(_server.Channel, rpc, headers);
 
     [Theory]
-    [MemberData(nameof(Rpcs))]
+    [MemberData(nameof(EveryRpc.WithPermission), MemberType = typeof(EveryRpc))]
     public async Task Rpc_WithoutCredential_IsUnauthenticated(string rpc, string _) =>
         Assert.Equal(StatusCode.Unauthenticated, await StatusOf(rpc, null));
 
     [Theory]
-    [MemberData(nameof(Rpcs))]
+    [MemberData(nameof(EveryRpc.WithPermission), MemberType = typeof(EveryRpc))]
     public async Task Rpc_WithATokenFromAnotherKey_IsUnauthenticated(string rpc, string permission) =>
         Assert.Equal(StatusCode.Unauthenticated, await StatusOf(rpc, Token([permission], ["app-a"], key: _otherKey)));
 
     [Theory]
-    [MemberData(nameof(Rpcs))]
+    [MemberData(nameof(EveryRpc.WithPermission), MemberType = typeof(EveryRpc))]
     public async Task Rpc_WithoutItsPermission_IsPermissionDenied(string rpc, string permission)
     {
-        var others = new[] { "decide", "issue", "subscribe", "register", "admin" }.Where(p => p != permission).ToArray();
+        var others = EveryRpc.Permissions.Where(p => p != permission).ToArray();
         Assert.Equal(StatusCode.PermissionDenied, await StatusOf(rpc, Token(others, ["app-a"])));
     }
 
     [Theory]
-    [MemberData(nameof(Rpcs))]
+    [MemberData(nameof(EveryRpc.WithPermission), MemberType = typeof(EveryRpc))]
     public async Task Rpc_WithItsPermission_PassesAuthentication(string rpc, string permission)
     {
         var status = await StatusOf(rpc, Token([permission], ["app-a"]));
@@ -176,5 +134,67 @@ public sealed class UnauthenticatedBindingTests
         });
 
         Assert.NotNull(server.Server);
+    }
+}
+
+/// <summary>Authentication settings are checked at start, each error naming its key.</summary>
+public sealed class AuthConfigurationTests : IDisposable
+{
+    private readonly string _empty = Path.Combine(Path.GetTempPath(), $"empty-{Guid.NewGuid():N}.pem");
+
+    public AuthConfigurationTests() => File.WriteAllText(_empty, "no certificate here\n");
+
+    public void Dispose() => File.Delete(_empty);
+
+    public static TheoryData<string, string, string> BadSettings => new()
+    {
+        { "SessionPolicy:Auth:ClientCaFile", "/nonexistent/ca.pem", "SessionPolicy:Auth:ClientCaFile: '/nonexistent/ca.pem' does not exist" },
+        { "SessionPolicy:Auth:Callers:gw:Permissions:0", "everything", "SessionPolicy:Auth:Callers grants permissions to certificate callers: set SessionPolicy:Auth:ClientCaFile too" },
+        { "SessionPolicy:Auth:SigningKeyFiles:0", "/nonexistent/key.pem", "SessionPolicy:Auth:SigningKeyFiles: '/nonexistent/key.pem' does not exist" },
+        { "SessionPolicy:Auth:JwksRefresh", "00:00:01", "SessionPolicy:Auth:JwksRefresh must be between 00:00:30 and 1.00:00:00" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadSettings))]
+    public void BadSetting_StopsStartNamingTheKey(string key, string value, string message)
+    {
+        using var server = new PolicyServiceFactory(settings: new Dictionary<string, string?> { [key] = value });
+
+        var ex = Assert.ThrowsAny<Exception>(() => server.Server);
+
+        Assert.Contains(message, ex.ToString());
+    }
+
+    [Fact]
+    public void UnknownPermissionForACertificateCaller_StopsStart()
+    {
+        using var ca = new TestCertificates();
+        var caFile = ca.AuthorityFile(Path.GetTempPath());
+        try
+        {
+            using var server = new PolicyServiceFactory(settings: new Dictionary<string, string?>
+            {
+                ["SessionPolicy:Auth:ClientCaFile"] = caFile,
+                ["SessionPolicy:Auth:Callers:gw:Permissions:0"] = "everything",
+            });
+
+            var ex = Assert.ThrowsAny<Exception>(() => server.Server);
+
+            Assert.Contains("SessionPolicy:Auth:Callers:gw:Permissions: 'everything' is not a permission (one of decide, issue, subscribe, register, admin)", ex.ToString());
+        }
+        finally
+        {
+            File.Delete(caFile);
+        }
+    }
+
+    [Fact]
+    public void CaFileWithoutACertificate_StopsStart()
+    {
+        using var server = new PolicyServiceFactory(settings: new Dictionary<string, string?> { ["SessionPolicy:Auth:ClientCaFile"] = _empty });
+
+        var ex = Assert.ThrowsAny<Exception>(() => server.Server);
+
+        Assert.Contains($"SessionPolicy:Auth:ClientCaFile: '{_empty}' holds no PEM certificate", ex.ToString());
     }
 }

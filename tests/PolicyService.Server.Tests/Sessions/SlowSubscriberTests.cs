@@ -38,7 +38,7 @@ public sealed class SlowSubscriberTests : IDisposable
         var client = Client(_server);
         var slow = new StalledWriter();
         var slowCall = _server.Services.GetRequiredService<LogoutStreamer>()
-            .StreamAsync(new SubscribeLogoutsRequest { Audiences = { "app-a" } }, slow, "slow-caller", null, CancellationToken.None);
+            .StreamAsync(new SubscribeLogoutsRequest { Audiences = { "app-a" } }, slow, "slow-caller", CancellationToken.None);
         await slow.Opened.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await using var fast = await LogoutStream.OpenAsync(_server.Channel, ["app-a"]);
 
