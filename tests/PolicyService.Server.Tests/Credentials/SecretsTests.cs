@@ -45,4 +45,73 @@ public sealed class SecretsTests
             Assert.All(errors, e => Assert.DoesNotContain(secret, e));
         }
     }
+
+    [Fact]
+    public async Task CallerTokens_NeverReachLogsAuditRecordsOrErrors()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        using var otherKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var folder = Directory.CreateTempSubdirectory("caller-secrets-").FullName;
+        var keyFile = Path.Combine(folder, "jwt.pem");
+        var auditFile = Path.Combine(folder, "audit.jsonl");
+        File.WriteAllText(keyFile, key.ExportSubjectPublicKeyInfoPem());
+        string Token(System.Security.Cryptography.ECDsa signer, string[] permissions, int minutes = 5) => new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(
+            new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+            {
+                Issuer = "https://idp.test",
+                Audience = "session-policy",
+                Claims = new Dictionary<string, object> { ["sub"] = "gateway-1", ["permissions"] = permissions },
+                NotBefore = DateTime.UtcNow.AddMinutes(minutes - 10),
+                Expires = DateTime.UtcNow.AddMinutes(minutes),
+                SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(
+                    new Microsoft.IdentityModel.Tokens.ECDsaSecurityKey(signer), Microsoft.IdentityModel.Tokens.SecurityAlgorithms.EcdsaSha256),
+            });
+        string[] tokens = [Token(key, ["issue", "admin"]), Token(key, ["decide"]), Token(otherKey, ["issue"]), Token(key, ["issue"], minutes: -5)];
+        var errors = new List<string>();
+        try
+        {
+            await using (var bed = await StartAsync(settings: new Dictionary<string, string?>
+            {
+                ["SessionPolicy:Auth:Issuer"] = "https://idp.test",
+                ["SessionPolicy:Auth:Audience"] = "session-policy",
+                ["SessionPolicy:Auth:SigningKeyFiles:0"] = keyFile,
+                ["SessionPolicy:Audit:Path"] = auditFile,
+                ["SessionPolicy:Audit:DecisionSampleRate"] = "1",
+            }))
+            {
+                var events = new SessionEventsService.SessionEventsServiceClient(bed.Server.Channel);
+                foreach (var token in tokens)
+                {
+                    var headers = new Metadata { { "authorization", $"Bearer {token}" } };
+                    try
+                    {
+                        var issued = await bed.Client.IssueSessionAsync(Request(), headers);
+                        await events.ForceLogoutAsync(new ForceLogoutRequest { SessionId = issued.SessionId, Actor = "secops" }, headers);
+                    }
+                    catch (RpcException e)
+                    {
+                        errors.Add(e.Status.Detail);
+                    }
+                }
+                var logs = bed.Logs.GetSnapshot();
+                errors.Add(string.Join("\n", logs.Select(r => $"{r.Message} {r.Exception} {string.Join(",", r.StructuredState ?? [])}")));
+            }
+            var audit = await File.ReadAllTextAsync(auditFile);
+
+            Assert.Equal(3, errors.Count - 1);
+            Assert.Contains("\"type\":\"access.denied\"", audit);
+            Assert.Contains("\"caller\":\"gateway-1\"", audit);
+            foreach (var token in tokens)
+            {
+                // The signature alone is secret enough: no part of a token may appear.
+                var signature = token[(token.LastIndexOf('.') + 1)..];
+                Assert.DoesNotContain(signature, audit);
+                Assert.All(errors, e => Assert.DoesNotContain(signature, e));
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
