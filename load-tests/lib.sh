@@ -28,10 +28,48 @@ start_server() {
   env Logging__LogLevel__Default=Warning "Logging__LogLevel__Microsoft.Hosting.Lifetime=Information" \
     SessionPolicy__Redis__Configuration="${2:-}" \
     dotnet "$root/src/PolicyService.Server/bin/Release/net10.0/PolicyService.Server.dll" --urls http://127.0.0.1:0 >"$log" 2>&1 &
-  pids+=("$!")
+  server_pid=$!; pids+=("$server_pid")
   server_url=
   for _ in $(seq 100); do
     server_url=$(sed -n 's/.*Now listening on: \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$log" | head -n 1)
+    [ -n "$server_url" ] && return
+    sleep 0.2
+  done
+  cat "$log" >&2; exit 1
+}
+
+# cpu_ticks PID: user + system CPU time the process has used, in clock ticks (getconf CLK_TCK per second).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# make_tls_files: a CA ($work/ca.pem), a server certificate for 127.0.0.1 ($work/server.pem, .key) and a
+# client certificate for the caller "bench" ($work/client.pem, .key), all EC P-256, with openssl.
+make_tls_files() {
+  local d="$work"
+  key() { openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$1"; }
+  key "$d/ca.key"; key "$d/server.key"; key "$d/client.key"
+  openssl req -x509 -new -key "$d/ca.key" -subj /CN=bench-ca -days 2 -out "$d/ca.pem" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null
+  openssl req -new -key "$d/server.key" -subj /CN=localhost -out "$d/server.csr" 2>/dev/null
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 -out "$d/server.pem" \
+    -extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') 2>/dev/null
+  openssl req -new -key "$d/client.key" -subj /CN=bench -out "$d/client.csr" 2>/dev/null
+  openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 -out "$d/client.pem" \
+    -extfile <(printf 'extendedKeyUsage=clientAuth\n') 2>/dev/null
+}
+
+# start_tls_server NAME [VAR=VALUE ...]: starts the Release server on HTTPS (the certificate from
+# make_tls_files) on a free port, with the given extra environment; sets $server_url to its base URL.
+start_tls_server() {
+  local name=$1; shift
+  local log="$work/$name.log"
+  env Logging__LogLevel__Default=Warning "Logging__LogLevel__Microsoft.Hosting.Lifetime=Information" \
+    Kestrel__Endpoints__Https__Url=https://127.0.0.1:0 \
+    Kestrel__Endpoints__Https__Certificate__Path="$work/server.pem" Kestrel__Endpoints__Https__Certificate__KeyPath="$work/server.key" \
+    "$@" dotnet "$root/src/PolicyService.Server/bin/Release/net10.0/PolicyService.Server.dll" >"$log" 2>&1 &
+  server_pid=$!; pids+=("$server_pid")
+  server_url=
+  for _ in $(seq 100); do
+    server_url=$(sed -n 's/.*Now listening on: \(https:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$log" | head -n 1)
     [ -n "$server_url" ] && return
     sleep 0.2
   done

@@ -34,6 +34,14 @@ if (args is ["--register-sessions", var url, var count, ..])
 {
     return await SessionPolicy.Benchmarks.RegisterSessions.RunAsync(url, int.Parse(count), args.Length > 3 ? int.Parse(args[3]) : 64);
 }
+// --decide-load URL SECONDS CONNECTIONS STREAMS CA_PEM [--cert CERT_PEM KEY_PEM] [--token JWT]: see DecideLoad.
+if (args is ["--decide-load", var loadUrl, var seconds, var connections, var streams, var caFile, .. var rest])
+{
+    var cert = Array.IndexOf(rest, "--cert") is var c and >= 0 ? (rest[c + 1], rest[c + 2]) : ((string?)null, (string?)null);
+    var token = Array.IndexOf(rest, "--token") is var t and >= 0 ? rest[t + 1] : null;
+    return await SessionPolicy.Benchmarks.DecideLoad.RunAsync(loadUrl, double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture),
+        int.Parse(connections), int.Parse(streams), caFile, cert.Item1, cert.Item2, token);
+}
 // --write-token PRIVATE_KEY_PEM ISSUER AUDIENCE: prints a JWT with every permission, valid for an hour.
 if (args is ["--write-token", var keyFile, var issuer, var audience])
 {
