@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # From ForceLogout returning to receipt by every subscriber.
 #
-#   load-tests/logout-latency.sh [SUBSCRIBERS] [ROUNDS] [embedded|shared]
+#   load-tests/logout-latency.sh [SUBSCRIBERS] [ROUNDS] [embedded|shared] [WARMUP]
 #
 # embedded (default): one server (Release), every subscriber on it.
 # shared: a redis-server and two servers sharing it; subscribers spread over both, logouts forced on the first.
-# Runs the benchmark tool's --logout-latency mode (PolicyService.Benchmarks/LogoutLatency.cs).
+# Runs the benchmark tool's --logout-latency mode (PolicyService.Benchmarks/LogoutLatency.cs); the first
+# WARMUP rounds (200 unless told) are not counted.
 # Targets: p99 <= 10 ms for 100 subscribers; p99 <= 50 ms for 1,000 subscribers over two replicas.
 set -euo pipefail
-subscribers=${1:-100} rounds=${2:-200} mode=${3:-embedded}
+subscribers=${1:-100} rounds=${2:-200} mode=${3:-embedded} warmup=${4:-200}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 source "$here/lib.sh"
@@ -22,4 +23,4 @@ if [ "$mode" = shared ]; then
 else
   start_server embedded; urls=$server_url
 fi
-dotnet run -c Release --no-build --project "$here/PolicyService.Benchmarks" -- --logout-latency "$urls" "$subscribers" "$rounds"
+dotnet run -c Release --no-build --project "$here/PolicyService.Benchmarks" -- --logout-latency "$urls" "$subscribers" "$rounds" "$warmup"

@@ -24,10 +24,10 @@ if (args is ["--issue-session", var server, var sts, var accessKey, var secretKe
 {
     return await SessionPolicy.Benchmarks.IssueSessionLatency.RunAsync(server, sts, accessKey, secretKey, args.Length > 5 ? int.Parse(args[5]) : 2000);
 }
-// --logout-latency URL[,URL...] SUBSCRIBERS ROUNDS: see LogoutLatency.
-if (args is ["--logout-latency", var urls, var subscribers, var rounds])
+// --logout-latency URL[,URL...] SUBSCRIBERS ROUNDS [WARMUP]: see LogoutLatency.
+if (args is ["--logout-latency", var urls, var subscribers, var rounds, ..])
 {
-    return await SessionPolicy.Benchmarks.LogoutLatency.RunAsync(urls.Split(','), int.Parse(subscribers), int.Parse(rounds));
+    return await SessionPolicy.Benchmarks.LogoutLatency.RunAsync(urls.Split(','), int.Parse(subscribers), int.Parse(rounds), args.Length > 4 ? int.Parse(args[4]) : 200);
 }
 // --register-sessions URL COUNT [IN_FLIGHT]: registers COUNT sessions (64 at a time unless told), for the memory benchmark.
 if (args is ["--register-sessions", var url, var count, ..])
