@@ -29,13 +29,18 @@ start_server() {
     SessionPolicy__Redis__Configuration="${2:-}" \
     dotnet "$root/src/PolicyService.Server/bin/Release/net10.0/PolicyService.Server.dll" --urls http://127.0.0.1:0 >"$log" 2>&1 &
   server_pid=$!; pids+=("$server_pid")
+  await_listening "$log" http
+}
+
+# await_listening LOG SCHEME: waits until the server writing LOG says where it listens; sets $server_url.
+await_listening() {
   server_url=
   for _ in $(seq 100); do
-    server_url=$(sed -n 's/.*Now listening on: \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$log" | head -n 1)
+    server_url=$(sed -n "s/.*Now listening on: \($2:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p" "$1" | head -n 1)
     [ -n "$server_url" ] && return
     sleep 0.2
   done
-  cat "$log" >&2; exit 1
+  cat "$1" >&2; exit 1
 }
 
 # cpu_ticks PID: user + system CPU time the process has used, in clock ticks (getconf CLK_TCK per second).
@@ -67,11 +72,5 @@ start_tls_server() {
     Kestrel__Endpoints__Https__Certificate__Path="$work/server.pem" Kestrel__Endpoints__Https__Certificate__KeyPath="$work/server.key" \
     "$@" dotnet "$root/src/PolicyService.Server/bin/Release/net10.0/PolicyService.Server.dll" >"$log" 2>&1 &
   server_pid=$!; pids+=("$server_pid")
-  server_url=
-  for _ in $(seq 100); do
-    server_url=$(sed -n 's/.*Now listening on: \(https:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$log" | head -n 1)
-    [ -n "$server_url" ] && return
-    sleep 0.2
-  done
-  cat "$log" >&2; exit 1
+  await_listening "$log" https
 }

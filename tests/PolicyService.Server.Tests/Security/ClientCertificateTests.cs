@@ -178,15 +178,16 @@ public sealed class ClientCertificateTests(CertificateFixture fixture) : IClassF
 /// <summary>Rate limits and the audit trail know the caller by its credential, not its address.</summary>
 public sealed class CallerIdentityTests(CertificateFixture fixture) : IClassFixture<CertificateFixture>
 {
+    private Task<TlsServer> TwoCallsAnHourAsync() => TlsServer.StartAsync(fixture.Callers, fixture.Folder, new Dictionary<string, string?>(fixture.Settings)
+    {
+        ["SessionPolicy:Limits:Permits"] = "2",
+        ["SessionPolicy:Limits:Period"] = "01:00:00",
+    });
+
     [Fact]
     public async Task RateLimit_CountsACallerAcrossConnections_AndNotOtherCallersAtTheSameAddress()
     {
-        var settings = new Dictionary<string, string?>(fixture.Settings)
-        {
-            ["SessionPolicy:Limits:Permits"] = "2",
-            ["SessionPolicy:Limits:Period"] = "01:00:00",
-        };
-        await using var server = await TlsServer.StartAsync(fixture.Callers, fixture.Folder, settings);
+        await using var server = await TwoCallsAnHourAsync();
         using var gateway = fixture.Callers.Client("gateway");
         using var other = fixture.Callers.Client("only-decide");
 
@@ -204,12 +205,7 @@ public sealed class CallerIdentityTests(CertificateFixture fixture) : IClassFixt
     [Fact]
     public async Task RateLimit_KnowsATokenCallerByItsSubject()
     {
-        var settings = new Dictionary<string, string?>(fixture.Settings)
-        {
-            ["SessionPolicy:Limits:Permits"] = "2",
-            ["SessionPolicy:Limits:Period"] = "01:00:00",
-        };
-        await using var server = await TlsServer.StartAsync(fixture.Callers, fixture.Folder, settings);
+        await using var server = await TwoCallsAnHourAsync();
         var bearer = new Metadata { { "authorization", $"Bearer {fixture.Token("app-7", "decide")}" } };
 
         // The first call validates the token (and is counted by address); from then on the caller is app-7.
