@@ -14,12 +14,12 @@ internal static class PolicyCtl
     public const int InputError = 2;
 
     /// <summary>Runs the command line; <paramref name="channel"/> lets tests supply the connection to a server.</summary>
-    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, GrpcChannel>? channel = null)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<Connection, GrpcChannel>? channel = null)
     {
         var root = new RootCommand("policyctl: validate and test session policies, and ask a running Session Policy Service for decisions.");
         root.Subcommands.Add(ValidateCommand.Create(output, error));
         root.Subcommands.Add(TestCommand.Create(output, error));
-        var connect = channel ?? (address => GrpcChannel.ForAddress(address));
+        var connect = channel ?? (connection => connection.Open());
         root.Subcommands.Add(DecideCommand.Create("decide", "Ask a running server for a decision.", explain: false, output, error, connect));
         root.Subcommands.Add(DecideCommand.Create("explain", "Ask a running server for a decision with its evaluation trace.", explain: true, output, error, connect));
         root.Subcommands.Add(CredentialProcessCommand.Create(output, error, connect));

@@ -5,7 +5,7 @@ namespace SessionPolicy.Cli.Tests;
 /// <summary>Runs policyctl in process and captures what it prints.</summary>
 internal sealed record CliRun(int ExitCode, string Output, string Error)
 {
-    public static async Task<CliRun> RunAsync(string[] args, Func<string, GrpcChannel>? channel = null)
+    public static async Task<CliRun> RunAsync(string[] args, Func<SessionPolicy.Cli.Commands.Connection, GrpcChannel>? channel = null)
     {
         var output = new StringWriter();
         var error = new StringWriter();

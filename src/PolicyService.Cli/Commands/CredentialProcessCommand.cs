@@ -15,7 +15,7 @@ namespace SessionPolicy.Cli.Commands;
 /// </summary>
 internal static class CredentialProcessCommand
 {
-    public static Command Create(TextWriter output, TextWriter error, Func<string, GrpcChannel> connect)
+    public static Command Create(TextWriter output, TextWriter error, Func<Connection, GrpcChannel> connect)
     {
         var options = new RequestOptions();
         var sessionName = new Option<string>("--session-name") { Description = "STS RoleSessionName; default the principal id." };
@@ -55,11 +55,12 @@ internal static class CredentialProcessCommand
                 request.InlinePolicy = await File.ReadAllTextAsync(file.FullName, cancel);
             }
 
-            var address = options.Server(parse);
+            if (!options.TryConnect(parse, error, out var connection)) return PolicyCtl.InputError;
+            var address = connection.Address;
             try
             {
-                using var grpc = connect(address);
-                var response = await new SessionCredentialsService.SessionCredentialsServiceClient(grpc).IssueSessionAsync(request, cancellationToken: cancel);
+                using var grpc = connect(connection);
+                var response = await new SessionCredentialsService.SessionCredentialsServiceClient(grpc).IssueSessionAsync(request, connection.Headers, cancellationToken: cancel);
                 output.WriteLine(Format(response.Credentials));
                 return 0;
             }

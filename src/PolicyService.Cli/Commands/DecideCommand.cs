@@ -9,7 +9,7 @@ namespace SessionPolicy.Cli.Commands;
 /// <summary><c>policyctl decide</c> and <c>policyctl explain</c>: one Decide call to a running server.</summary>
 internal static class DecideCommand
 {
-    public static Command Create(string name, string description, bool explain, TextWriter output, TextWriter error, Func<string, GrpcChannel> connect)
+    public static Command Create(string name, string description, bool explain, TextWriter output, TextWriter error, Func<Connection, GrpcChannel> connect)
     {
         var options = new RequestOptions();
         var json = new Option<bool>("--json") { Description = "Print the decision as JSON." };
@@ -20,11 +20,12 @@ internal static class DecideCommand
         {
             if (!options.TryBuild(parse, error, out var principal, out var role, out var context)) return PolicyCtl.InputError;
             var request = new DecideRequest { Explain = explain, Principal = principal, Role = role, Context = context };
-            var address = options.Server(parse);
+            if (!options.TryConnect(parse, error, out var connection)) return PolicyCtl.InputError;
+            var address = connection.Address;
             try
             {
-                using var grpc = connect(address);
-                var response = await new SessionPolicyService.SessionPolicyServiceClient(grpc).DecideAsync(request, cancellationToken: cancel);
+                using var grpc = connect(connection);
+                var response = await new SessionPolicyService.SessionPolicyServiceClient(grpc).DecideAsync(request, connection.Headers, cancellationToken: cancel);
                 if (parse.GetValue(json)) output.WriteLine(JsonFormatter.Default.Format(response.Decision));
                 else DecisionPrinter.Print(response.Decision, output);
                 return 0;

@@ -3,12 +3,10 @@ using SessionPolicy.V1;
 
 namespace SessionPolicy.Cli.Commands;
 
-/// <summary>The options that describe a principal, a role and a context, shared by the commands that ask a server.</summary>
+/// <summary>The options that describe a principal, a role and a context, and the server to ask, shared by the commands that ask a server.</summary>
 internal sealed class RequestOptions
 {
-    public const string DefaultServer = "http://127.0.0.1:5080";
-
-    private readonly Option<string> _server = new("--server") { Description = $"Server address (h2c or https); default $SESSIONPOLICY_SERVER or {DefaultServer}." };
+    private readonly ConnectionOptions _connection = new();
     private readonly Option<string> _principal = new("--principal", "-p") { Description = "Principal id.", Required = true };
     private readonly Option<string> _type = new("--type") { Description = "Principal type.", DefaultValueFactory = _ => "human" };
     private readonly Option<string[]> _groups = new("--group") { Description = "A group of the principal (repeatable).", AllowMultipleArgumentsPerToken = false };
@@ -39,9 +37,10 @@ internal sealed class RequestOptions
 
     public void AddTo(Command command)
     {
+        _connection.AddTo(command);
         foreach (var option in new Option[]
         {
-            _server, _principal, _type, _groups, _attributes, _account, _role, _tags, _roleMax, _environment, _sourceIp, _zone, _channel,
+            _principal, _type, _groups, _attributes, _account, _role, _tags, _roleMax, _environment, _sourceIp, _zone, _channel,
             _mfa, _assurance, _device, _crossAccount, _chaining, _risk, _requested,
         })
         {
@@ -49,8 +48,8 @@ internal sealed class RequestOptions
         }
     }
 
-    /// <summary>The server to ask: the option, then $SESSIONPOLICY_SERVER, then the local default.</summary>
-    public string Server(ParseResult parse) => parse.GetValue(_server) ?? Environment.GetEnvironmentVariable("SESSIONPOLICY_SERVER") ?? DefaultServer;
+    /// <summary>The server to ask and the credentials to present; false (with the reason written) when a credential file cannot be used.</summary>
+    public bool TryConnect(ParseResult parse, TextWriter error, out Connection connection) => _connection.TryRead(parse, error, out connection);
 
     /// <summary>The principal id given.</summary>
     public string PrincipalId(ParseResult parse) => parse.GetValue(_principal)!;
