@@ -17,8 +17,9 @@ internal sealed class SessionEventsGrpcService(
     Audit.AuditTrail audit,
     IOptions<SignalOptions> signalOptions) : SessionEventsService.SessionEventsServiceBase
 {
+    /// <summary>Without an actor in the request, the authenticated caller is the actor.</summary>
     public override Task<ForceLogoutResponse> ForceLogout(ForceLogoutRequest request, ServerCallContext context) =>
-        SharedStore.Guard("record the logout", () => lifecycle.ForceLogoutAsync(request, context.CancellationToken));
+        SharedStore.Guard("record the logout", () => lifecycle.ForceLogoutAsync(request, CallerName(context), context.CancellationToken));
 
     /// <summary>A subscriber hears only the audiences its credential allows; asking for another is refused (and audited).</summary>
     public override Task SubscribeLogouts(SubscribeLogoutsRequest request, IServerStreamWriter<SubscribeLogoutsResponse> responseStream, ServerCallContext context)
@@ -60,7 +61,7 @@ internal sealed class SessionEventsGrpcService(
         return await SharedStore.Guard("record the signal", async () =>
         {
             await signals.ReportAsync(request.PrincipalId, request.RiskScore, ttl, request.DisablePrincipal, context.CancellationToken);
-            var actor = request.Source.Length > 0 ? request.Source : "signal";
+            var actor = request.Source.Length > 0 ? request.Source : CallerName(context) ?? "signal";
             var detail = request.Detail.Length > 0 ? request.Detail : $"risk score {request.RiskScore}";
             audit.Write(new Audit.AuditRecord
             {
@@ -73,4 +74,6 @@ internal sealed class SessionEventsGrpcService(
             return response;
         });
     }
+
+    private string? CallerName(ServerCallContext context) => authorization.Enabled ? authorization.Identify(context.GetHttpContext())?.Name : null;
 }

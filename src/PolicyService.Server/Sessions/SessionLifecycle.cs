@@ -88,7 +88,7 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
     }
 
     /// <summary>Ends one session, every session of a principal, or every session of a role; idempotent.</summary>
-    public async Task<ForceLogoutResponse> ForceLogoutAsync(ForceLogoutRequest request, CancellationToken cancellationToken)
+    public async Task<ForceLogoutResponse> ForceLogoutAsync(ForceLogoutRequest request, string? caller, CancellationToken cancellationToken)
     {
         var errors = new FieldViolations();
         switch (request.TargetCase)
@@ -117,7 +117,7 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
             PrincipalId = request.TargetCase == ForceLogoutRequest.TargetOneofCase.PrincipalId ? request.PrincipalId : null,
             RoleArn = request.TargetCase == ForceLogoutRequest.TargetOneofCase.RoleArn ? request.RoleArn : null,
             Reason = request.Reason == LogoutReason.Unspecified ? LogoutReason.Admin : request.Reason,
-            Actor = request.Actor.Length > 0 ? request.Actor : "admin",
+            Actor = request.Actor.Length > 0 ? request.Actor : caller ?? "admin",
             Detail = request.Detail,
             At = time.GetUtcNow(),
         }, cancellationToken);
