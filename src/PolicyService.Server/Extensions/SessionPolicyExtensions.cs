@@ -79,6 +79,9 @@ public static class SessionPolicyExtensions
         services.AddSessionPolicyRateLimits(limits);
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.AddCallerAuthentication(builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions());
+        // Interceptors registered as singletons are made once, not for every call.
+        services.AddSingleton<UnhandledExceptionInterceptor>();
+        services.AddSingleton<AuthorizationInterceptor>();
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<UnhandledExceptionInterceptor>();
