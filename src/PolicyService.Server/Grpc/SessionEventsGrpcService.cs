@@ -75,5 +75,5 @@ internal sealed class SessionEventsGrpcService(
         });
     }
 
-    private string? CallerName(ServerCallContext context) => authorization.Enabled ? authorization.Identify(context.GetHttpContext())?.Name : null;
+    private string? CallerName(ServerCallContext context) => authorization.Identify(context.GetHttpContext())?.Name;
 }

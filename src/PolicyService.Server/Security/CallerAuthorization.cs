@@ -75,7 +75,7 @@ internal sealed class CallerAuthorization
 
     /// <summary>
     /// The caller as far as it is known without validating anything new: a remembered token's or the
-    /// connection's certificate's. Null when authentication is off or the credential is new or refused.
+    /// connection's certificate's. Null when authentication is off (neither is configured) or the credential is new or refused.
     /// Rate limits use it to count a caller's calls wherever they come from.
     /// </summary>
     public Caller? Identify(HttpContext http)
@@ -90,7 +90,7 @@ internal sealed class CallerAuthorization
 
     /// <summary>Who a caller is for rate limits and stream caps: its authenticated name when known, else its network address.</summary>
     public string LimitKey(HttpContext http) =>
-        (Enabled ? Identify(http) : null)?.LimitKey ?? "address " + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        Identify(http)?.LimitKey ?? "address " + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 
     /// <summary>The audiences the caller may hear; null when callers are not authenticated (any audience).</summary>
     public IReadOnlySet<string>? Audiences(ServerCallContext context) =>
@@ -154,5 +154,5 @@ internal sealed class CallerAuthorization
 
     /// <summary>A refusal by a service method on authorization grounds (an audience the caller may not hear), audited like the others.</summary>
     public RpcException Denied(ServerCallContext context, string reason) =>
-        Denied(StatusCode.PermissionDenied, reason, context.GetHttpContext(), context.Method, Enabled ? Identify(context.GetHttpContext()) : null);
+        Denied(StatusCode.PermissionDenied, reason, context.GetHttpContext(), context.Method, Identify(context.GetHttpContext()));
 }
