@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using SessionPolicy.Server.Tests.Helpers;
 
 namespace SessionPolicy.Cli.Tests;
@@ -81,19 +79,12 @@ public sealed class ConnectionTests : IDisposable
         File.WriteAllText(keyFile, key.ExportSubjectPublicKeyInfoPem());
         using var server = new PolicyServiceFactory(settings: new Dictionary<string, string?>
         {
-            ["SessionPolicy:Auth:Issuer"] = "https://idp.test",
-            ["SessionPolicy:Auth:Audience"] = "session-policy",
+            ["SessionPolicy:Auth:Issuer"] = TestTokens.Issuer,
+            ["SessionPolicy:Auth:Audience"] = TestTokens.Audience,
             ["SessionPolicy:Auth:SigningKeyFiles:0"] = keyFile,
         });
         var tokenFile = Path.Combine(_folder, "token");
-        File.WriteAllText(tokenFile, new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = "https://idp.test",
-            Audience = "session-policy",
-            Claims = new Dictionary<string, object> { ["sub"] = "cli", ["permissions"] = "decide" },
-            Expires = DateTime.UtcNow.AddMinutes(5),
-            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key), SecurityAlgorithms.EcdsaSha256),
-        }) + "\n");
+        File.WriteAllText(tokenFile, TestTokens.Create(key, "cli", ["decide"]) + "\n");
 
         // Each run disposes its channel, so each gets its own.
         GrpcChannel Connect(Commands.Connection _) => GrpcChannel.ForAddress(server.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = server.Server.CreateHandler() });

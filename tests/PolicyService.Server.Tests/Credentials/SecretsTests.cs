@@ -55,17 +55,8 @@ public sealed class SecretsTests
         var keyFile = Path.Combine(folder, "jwt.pem");
         var auditFile = Path.Combine(folder, "audit.jsonl");
         File.WriteAllText(keyFile, key.ExportSubjectPublicKeyInfoPem());
-        string Token(System.Security.Cryptography.ECDsa signer, string[] permissions, int minutes = 5) => new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(
-            new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
-            {
-                Issuer = "https://idp.test",
-                Audience = "session-policy",
-                Claims = new Dictionary<string, object> { ["sub"] = "gateway-1", ["permissions"] = permissions },
-                NotBefore = DateTime.UtcNow.AddMinutes(minutes - 10),
-                Expires = DateTime.UtcNow.AddMinutes(minutes),
-                SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(
-                    new Microsoft.IdentityModel.Tokens.ECDsaSecurityKey(signer), Microsoft.IdentityModel.Tokens.SecurityAlgorithms.EcdsaSha256),
-            });
+        string Token(System.Security.Cryptography.ECDsa signer, string[] permissions, int minutes = 5) =>
+            Helpers.TestTokens.Create(signer, "gateway-1", permissions, expires: DateTime.UtcNow.AddMinutes(minutes));
         string[] tokens = [Token(key, ["issue", "admin"]), Token(key, ["decide"]), Token(otherKey, ["issue"]), Token(key, ["issue"], minutes: -5)];
         var errors = new List<string>();
         try

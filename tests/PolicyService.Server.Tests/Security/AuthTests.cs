@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
 using Grpc.Core;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.V1;
 
@@ -10,8 +8,8 @@ namespace SessionPolicy.Server.Tests.Security;
 /// <summary>Every RPC with no credential, a wrong one, one without the permission, and the right one.</summary>
 public sealed class AuthTests : IDisposable
 {
-    private const string Issuer = "https://idp.test";
-    private const string Audience = "session-policy";
+    private const string Issuer = TestTokens.Issuer;
+    private const string Audience = TestTokens.Audience;
     private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly ECDsa _otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly string _keyFile = Path.Combine(Path.GetTempPath(), $"jwt-{Guid.NewGuid():N}.pem");
@@ -36,20 +34,8 @@ public sealed class AuthTests : IDisposable
         _otherKey.Dispose();
     }
 
-    private string Token(string[] permissions, string[]? audiences = null, ECDsa? key = null, DateTime? expires = null)
-    {
-        var claims = new Dictionary<string, object> { ["sub"] = "gateway-1", ["permissions"] = permissions };
-        if (audiences is not null) claims["logout_audiences"] = audiences;
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = Issuer,
-            Audience = Audience,
-            Claims = claims,
-            NotBefore = (expires ?? DateTime.UtcNow.AddMinutes(5)).AddMinutes(-10),
-            Expires = expires ?? DateTime.UtcNow.AddMinutes(5),
-            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key ?? _key), SecurityAlgorithms.EcdsaSha256),
-        });
-    }
+    private string Token(string[] permissions, string[]? audiences = null, ECDsa? key = null, DateTime? expires = null) =>
+        TestTokens.Create(key ?? _key, "gateway-1", permissions, audiences, expires);
 
     private static Metadata Bearer(string? token) => token is null ? [] : new Metadata { { "authorization", $"Bearer {token}" } };
 

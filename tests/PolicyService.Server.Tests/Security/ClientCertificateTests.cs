@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Grpc.Core;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.V1;
 
@@ -11,8 +9,8 @@ namespace SessionPolicy.Server.Tests.Security;
 /// <summary>A CA, certificates it issued (and one another CA issued), a token key, and the settings naming them.</summary>
 public sealed class CertificateFixture : IDisposable
 {
-    public const string Issuer = "https://idp.test";
-    public const string Audience = "session-policy";
+    public const string Issuer = TestTokens.Issuer;
+    public const string Audience = TestTokens.Audience;
 
     public CertificateFixture()
     {
@@ -42,14 +40,7 @@ public sealed class CertificateFixture : IDisposable
     public ECDsa TokenKey { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     public Dictionary<string, string?> Settings { get; }
 
-    public string Token(string subject, params string[] permissions) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-    {
-        Issuer = Issuer,
-        Audience = Audience,
-        Claims = new Dictionary<string, object> { ["sub"] = subject, ["permissions"] = permissions, ["logout_audiences"] = new[] { "app-a" } },
-        Expires = DateTime.UtcNow.AddMinutes(5),
-        SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(TokenKey), SecurityAlgorithms.EcdsaSha256),
-    });
+    public string Token(string subject, params string[] permissions) => TestTokens.Create(TokenKey, subject, permissions, ["app-a"]);
 
     public void Dispose()
     {

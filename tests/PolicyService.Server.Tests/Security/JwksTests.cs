@@ -9,7 +9,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using SessionPolicy.Server.Tests.Helpers;
 
@@ -18,8 +17,8 @@ namespace SessionPolicy.Server.Tests.Security;
 /// <summary>Token signing keys from a JWKS URL served over real HTTP: fetched on first use, refreshed when a token names a new key, never hammered.</summary>
 public sealed class JwksTests : IAsyncLifetime
 {
-    private const string Issuer = "https://idp.test";
-    private const string Audience = "session-policy";
+    private const string Issuer = TestTokens.Issuer;
+    private const string Audience = TestTokens.Audience;
     private readonly ECDsa _first = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly ECDsa _second = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
@@ -68,16 +67,8 @@ public sealed class JwksTests : IAsyncLifetime
         }),
     });
 
-    private string Token(string keyId, ECDsa key) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-    {
-        Issuer = Issuer,
-        Audience = Audience,
-        Claims = new Dictionary<string, object> { ["sub"] = "gateway-1", ["permissions"] = new[] { "decide" } },
-        IssuedAt = _clock.GetUtcNow().UtcDateTime,
-        NotBefore = _clock.GetUtcNow().UtcDateTime,
-        Expires = _clock.GetUtcNow().UtcDateTime.AddMinutes(10),
-        SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key) { KeyId = keyId }, SecurityAlgorithms.EcdsaSha256),
-    });
+    private string Token(string keyId, ECDsa key) =>
+        TestTokens.Create(key, "gateway-1", ["decide"], expires: _clock.GetUtcNow().UtcDateTime.AddMinutes(10), keyId: keyId);
 
     private async Task<Status> Decide(string token) =>
         await EveryRpc.StatusOf(_server.Channel, "Decide", new Metadata { { "authorization", $"Bearer {token}" } });
