@@ -7,7 +7,7 @@
 # Makes a CA, a server certificate and a client certificate for the caller "bench" (openssl), and an EC
 # key for tokens; starts three Release servers on HTTPS: without authentication, requiring client
 # certificates from that CA (bench granted every permission), and requiring JWT bearer tokens. A .NET
-# gRPC client (load-tests/PolicyService.Benchmarks --decide-load; h2load cannot present a client
+# gRPC client (load-tests/SessionPolicy.Benchmarks --decide-load; h2load cannot present a client
 # certificate) drives the same warm Decide at each in turn, six rounds rotating the order. It prints, per
 # round, each server's rate and the server CPU time per call (from /proc, warm-up included), and at the
 # end the median ratios: rate authenticated/unauthenticated (target >= 0.90) and server CPU per call
@@ -20,8 +20,8 @@ root=$(cd "$here/.." && pwd)
 source "$here/lib.sh"
 
 build_server
-dotnet build -c Release "$here/PolicyService.Benchmarks" -nologo -clp:ErrorsOnly >/dev/null
-bench="$here/PolicyService.Benchmarks/bin/Release/net10.0/PolicyService.Benchmarks.dll"
+dotnet build -c Release "$here/SessionPolicy.Benchmarks" -nologo -clp:ErrorsOnly >/dev/null
+bench="$here/SessionPolicy.Benchmarks/bin/Release/net10.0/SessionPolicy.Benchmarks.dll"
 make_tls_files
 openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$work/jwt.key"
 openssl ec -in "$work/jwt.key" -pubout -out "$work/jwt.pub" 2>/dev/null

@@ -18,10 +18,10 @@ root=$(cd "$here/.." && pwd)
 source "$here/lib.sh"
 
 build_server
-dotnet build -c Release "$here/PolicyService.Benchmarks" -nologo -clp:ErrorsOnly >/dev/null
+dotnet build -c Release "$here/SessionPolicy.Benchmarks" -nologo -clp:ErrorsOnly >/dev/null
 openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$work/key.pem"
 openssl ec -in "$work/key.pem" -pubout -out "$work/pub.pem" 2>/dev/null
-token=$(dotnet run -c Release --no-build --project "$here/PolicyService.Benchmarks" -- --write-token "$work/key.pem" https://idp.bench session-policy)
+token=$(dotnet run -c Release --no-build --project "$here/SessionPolicy.Benchmarks" -- --write-token "$work/key.pem" https://idp.bench session-policy)
 write_decide_body "$work/decide.bin"
 python3 - "$work/decide.bin" "$work/framed.bin" <<'PY'
 import sys

@@ -4,7 +4,7 @@
 #   load-tests/invalidation-latency.sh [ROUNDS]
 #
 # Starts a redis-server and two servers (Release) sharing it, then runs the benchmark tool's
-# --invalidation mode (see PolicyService.Benchmarks/InvalidationLatency.cs). Target: under 1 second.
+# --invalidation mode (see SessionPolicy.Benchmarks/InvalidationLatency.cs). Target: under 1 second.
 set -euo pipefail
 rounds=${1:-200}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,4 +15,4 @@ build_server
 start_redis
 start_server a "$redis_address"; a=$server_url
 start_server b "$redis_address"; b=$server_url
-dotnet run -c Release --project "$here/PolicyService.Benchmarks" -- --invalidation "$a" "$b" "$rounds"
+dotnet run -c Release --project "$here/SessionPolicy.Benchmarks" -- --invalidation "$a" "$b" "$rounds"

@@ -3,9 +3,9 @@
 #
 #   load-tests/issue-session-latency.sh [ROUNDS]
 #
-# Starts the STS-compatible endpoint (tests/PolicyService.StsEndpoint, Release) and the server (Release,
+# Starts the STS-compatible endpoint (tests/SessionPolicy.StsEndpoint, Release) and the server (Release,
 # default policy) pointed at it with credentials from the environment, then runs the benchmark tool's
-# --issue-session mode (see PolicyService.Benchmarks/IssueSessionLatency.cs).
+# --issue-session mode (see SessionPolicy.Benchmarks/IssueSessionLatency.cs).
 set -euo pipefail
 rounds=${1:-2000}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,8 +14,8 @@ source "$here/lib.sh"
 
 key=AKIAIOSFODNN7EXAMPLE secret=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
 build_server
-dotnet build -c Release "$root/tests/PolicyService.StsEndpoint" -nologo -clp:ErrorsOnly >/dev/null
-dotnet "$root/tests/PolicyService.StsEndpoint/bin/Release/net10.0/PolicyService.StsEndpoint.dll" \
+dotnet build -c Release "$root/tests/SessionPolicy.StsEndpoint" -nologo -clp:ErrorsOnly >/dev/null
+dotnet "$root/tests/SessionPolicy.StsEndpoint/bin/Release/net10.0/SessionPolicy.StsEndpoint.dll" \
   --caller "$key:$secret:arn:aws:iam::123456789012:user/session-policy" \
   --role arn:aws:iam::123456789012:role/Batch:43200 >"$work/sts.log" 2>&1 &
 pids+=("$!")
@@ -27,4 +27,4 @@ done
 
 AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret AWS_EC2_METADATA_DISABLED=true \
   SessionPolicy__Sts__ServiceUrl=$sts_url SessionPolicy__Sts__Region=us-east-1 start_server issuing
-dotnet run -c Release --project "$here/PolicyService.Benchmarks" -- --issue-session "$server_url" "$sts_url" "$key" "$secret" "$rounds"
+dotnet run -c Release --project "$here/SessionPolicy.Benchmarks" -- --issue-session "$server_url" "$sts_url" "$key" "$secret" "$rounds"

@@ -6,10 +6,10 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 
 # build_server: the Release build the servers below run.
-build_server() { dotnet build -c Release "$root/src/PolicyService.Server" -nologo -clp:ErrorsOnly >/dev/null; }
+build_server() { dotnet build -c Release "$root/src/SessionPolicy.Server" -nologo -clp:ErrorsOnly >/dev/null; }
 
 # write_decide_body FILE: one Decide request as raw protobuf.
-write_decide_body() { dotnet run -c Release --project "$here/PolicyService.Benchmarks" -- --write-decide-body "$1"; }
+write_decide_body() { dotnet run -c Release --project "$here/SessionPolicy.Benchmarks" -- --write-decide-body "$1"; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -27,7 +27,7 @@ start_server() {
   local log="$work/$1.log"
   env Logging__LogLevel__Default=Warning "Logging__LogLevel__Microsoft.Hosting.Lifetime=Information" \
     SessionPolicy__Redis__Configuration="${2:-}" \
-    dotnet "$root/src/PolicyService.Server/bin/Release/net10.0/PolicyService.Server.dll" --urls http://127.0.0.1:0 >"$log" 2>&1 &
+    dotnet "$root/src/SessionPolicy.Server/bin/Release/net10.0/SessionPolicy.Server.dll" --urls http://127.0.0.1:0 >"$log" 2>&1 &
   server_pid=$!; pids+=("$server_pid")
   await_listening "$log" http
 }
@@ -70,7 +70,7 @@ start_tls_server() {
   env Logging__LogLevel__Default=Warning "Logging__LogLevel__Microsoft.Hosting.Lifetime=Information" \
     Kestrel__Endpoints__Https__Url=https://127.0.0.1:0 \
     Kestrel__Endpoints__Https__Certificate__Path="$work/server.pem" Kestrel__Endpoints__Https__Certificate__KeyPath="$work/server.key" \
-    "$@" dotnet "$root/src/PolicyService.Server/bin/Release/net10.0/PolicyService.Server.dll" >"$log" 2>&1 &
+    "$@" dotnet "$root/src/SessionPolicy.Server/bin/Release/net10.0/SessionPolicy.Server.dll" >"$log" 2>&1 &
   server_pid=$!; pids+=("$server_pid")
   await_listening "$log" https
 }

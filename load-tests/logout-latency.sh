@@ -5,7 +5,7 @@
 #
 # embedded (default): one server (Release), every subscriber on it.
 # shared: a redis-server and two servers sharing it; subscribers spread over both, logouts forced on the first.
-# Runs the benchmark tool's --logout-latency mode (PolicyService.Benchmarks/LogoutLatency.cs); the first
+# Runs the benchmark tool's --logout-latency mode (SessionPolicy.Benchmarks/LogoutLatency.cs); the first
 # WARMUP rounds (200 unless told) are not counted.
 # Targets: p99 <= 10 ms for 100 subscribers; p99 <= 50 ms for 1,000 subscribers over two replicas.
 set -euo pipefail
@@ -15,7 +15,7 @@ root=$(cd "$here/.." && pwd)
 source "$here/lib.sh"
 
 build_server
-dotnet build -c Release "$here/PolicyService.Benchmarks" -nologo -clp:ErrorsOnly >/dev/null
+dotnet build -c Release "$here/SessionPolicy.Benchmarks" -nologo -clp:ErrorsOnly >/dev/null
 if [ "$mode" = shared ]; then
   start_redis
   start_server a "$redis_address"; urls=$server_url
@@ -23,4 +23,4 @@ if [ "$mode" = shared ]; then
 else
   start_server embedded; urls=$server_url
 fi
-dotnet run -c Release --no-build --project "$here/PolicyService.Benchmarks" -- --logout-latency "$urls" "$subscribers" "$rounds" "$warmup"
+dotnet run -c Release --no-build --project "$here/SessionPolicy.Benchmarks" -- --logout-latency "$urls" "$subscribers" "$rounds" "$warmup"

@@ -15,13 +15,13 @@ root=$(cd "$here/.." && pwd)
 source "$here/lib.sh"
 
 build_server
-dotnet build -c Release "$here/PolicyService.Benchmarks" -nologo -clp:ErrorsOnly >/dev/null
+dotnet build -c Release "$here/SessionPolicy.Benchmarks" -nologo -clp:ErrorsOnly >/dev/null
 start_server embedded
 server_pid=${pids[-1]}
 rss() { awk '/^VmRSS|^VmHWM/ {printf "%s %.1f MB  ", $1, $2/1024}' "/proc/$server_pid/status"; echo; }
 ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
 echo "before:  $(rss)"
-dotnet run -c Release --no-build --project "$here/PolicyService.Benchmarks" -- --register-sessions "$server_url" "$sessions" "$in_flight"
+dotnet run -c Release --no-build --project "$here/SessionPolicy.Benchmarks" -- --register-sessions "$server_url" "$sessions" "$in_flight"
 echo "after:   $(rss)"
 t0=$(ticks); sleep 10; t1=$(ticks)
 echo "idle 10 s with $sessions sessions (sweeper every 250 ms): $(( (t1 - t0) * 10 )) ms of CPU"

@@ -28,13 +28,13 @@ echo "== buf lint protos"
 echo "buf lint: ok"
 
 echo "== build"
-dotnet build PolicyService.sln -c Release -nologo -clp:ErrorsOnly
+dotnet build SessionPolicy.sln -c Release -nologo -clp:ErrorsOnly
 
 echo "== test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-dotnet test PolicyService.sln -c Release --no-build -nologo 2>&1 | tee "$log" || status=$?
+dotnet test SessionPolicy.sln -c Release --no-build -nologo 2>&1 | tee "$log" || status=$?
 
 # One closing line for the whole suite, summed over the test projects.
 awk '/(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+/ {

@@ -1,0 +1,173 @@
+using Google.Protobuf;
+using SessionPolicy.Core.Evaluation;
+using SessionPolicy.Server.Caching;
+using SessionPolicy.Server.Internal;
+using SessionPolicy.Server.Policies;
+using SessionPolicy.Server.Principals;
+using SessionPolicy.V1;
+using SessionPolicy.Mapping;
+
+namespace SessionPolicy.Server.Decisions;
+
+/// <summary>
+/// Decides through the caches: this replica's (L1), then, when Redis is configured, the one every replica
+/// shares (L2), then the engine, with the principal's reported risk taken into account. A cached decision
+/// keeps its decision id and says where it came from, and is dropped when the policy or the principal's
+/// state changes. With the shared store unreachable, decisions come from the local engine and cache,
+/// flagged degraded and counted.
+/// </summary>
+internal sealed class DecisionService
+{
+    private readonly PolicyStore _store;
+    private readonly DecisionCache _cache;
+    private readonly PrincipalGenerations _generations;
+    private readonly InMemoryPrincipalStates _localStates;
+    private readonly SharedDecisionCache? _shared;
+    private readonly DecisionMetrics _metrics;
+    private readonly Audit.AuditTrail _audit;
+    private readonly TimeProvider _time;
+
+    public DecisionService(PolicyStore store, DecisionCache cache, PrincipalGenerations generations, InMemoryPrincipalStates localStates,
+        DecisionMetrics metrics, Audit.AuditTrail audit, TimeProvider time, SharedDecisionCache? shared = null, RedisConnection? redis = null)
+    {
+        _audit = audit;
+        _store = store;
+        _cache = cache;
+        _generations = generations;
+        _localStates = localStates;
+        _shared = shared;
+        _metrics = metrics;
+        _time = time;
+        // Entries carry their policy version, so stale ones are never served; clearing frees them at once.
+        store.Changed += _ => cache.Clear();
+        // Invalidations published while this replica was cut off are lost: forget everything cached.
+        if (redis is not null) redis.Restored += cache.Clear;
+    }
+
+    /// <summary>The cached decision for a request (by its protobuf bytes) already decided under the current policy and principal state.</summary>
+    public bool TryGetCached(ReadOnlySpan<byte> encoded, out CachedDecision cached)
+    {
+        if (!_cache.TryGet(encoded, _store.Current.Version, out cached)) return false;
+        _metrics.CacheLookup(hit: true);
+        _metrics.Decided(cached.Decision);
+        if (_audit.SampleDecision()) _audit.Write(new Audit.AuditRecord
+        {
+            Type = "decision", Time = _audit.Now, PrincipalId = cached.PrincipalId, Outcome = cached.Decision.Outcome.ToString().ToLowerInvariant(),
+            MaxSessionSeconds = cached.Decision.MaxSessionSeconds, IdleTimeoutSeconds = cached.Decision.IdleTimeoutSeconds,
+            DecisionId = cached.Decision.DecisionId, PolicyVersion = cached.Decision.PolicyVersion, Detail = cached.Decision.Summary,
+        });
+        return true;
+    }
+
+    /// <summary>
+    /// Decides a validated request that arrived as <paramref name="encoded"/>: from a cache when an equal
+    /// request (same normalised input) was decided under the current policy and principal state,
+    /// otherwise by evaluation, stored for the next time. Explained decisions are always evaluated and
+    /// never stored.
+    /// </summary>
+    /// <param name="record">False for the service's own re-evaluations (sessions under a new policy or signal), which are not callers' decisions.</param>
+    public async ValueTask<Decision> DecideAsync(SessionRequest request, bool explain, byte[] encoded, CancellationToken cancellationToken, bool record = true)
+    {
+        var snapshot = _store.Current;
+        // Taken first: a change that lands while this decision is made leaves it stale at once.
+        var generation = _generations.Current(request.PrincipalId);
+        var key = DecisionKey.For(snapshot.Version, request);
+        if (!explain && _cache.TryGet(key, encoded, out var cached))
+        {
+            if (record)
+            {
+                Recorded(cached.Decision, hit: true);
+                Audited(request, cached.Decision);
+            }
+            return cached.Decision;
+        }
+        if (record && !explain) _metrics.CacheLookup(hit: false);
+
+        PrincipalState state;
+        var degraded = false;
+        if (_shared is null)
+        {
+            state = _localStates.Get(request.PrincipalId);
+        }
+        else
+        {
+            var lookup = await _shared.LookupAsync(request.PrincipalId, key, cancellationToken);
+            state = lookup.State;
+            degraded = !lookup.Available;
+            if (degraded) _metrics.Degraded();
+            if (!explain && lookup.Decision is { } shared && shared.PolicyVersion == snapshot.Version)
+            {
+                shared.Source = DecisionSource.SharedCache;
+                Remember(key, encoded, shared, request.PrincipalId, generation, state.ExpiresAt);
+                if (record)
+                {
+                    _metrics.Decided(shared);
+                    Audited(request, shared);
+                }
+                return shared;
+            }
+        }
+
+        var effective = state.RiskScore is { } signal && !(request.RiskScore >= signal) ? request with { RiskScore = signal } : request;
+        var decision = Evaluate(snapshot, effective, explain, degraded);
+        if (state.Revokes(request.AuthenticatedAt)) RequireReauthentication(decision, $"principal revoked at {state.RevokedBefore:O}");
+        // Strict: the principal may carry a signal or revocation this replica cannot see.
+        if (degraded && snapshot.Engine.Policy.StrictSharedState) RequireReauthentication(decision, "shared state unknown (shared_state: strict)");
+        if (record)
+        {
+            _metrics.Decided(decision);
+            _metrics.RoleDecided(request.Role.Value, decision.Profile);
+            Audited(request, decision);
+        }
+        if (explain) return decision;
+        // A decision made under a signal lives no longer than the signal.
+        var stored = Remember(key, encoded, decision, request.PrincipalId, generation, state.ExpiresAt);
+        if (_shared is not null && !degraded) await _shared.SetAsync(key, state, stored, cancellationToken);
+        return decision;
+    }
+
+    private void Recorded(Decision decision, bool hit)
+    {
+        _metrics.CacheLookup(hit);
+        _metrics.Decided(decision);
+    }
+
+    /// <summary>A caller's decision, audited when sampled.</summary>
+    private void Audited(SessionRequest request, Decision decision)
+    {
+        if (!_audit.SampleDecision()) return;
+        _audit.Write(new Audit.AuditRecord
+        {
+            Type = "decision", Time = _audit.Now, PrincipalId = request.PrincipalId, RoleArn = request.Role.Value,
+            Outcome = decision.Outcome.ToString().ToLowerInvariant(), MaxSessionSeconds = decision.MaxSessionSeconds,
+            IdleTimeoutSeconds = decision.IdleTimeoutSeconds, DecisionId = decision.DecisionId, PolicyVersion = decision.PolicyVersion,
+            Detail = decision.Summary,
+        });
+    }
+
+    /// <summary>Raises an allow to re-authenticate (a deny stays a deny), saying why.</summary>
+    private static void RequireReauthentication(Decision decision, string why)
+    {
+        if (decision.Outcome >= V1.Outcome.Reauthenticate) return;
+        decision.Outcome = V1.Outcome.Reauthenticate;
+        decision.Summary += $"; {why}: re-authenticate";
+    }
+
+    /// <summary>Keeps a copy in this replica's cache, marked as coming from it, no longer than the signal it was made under.</summary>
+    private Decision Remember(string key, byte[] encoded, Decision decision, string principalId, long generation, DateTimeOffset? notAfter)
+    {
+        var stored = decision.Clone();
+        stored.Source = DecisionSource.LocalCache;
+        _cache.Set(key, encoded, new CachedDecision(stored, new DecideResponse { Decision = stored }.ToByteArray(), principalId, generation), notAfter);
+        return stored;
+    }
+
+    private Decision Evaluate(PolicySnapshot snapshot, SessionRequest request, bool explain, bool degraded)
+    {
+        var result = snapshot.Engine.Evaluate(request, explain);
+        var now = _time.GetUtcNow();
+        var decision = DecisionMapper.ToProto(result, Guid.CreateVersion7(now).ToString("N"), now, DecisionSource.Computed);
+        decision.Degraded = degraded;
+        return decision;
+    }
+}
