@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using Channels = System.Threading.Channels;
 using Grpc.Core;
 using SessionPolicy.V1;
+using Channels = System.Threading.Channels;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();

@@ -1,4 +1,5 @@
-using SessionPolicy.Server.Extensions;
+using SessionPolicy.Server.Hosting;
+using SessionPolicy.Server.Telemetry;
 
 // Settings ship beside the binary, so the service behaves the same whatever directory it starts in.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });

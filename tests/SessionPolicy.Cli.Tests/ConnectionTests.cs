@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
+using SessionPolicy.Server.Security;
 using SessionPolicy.Server.Tests.Helpers;
 
 namespace SessionPolicy.Cli.Tests;

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using SessionPolicy.Server.Security;
 
 namespace SessionPolicy.Server.Audit;
 

@@ -3,10 +3,10 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
-using SessionPolicy.Server.Configuration;
-using SessionPolicy.Server.Internal;
 using SessionPolicy.Server.Policies;
+using SessionPolicy.Server.Security;
 using SessionPolicy.Server.Sessions;
+using SessionPolicy.Server.Telemetry;
 using SessionPolicy.V1;
 
 namespace SessionPolicy.Server.Audit;

@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Options;
-using SessionPolicy.Server.Caching;
-using SessionPolicy.Server.Configuration;
-using SessionPolicy.Server.Internal;
+using SessionPolicy.Server.Redis;
+using SessionPolicy.Server.Telemetry;
 using StackExchange.Redis;
 
 namespace SessionPolicy.Server.Credentials;

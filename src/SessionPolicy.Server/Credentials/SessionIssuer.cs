@@ -8,13 +8,12 @@ using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using SessionPolicy.Core.Evaluation;
-using SessionPolicy.Server.Configuration;
+using SessionPolicy.Mapping;
 using SessionPolicy.Server.Decisions;
 using SessionPolicy.Server.Grpc;
-using SessionPolicy.Server.Internal;
 using SessionPolicy.Server.Sessions;
+using SessionPolicy.Server.Telemetry;
 using SessionPolicy.V1;
-using SessionPolicy.Mapping;
 using Tag = Amazon.SecurityToken.Model.Tag;
 
 namespace SessionPolicy.Server.Credentials;

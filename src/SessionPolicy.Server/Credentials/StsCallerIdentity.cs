@@ -1,8 +1,7 @@
 using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
 using Microsoft.Extensions.Options;
-using SessionPolicy.Server.Configuration;
-using SessionPolicy.Server.Internal;
+using SessionPolicy.Server.Telemetry;
 
 namespace SessionPolicy.Server.Credentials;
 

@@ -1,7 +1,6 @@
 using Amazon;
 using Amazon.Runtime;
 using Amazon.SecurityToken;
-using SessionPolicy.Server.Configuration;
 
 namespace SessionPolicy.Server.Credentials;
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using SessionPolicy.Server.Configuration;
-using SessionPolicy.Server.Principals;
+using SessionPolicy.Server.Signals;
 
 namespace SessionPolicy.Server.Decisions;
 

@@ -1,11 +1,12 @@
 using Google.Protobuf;
 using SessionPolicy.Core.Evaluation;
-using SessionPolicy.Server.Caching;
-using SessionPolicy.Server.Internal;
-using SessionPolicy.Server.Policies;
-using SessionPolicy.Server.Principals;
-using SessionPolicy.V1;
 using SessionPolicy.Mapping;
+using SessionPolicy.Server.Decisions.Stores;
+using SessionPolicy.Server.Policies;
+using SessionPolicy.Server.Redis;
+using SessionPolicy.Server.Signals;
+using SessionPolicy.Server.Signals.Stores;
+using SessionPolicy.V1;
 
 namespace SessionPolicy.Server.Decisions;
 

@@ -2,6 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using SessionPolicy.Mapping;
+using SessionPolicy.Server.Grpc;
 
 namespace SessionPolicy.Server.Grpc;
 

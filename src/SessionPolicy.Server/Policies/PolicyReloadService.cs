@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using SessionPolicy.Server.Configuration;
 
 namespace SessionPolicy.Server.Policies;
 

@@ -1,8 +1,7 @@
 using Microsoft.Extensions.Options;
 using SessionPolicy.Core.Evaluation;
 using SessionPolicy.Core.Policies;
-using SessionPolicy.Server.Configuration;
-using SessionPolicy.Server.Internal;
+using SessionPolicy.Server.Telemetry;
 
 namespace SessionPolicy.Server.Policies;
 

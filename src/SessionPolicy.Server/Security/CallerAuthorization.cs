@@ -3,7 +3,6 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Options;
 using SessionPolicy.Server.Audit;
-using SessionPolicy.Server.Configuration;
 
 namespace SessionPolicy.Server.Security;
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
-using SessionPolicy.Server.Configuration;
 
 namespace SessionPolicy.Server.Security;
 

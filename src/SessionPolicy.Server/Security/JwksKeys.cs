@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
-using SessionPolicy.Server.Configuration;
-using SessionPolicy.Server.Internal;
+using SessionPolicy.Server.Telemetry;
 
 namespace SessionPolicy.Server.Security;
 

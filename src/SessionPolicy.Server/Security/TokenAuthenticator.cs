@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using SessionPolicy.Server.Configuration;
 
 namespace SessionPolicy.Server.Security;
 
@@ -33,7 +32,7 @@ internal sealed class TokenAuthenticator
         _time = time;
         _jwks = jwks;
         _validBySpan = _valid.GetAlternateLookup<ReadOnlySpan<char>>();
-        _fileKeys = _options.SigningKeyFiles.Select(f => (SecurityKey)Internal.PemKeys.Load(File.ReadAllText(f))).ToList();
+        _fileKeys = _options.SigningKeyFiles.Select(f => (SecurityKey)PemKeys.Load(File.ReadAllText(f))).ToList();
         _parameters = new TokenValidationParameters
         {
             ValidIssuer = _options.Issuer,

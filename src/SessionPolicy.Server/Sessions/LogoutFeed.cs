@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using SessionPolicy.Server.Configuration;
-using SessionPolicy.Server.Internal;
+using SessionPolicy.Server.Sessions.Stores;
+using SessionPolicy.Server.Telemetry;
 
 namespace SessionPolicy.Server.Sessions;
 

@@ -1,5 +1,5 @@
-using SessionPolicy.Server.Internal;
 using SessionPolicy.Server.Policies;
+using SessionPolicy.Server.Telemetry;
 
 namespace SessionPolicy.Server.Sessions;
 

@@ -1,8 +1,7 @@
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using SessionPolicy.Server.Configuration;
-using SessionPolicy.Server.Internal;
+using SessionPolicy.Server.Security;
 using SessionPolicy.V1;
 
 namespace SessionPolicy.Server.Sessions;

@@ -1,12 +1,12 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
-using SessionPolicy.Server.Configuration;
+using SessionPolicy.Mapping;
 using SessionPolicy.Server.Decisions;
 using SessionPolicy.Server.Grpc;
-using SessionPolicy.Server.Internal;
+using SessionPolicy.Server.Sessions.Stores;
+using SessionPolicy.Server.Telemetry;
 using SessionPolicy.V1;
-using SessionPolicy.Mapping;
 
 namespace SessionPolicy.Server.Sessions;
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
-using SessionPolicy.Server.Configuration;
-using SessionPolicy.Server.Internal;
+using SessionPolicy.Server.Telemetry;
 
 namespace SessionPolicy.Server.Sessions;
 

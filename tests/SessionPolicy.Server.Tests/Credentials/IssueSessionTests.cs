@@ -1,7 +1,7 @@
 using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
-using SessionPolicy.Server.Sessions;
+using SessionPolicy.Server.Sessions.Stores;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.StsEndpoint;
 using SessionPolicy.V1;

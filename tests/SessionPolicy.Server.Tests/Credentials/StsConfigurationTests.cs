@@ -1,6 +1,6 @@
 using Grpc.Core;
 using Microsoft.Extensions.Options;
-using SessionPolicy.Server.Configuration;
+using SessionPolicy.Server.Credentials;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.V1;
 using static SessionPolicy.Server.Tests.Helpers.StsTestBed;

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.Extensions.Time.Testing;
+using SessionPolicy.Server.Decisions;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.V1;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using SessionPolicy.Server.Decisions;
 using SessionPolicy.Server.Policies;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.V1;

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Grpc.Net.Client;
+using SessionPolicy.Server.Security;
 using SessionPolicy.V1;
 
 namespace SessionPolicy.Server.Tests.Helpers;

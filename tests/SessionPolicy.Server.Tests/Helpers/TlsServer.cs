@@ -6,7 +6,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using SessionPolicy.Server.Extensions;
+using SessionPolicy.Server.Hosting;
+using SessionPolicy.Server.Telemetry;
 
 namespace SessionPolicy.Server.Tests.Helpers;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics.Metrics;
 using Grpc.Health.V1;
-using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using SessionPolicy.Server.Caching;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using SessionPolicy.Server.Redis;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.V1;
 using StackExchange.Redis;
@@ -152,7 +152,7 @@ public sealed class SharedModeTests : IAsyncLifetime
     private static Task Heard(PolicyServiceFactory f, string principal)
     {
         var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        f.Services.GetRequiredService<SessionPolicy.Server.Principals.PrincipalGenerations>().Changed += p =>
+        f.Services.GetRequiredService<SessionPolicy.Server.Signals.PrincipalGenerations>().Changed += p =>
         {
             if (p == principal) tcs.TrySetResult();
         };

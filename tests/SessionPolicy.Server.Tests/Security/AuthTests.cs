@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Grpc.Core;
+using SessionPolicy.Server.Security;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.V1;
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Grpc.Core;
+using SessionPolicy.Server.Security;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.V1;
 

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
+using SessionPolicy.Server.Sessions;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.V1;
 using static SessionPolicy.Server.Tests.Helpers.Sessions;

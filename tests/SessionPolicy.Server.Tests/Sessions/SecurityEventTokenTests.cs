@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using SessionPolicy.Server.Sessions;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.V1;
 using static SessionPolicy.Server.Tests.Helpers.Sessions;

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using SessionPolicy.Server.Sessions;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.V1;
 using static SessionPolicy.Server.Tests.Helpers.Sessions;

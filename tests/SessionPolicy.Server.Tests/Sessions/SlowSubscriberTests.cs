@@ -1,7 +1,7 @@
 using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
-using SessionPolicy.Server.Grpc;
+using SessionPolicy.Server.Sessions;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.V1;
 using static SessionPolicy.Server.Tests.Helpers.Sessions;

@@ -1,8 +1,7 @@
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using SessionPolicy.Server.Configuration;
 using SessionPolicy.Server.Decisions;
-using SessionPolicy.Server.Principals;
+using SessionPolicy.Server.Signals;
 using SessionPolicy.V1;
 
 namespace SessionPolicy.Server.Tests.Unit;

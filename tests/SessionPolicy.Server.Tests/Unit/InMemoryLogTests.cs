@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
-using SessionPolicy.Server.Configuration;
 using SessionPolicy.Server.Sessions;
+using SessionPolicy.Server.Sessions.Stores;
 using SessionPolicy.V1;
 
 namespace SessionPolicy.Server.Tests.Unit;

@@ -1,0 +1,98 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using SessionPolicy.Mapping;
+using SessionPolicy.Server.Grpc;
+using SessionPolicy.Server.Policies;
+using SessionPolicy.V1;
+
+namespace SessionPolicy.Server.Decisions;
+
+/// <summary>The decision RPCs: Decide, DecideBatch and GetPolicyInfo.</summary>
+internal sealed class SessionPolicyGrpcService(DecisionService decisions, PolicyStore policies) : SessionPolicyBinding
+{
+    /// <summary>Most requests in one DecideBatch call.</summary>
+    public const int MaxBatchSize = 500;
+
+    /// <summary>
+    /// The warm path first: bytes already decided under this policy were a valid request then and decide
+    /// the same now, so the stored reply goes out as it is. Otherwise parse, validate and evaluate.
+    /// </summary>
+    public override Task<DecideReply> Decide(DecideCall call, ServerCallContext context)
+    {
+        if (decisions.TryGetCached(call.Encoded, out var cached)) return Task.FromResult(new DecideReply(cached.EncodedResponse));
+        return DecideUncachedAsync(call, context.CancellationToken);
+    }
+
+    private async Task<DecideReply> DecideUncachedAsync(DecideCall call, CancellationToken cancellationToken)
+    {
+        var errors = new FieldViolations();
+        var decision = await DecideAsync(Parse(call), call.Encoded, errors, cancellationToken);
+        errors.ThrowIfAny();
+        return new DecideReply(new DecideResponse { Decision = decision });
+    }
+
+    public override async Task<DecideBatchResponse> DecideBatch(DecideBatchRequest request, ServerCallContext context)
+    {
+        var errors = new FieldViolations();
+        if (request.Requests.Count == 0) errors.Add("requests", "must hold at least one request");
+        if (request.Requests.Count > MaxBatchSize) errors.Add("requests", $"holds {request.Requests.Count} requests; at most {MaxBatchSize} are allowed");
+        errors.ThrowIfAny();
+
+        var response = new DecideBatchResponse();
+        for (var i = 0; i < request.Requests.Count; i++)
+        {
+            var item = request.Requests[i];
+            var key = item.ToByteArray();
+            var decision = decisions.TryGetCached(key, out var cached)
+                ? cached.Decision
+                : await DecideAsync(item, key, errors.Nested($"requests[{i}]."), context.CancellationToken);
+            if (decision is not null) response.Decisions.Add(decision);
+        }
+        // Every item is validated before the batch fails, so one reply names every bad field.
+        errors.ThrowIfAny();
+        return response;
+    }
+
+    public override Task<GetPolicyInfoResponse> GetPolicyInfo(GetPolicyInfoRequest request, ServerCallContext context)
+    {
+        var current = policies.Current;
+        var response = new GetPolicyInfoResponse
+        {
+            Version = current.Version,
+            Source = current.Source,
+            LoadedAt = Timestamp.FromDateTimeOffset(current.LoadedAt),
+            ProfileCount = current.Engine.Policy.Profiles.Count,
+            GuardrailCount = current.Engine.Policy.Guardrails.Count,
+        };
+        response.Warnings.Add(current.Warnings.Select(ToProto));
+        if (policies.LastRejected is { } rejected)
+        {
+            response.LastRejectedErrors.Add(rejected.Errors.Select(ToProto));
+            response.LastRejectedAt = Timestamp.FromDateTimeOffset(rejected.At);
+        }
+        return Task.FromResult(response);
+    }
+
+    /// <summary>Validates (into <paramref name="errors"/>) and decides; null when the request is invalid.</summary>
+    private async ValueTask<Decision?> DecideAsync(DecideRequest request, byte[] encoded, FieldViolations errors, CancellationToken cancellationToken)
+    {
+        var session = SessionRequestReader.Read(request.Principal, request.Role, request.Context, errors);
+        return session is null ? null : await decisions.DecideAsync(session, request.Explain, encoded, cancellationToken);
+    }
+
+    private static DecideRequest Parse(DecideCall call)
+    {
+        try
+        {
+            return call.Request;
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "the request is not a valid sessionpolicy.v1.DecideRequest message"));
+        }
+    }
+
+    private static V1.PolicyProblem ToProto(Core.Policies.PolicyProblem p) =>
+        new() { Line = p.Line, Column = p.Column, Path = p.Path, Message = p.Message };
+}

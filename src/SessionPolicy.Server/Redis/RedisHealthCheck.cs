@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace SessionPolicy.Server.Redis;
+
+/// <summary>
+/// Reports the shared store under its own health service name. Liveness and readiness do not include
+/// it: a shared outage degrades decisions but must not empty the load balancer.
+/// </summary>
+internal sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!redis.IsConnected) return HealthCheckResult.Unhealthy("not connected to Redis; deciding from the local engine and cache");
+        try
+        {
+            var latency = await redis.Database.PingAsync().WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+            return HealthCheckResult.Healthy($"connected; ping {latency.TotalMilliseconds:F1} ms");
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy($"Redis did not answer a ping: {ex.GetType().Name}");
+        }
+    }
+}

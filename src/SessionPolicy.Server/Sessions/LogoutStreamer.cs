@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using SessionPolicy.Mapping;
+using SessionPolicy.Server.Grpc;
+using SessionPolicy.Server.Security;
+using SessionPolicy.Server.Sessions.Stores;
+using SessionPolicy.V1;
+using StackExchange.Redis;
+
+namespace SessionPolicy.Server.Sessions;
+
+/// <summary>
+/// SubscribeLogouts for one subscriber: subscribes first, then replays what it missed after its cursor,
+/// then streams what arrives, skipping anything already sent, so nothing is missed or sent twice. A
+/// keepalive goes out when the stream opens and, queued by the feed, at each keepalive interval in which nothing was sent.
+/// </summary>
+internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, SessionMetrics metrics, IOptions<SessionLifecycleOptions> options,
+    IOptions<LimitOptions> limits, SecurityEventTokens? tokens = null)
+{
+    private const int ReplayPage = 500;
+
+    private readonly ConcurrentDictionary<string, int> _streams = new(StringComparer.Ordinal);
+    private readonly int _maxStreams = limits.Value.MaxStreamsPerCaller;
+
+    /// <param name="caller">Who holds the stream, for the cap on streams per caller: the caller's limit key.</param>
+    public async Task StreamAsync(SubscribeLogoutsRequest request, IServerStreamWriter<SubscribeLogoutsResponse> stream, string caller, CancellationToken cancellationToken)
+    {
+        if (_streams.AddOrUpdate(caller, 1, (_, n) => n + 1) > _maxStreams)
+        {
+            Release(caller);
+            throw new RpcException(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.ResourceExhausted,
+                $"caller {caller} already holds {_maxStreams} SubscribeLogouts streams (SessionPolicy:Limits:MaxStreamsPerCaller)"));
+        }
+        try
+        {
+            await StreamForCallerAsync(request, stream, cancellationToken);
+        }
+        finally
+        {
+            Release(caller);
+        }
+    }
+
+    private void Release(string caller)
+    {
+        if (_streams.AddOrUpdate(caller, 0, (_, n) => n - 1) <= 0) _streams.TryRemove(new KeyValuePair<string, int>(caller, 0));
+    }
+
+    private async Task StreamForCallerAsync(SubscribeLogoutsRequest request, IServerStreamWriter<SubscribeLogoutsResponse> stream, CancellationToken cancellationToken)
+    {
+        var errors = new FieldViolations();
+        SessionFieldsReader.Audiences(errors, "audiences", request.Audiences, required: true);
+        SessionFieldsReader.Text(errors, "principal_id", request.PrincipalId, SessionRequestReader.MaxIdLength);
+        if (request.RoleArn.Length > 0 && !global::SessionPolicy.Core.Evaluation.RoleArn.TryParse(request.RoleArn, out _, out var arnError)) errors.Add("role_arn", arnError);
+        if (request.Cursor.Length > 64) errors.Add("cursor", "is not a cursor of this service");
+        errors.ThrowIfAny();
+        if (request.SecurityEventTokens && tokens is null)
+        {
+            throw new RpcException(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.FailedPrecondition,
+                $"security event tokens need a signing key: set {SecurityEventTokenOptions.Section}:KeyFile and :Issuer"));
+        }
+
+        await feed.Started.WaitAsync(cancellationToken);
+        var subscription = feed.Subscribe(request.Audiences, request.PrincipalId, request.RoleArn);
+        string? last = null;
+        try
+        {
+            last = request.Cursor.Length > 0 ? request.Cursor : await store.LatestCursorAsync(cancellationToken);
+            // Read before the stream opens, so a cursor the log cannot resume from fails the call at once.
+            var page = request.Cursor.Length > 0 ? await store.ReadAsync(last, ReplayPage, cancellationToken) : null;
+            await stream.WriteAsync(new SubscribeLogoutsResponse { Keepalive = true, Cursor = last ?? "" }, cancellationToken);
+            if (page is not null) last = await ReplayAsync(request, subscription, stream, page, last, cancellationToken);
+
+            var reader = subscription.Reader;
+            while (await reader.WaitToReadAsync(cancellationToken))
+            {
+                while (subscription.TryRead(out var record))
+                {
+                    if (ReferenceEquals(record, LogoutSubscription.Keepalive))
+                    {
+                        await stream.WriteAsync(new SubscribeLogoutsResponse { Keepalive = true, Cursor = last ?? "" }, cancellationToken);
+                        continue;
+                    }
+                    if (last is not null && store.CompareCursors(record.Cursor, last) <= 0) continue;
+                    await WriteAsync(request, subscription, stream, record, cancellationToken);
+                    last = record.Cursor;
+                    subscription.MarkSent();
+                }
+            }
+            await reader.Completion;
+        }
+        catch (CursorOutOfRangeException e)
+        {
+            throw new RpcException(new global::Grpc.Core.Status(e.Malformed ? global::Grpc.Core.StatusCode.InvalidArgument : global::Grpc.Core.StatusCode.OutOfRange,
+                e.Malformed ? $"cursor {e.Message}" : $"{e.Message}; subscribe without a cursor and reconcile with ListSessions"));
+        }
+        catch (SubscriberOverflowException)
+        {
+            var status = new Google.Rpc.Status
+            {
+                Code = (int)Code.Aborted,
+                Message = $"this subscriber fell more than {options.Value.SubscriberBuffer} events behind; resume with cursor {last}",
+                Details = { Any.Pack(new ErrorInfo { Reason = "SUBSCRIBER_TOO_SLOW", Domain = "sessionpolicy.v1", Metadata = { ["cursor"] = last ?? "" } }) },
+            };
+            throw status.ToRpcException();
+        }
+        catch (FeedStoppedException)
+        {
+            throw new RpcException(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.Unavailable, $"the server is shutting down; reconnect to another replica and resume with cursor {last}"));
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            throw new RpcException(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.Unavailable, $"the shared store (Redis) is unavailable; resume with cursor {last}"));
+        }
+        finally
+        {
+            feed.Unsubscribe(subscription);
+        }
+    }
+
+    private async Task<string?> ReplayAsync(SubscribeLogoutsRequest request, LogoutSubscription subscription, IServerStreamWriter<SubscribeLogoutsResponse> stream,
+        LogPage page, string? last, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            foreach (var record in page.Events)
+            {
+                if (subscription.Concerns(record)) await WriteAsync(request, subscription, stream, record, cancellationToken);
+                last = record.Cursor;
+            }
+            if (!page.More) return last;
+            page = await store.ReadAsync(last, ReplayPage, cancellationToken);
+        }
+    }
+
+    private async Task WriteAsync(SubscribeLogoutsRequest request, LogoutSubscription subscription, IServerStreamWriter<SubscribeLogoutsResponse> stream,
+        LogoutRecord record, CancellationToken cancellationToken)
+    {
+        if (subscription.Render(record) is not { } e) return;
+        var response = new SubscribeLogoutsResponse { Event = e, Cursor = e.Cursor };
+        if (request.SecurityEventTokens) response.SecurityEventToken = tokens!.Render(e, request.Audiences);
+        await stream.WriteAsync(response, cancellationToken);
+        metrics.Delivered();
+    }
+}

@@ -1,0 +1,80 @@
+namespace SessionPolicy.Server.Telemetry;
+
+/// <summary>Source-generated log messages with stable event ids. No secret is ever an argument.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Policy loaded from {Source}: version {Version}, {Profiles} profiles, {Guardrails} guardrails")]
+    public static partial void PolicyLoaded(ILogger logger, string source, string version, int profiles, int guardrails);
+
+    [LoggerMessage(2, LogLevel.Warning, "Policy {Source}:{Line}:{Column}: warning: {Path}: {Message}")]
+    public static partial void PolicyWarning(ILogger logger, string source, int line, int column, string path, string message);
+
+    [LoggerMessage(3, LogLevel.Error, "Policy {Source}:{Line}:{Column}: error: {Path}: {Message}")]
+    public static partial void PolicyError(ILogger logger, string source, int line, int column, string path, string message);
+
+    [LoggerMessage(4, LogLevel.Error, "Policy {Source} (version {Version}) refused with {ErrorCount} errors; still serving version {ServingVersion}")]
+    public static partial void PolicyRejected(ILogger logger, string source, string version, int errorCount, string servingVersion);
+
+    [LoggerMessage(5, LogLevel.Warning, "Policy file {Path} could not be read: {Reason}; still serving the current policy")]
+    public static partial void PolicyUnreadable(ILogger logger, string path, string reason);
+
+    [LoggerMessage(6, LogLevel.Error, "Unhandled error in {Method}")]
+    public static partial void UnhandledError(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Warning, "Shared store unavailable for {Operation} ({Reason}); deciding locally")]
+    public static partial void SharedStoreFailed(ILogger logger, string operation, string reason);
+
+    [LoggerMessage(8, LogLevel.Information, "Session {SessionId} issued for {PrincipalId} on {RoleArn}: {DurationSeconds}s, idle {IdleSeconds}s, decision {DecisionId}")]
+    public static partial void SessionIssued(ILogger logger, string sessionId, string principalId, string roleArn, int durationSeconds, int idleSeconds, string decisionId);
+
+    [LoggerMessage(9, LogLevel.Warning, "STS refused {RoleArn} for {PrincipalId}: {ErrorCode} (request {RequestId})")]
+    public static partial void StsRefused(ILogger logger, string roleArn, string principalId, string errorCode, string requestId);
+
+    [LoggerMessage(10, LogLevel.Warning, "STS refused {RefusedSeconds}s for {RoleArn} as above its MaxSessionDuration; retrying at {LearnedSeconds}s and remembering it")]
+    public static partial void RoleMaximumLearned(ILogger logger, string roleArn, int refusedSeconds, int learnedSeconds);
+
+    [LoggerMessage(11, LogLevel.Warning, "STS refused {RefusedSeconds}s for {RoleArn} as role chaining: the service's credentials are a role session; retrying at 3600s")]
+    public static partial void RoleChainingLearned(ILogger logger, string roleArn, int refusedSeconds);
+
+    [LoggerMessage(12, LogLevel.Warning, "STS could not be reached for {RoleArn}: {Reason}")]
+    public static partial void StsUnreachable(ILogger logger, string roleArn, string reason);
+
+    [LoggerMessage(13, LogLevel.Information, "STS identity of the service: {Arn} (role session: {RoleSession})")]
+    public static partial void StsIdentity(ILogger logger, string arn, bool roleSession);
+
+    [LoggerMessage(14, LogLevel.Warning, "STS identity of the service unknown ({Reason}: {Message}); assuming no role chaining until it is known")]
+    public static partial void StsIdentityUnknown(ILogger logger, string reason, string message);
+
+    [LoggerMessage(15, LogLevel.Information, "Session {SessionId} registered for {PrincipalId} on {RoleArn}: {MaxSeconds}s, idle {IdleSeconds}s")]
+    public static partial void SessionRegistered(ILogger logger, string sessionId, string principalId, string roleArn, int maxSeconds, int idleSeconds);
+
+    [LoggerMessage(16, LogLevel.Information, "{Count} sessions ended ({Reason}) by {Actor}: event {EventId}")]
+    public static partial void SessionsEnded(ILogger logger, int count, string reason, string actor, string eventId);
+
+    [LoggerMessage(17, LogLevel.Information, "Policy {Version} applied to {Sessions} running sessions; {Ended} ended")]
+    public static partial void PolicyApplied(ILogger logger, string version, int sessions, int ended);
+
+    [LoggerMessage(18, LogLevel.Error, "Session sweep failed; retrying at the next tick")]
+    public static partial void SweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(19, LogLevel.Error, "Applying policy {Version} to running sessions failed")]
+    public static partial void PolicyApplyFailed(ILogger logger, string version, Exception exception);
+
+    [LoggerMessage(20, LogLevel.Warning, "Logout feed could not read the log ({Reason}); retrying")]
+    public static partial void FeedReadFailed(ILogger logger, string reason);
+
+    [LoggerMessage(22, LogLevel.Warning, "Callers are NOT authenticated: anyone who can reach {Urls} may decide, issue sessions and end them. Set SessionPolicy:Auth to require tokens or client certificates.")]
+    public static partial void Unauthenticated(ILogger logger, string urls);
+
+    [LoggerMessage(21, LogLevel.Error, "Audit records could not be written: {Reason}")]
+    public static partial void AuditWriteFailed(ILogger logger, string reason);
+
+    [LoggerMessage(23, LogLevel.Information, "Token signing keys fetched from {Url}: {Count} keys")]
+    public static partial void JwksFetched(ILogger logger, string url, int count);
+
+    [LoggerMessage(24, LogLevel.Warning, "Token signing keys could not be fetched from {Url} ({Reason}); keeping the {Count} keys fetched before")]
+    public static partial void JwksFailed(ILogger logger, string url, string reason, int count);
+
+    [LoggerMessage(25, LogLevel.Warning, "SessionPolicy:Auth:ClientCaFile is set but no endpoint serves HTTPS ({Urls}): no client certificate can arrive")]
+    public static partial void CertificatesWithoutHttps(ILogger logger, string urls);
+}
