@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using SessionPolicy.Core.Evaluation;
 using SessionPolicy.Server.Policies;
 using SessionPolicy.Server.Security;
 using SessionPolicy.Server.Sessions;
@@ -29,20 +30,31 @@ internal sealed class AuditTrail : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<AuditTrail> _logger;
 
+    private readonly PolicyStore _policies;
+
     public AuditTrail(IOptions<AuditOptions> options, PolicyStore policies, TimeProvider time, ILogger<AuditTrail> logger)
     {
         _options = options.Value;
         _masked = new HashSet<string>(_options.MaskedAttributes, StringComparer.Ordinal);
+        _policies = policies;
         _time = time;
         _logger = logger;
-        if (!_options.IsConfigured) return;
-        _queue = System.Threading.Channels.Channel.CreateUnbounded<AuditRecord>(new UnboundedChannelOptions { SingleReader = true });
-        PolicyLoaded(policies.Current);
-        policies.Changed += PolicyLoaded;
-        policies.Rejected += r => Write(new AuditRecord
+        if (_options.IsConfigured) _queue = System.Threading.Channels.Channel.CreateUnbounded<AuditRecord>(new UnboundedChannelOptions { SingleReader = true });
+    }
+
+    /// <summary>Records the policy being served and, from now on, every policy loaded or refused; then writes in the background.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_queue is not null)
         {
-            Type = "policy.rejected", Time = r.At, PolicyVersion = r.Version, Detail = $"{r.Source}: {r.Errors.Count} errors; the last good policy keeps serving",
-        });
+            PolicyLoaded(_policies.Current);
+            _policies.Changed += PolicyLoaded;
+            _policies.Rejected += r => Write(new AuditRecord
+            {
+                Type = "policy.rejected", Time = r.At, PolicyVersion = r.Version, Detail = $"{r.Source}: {r.Errors.Count} errors; the last good policy keeps serving",
+            });
+        }
+        return base.StartAsync(cancellationToken);
     }
 
     private void PolicyLoaded(PolicySnapshot p) => Write(new AuditRecord
@@ -74,26 +86,26 @@ internal sealed class AuditTrail : BackgroundService
     public DateTimeOffset Now => _time.GetUtcNow();
 
     /// <summary>The principal's attributes with the configured sensitive ones masked.</summary>
-    public IReadOnlyDictionary<string, string>? Attributes(Principal? principal)
+    public IReadOnlyDictionary<string, string>? Attributes(IReadOnlyDictionary<string, string> attributes)
     {
-        if (principal is null || principal.Attributes.Count == 0) return null;
-        return principal.Attributes.ToDictionary(a => a.Key, a => _masked.Contains(a.Key) ? Masked : a.Value, StringComparer.Ordinal);
+        if (attributes.Count == 0) return null;
+        return attributes.ToDictionary(a => a.Key, a => _masked.Contains(a.Key) ? Masked : a.Value, StringComparer.Ordinal);
     }
 
-    /// <summary>A decision, for the records that carry one.</summary>
-    public AuditRecord Decided(string type, string actor, Principal? principal, string roleArn, Decision decision) => new()
+    /// <summary>A decision about <paramref name="request"/>, for the records that carry one.</summary>
+    public AuditRecord Decided(string type, SessionRequest request, Decision decision) => new()
     {
         Type = type,
         Time = Now,
-        Actor = actor,
-        PrincipalId = principal?.Id,
-        RoleArn = roleArn,
+        Actor = "",
+        PrincipalId = request.PrincipalId,
+        RoleArn = request.Role.Value,
         Outcome = decision.Outcome.ToString().ToLowerInvariant(),
         MaxSessionSeconds = decision.MaxSessionSeconds,
         IdleTimeoutSeconds = decision.IdleTimeoutSeconds,
         DecisionId = decision.DecisionId,
         PolicyVersion = decision.PolicyVersion,
-        Attributes = Attributes(principal),
+        Attributes = Attributes(request.Attributes),
         Detail = decision.Summary,
     };
 

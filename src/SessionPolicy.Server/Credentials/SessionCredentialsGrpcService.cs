@@ -1,15 +1,35 @@
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using SessionPolicy.Mapping;
+using SessionPolicy.Server.Grpc;
 using SessionPolicy.V1;
 
 namespace SessionPolicy.Server.Credentials;
 
-/// <summary>IssueSession; without STS configured it says which setting to set and never pretends to issue.</summary>
-internal sealed class SessionCredentialsGrpcService(IServiceProvider services) : SessionCredentialsService.SessionCredentialsServiceBase
+/// <summary>
+/// The edge of <c>SessionCredentialsService</c>: IssueSession read and checked, issued, and the credentials
+/// written back. Without STS configured it says which setting to set and never pretends to issue.
+/// </summary>
+internal sealed class SessionCredentialsGrpcService(ISessionIssuer issuer) : SessionCredentialsService.SessionCredentialsServiceBase
 {
-    private readonly SessionIssuer? _issuer = services.GetService<SessionIssuer>();
-
-    public override Task<IssueSessionResponse> IssueSession(IssueSessionRequest request, ServerCallContext context) =>
-        _issuer?.IssueAsync(request, context.CancellationToken)
-        ?? throw new RpcException(new Status(StatusCode.FailedPrecondition,
-            $"IssueSession needs AWS STS, which is not configured: set {StsOptions.Section}:Region (and {StsOptions.Section}:ServiceUrl for an STS-compatible endpoint); credentials come from the AWS SDK's default chain"));
+    public override async Task<IssueSessionResponse> IssueSession(IssueSessionRequest request, ServerCallContext context)
+    {
+        var errors = new FieldViolations();
+        var order = IssueSessionRequestReader.Read(request, errors).OrThrow(errors);
+        var issued = await issuer.IssueAsync(order, context.CancellationToken);
+        return new IssueSessionResponse
+        {
+            Credentials = new V1.Credentials
+            {
+                AccessKeyId = issued.Credentials.AccessKeyId,
+                SecretAccessKey = issued.Credentials.SecretAccessKey,
+                SessionToken = issued.Credentials.SessionToken,
+                Expiration = Timestamp.FromDateTimeOffset(issued.Expiration),
+            },
+            AssumedRoleArn = issued.AssumedRoleArn,
+            Decision = issued.Decision,
+            IdleTimeoutSeconds = issued.Decision.IdleTimeoutSeconds,
+            SessionId = issued.SessionId,
+        };
+    }
 }

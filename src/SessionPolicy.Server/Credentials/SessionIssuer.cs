@@ -2,15 +2,12 @@ using System.Text.RegularExpressions;
 using Amazon.Runtime;
 using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
-using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
-using Google.Rpc;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
 using SessionPolicy.Core.Evaluation;
 using SessionPolicy.Mapping;
+using SessionPolicy.Server.Audit;
+using SessionPolicy.Server.Credentials.Stores;
 using SessionPolicy.Server.Decisions;
-using SessionPolicy.Server.Grpc;
 using SessionPolicy.Server.Sessions;
 using SessionPolicy.Server.Telemetry;
 using SessionPolicy.V1;
@@ -28,41 +25,36 @@ internal sealed partial class SessionIssuer(
     DecisionService decisions,
     IAmazonSecurityTokenService sts,
     StsCallerIdentity identity,
-    RoleMaximums roleMaximums,
+    IRoleMaximumStore roleMaximums,
     SessionLifecycle lifecycle,
-    Audit.AuditTrail audit,
+    AuditTrail audit,
     IOptions<StsOptions> options,
     IOptions<SessionLifecycleOptions> sessionOptions,
     TimeProvider time,
-    ILogger<SessionIssuer> logger)
+    ILogger<SessionIssuer> logger) : ISessionIssuer
 {
     private readonly string _defaultAudience = sessionOptions.Value.DefaultStsAudience;
     private readonly string _region = options.Value.Region.Length > 0 ? options.Value.Region : StsClientFactory.DefaultRegion;
 
-    public async Task<IssueSessionResponse> IssueAsync(IssueSessionRequest request, CancellationToken cancellationToken)
+    public async Task<IssuedSession> IssueAsync(IssueOrder order, CancellationToken cancellationToken)
     {
-        var errors = new FieldViolations();
-        IssueSessionReader.Validate(request, errors);
-        SessionFieldsReader.Audiences(errors, "audiences", request.Audiences, required: false);
-        var session = SessionRequestReader.Read(request.Principal, request.Role, request.Context, errors);
-        errors.ThrowIfAny();
-
-        if (await identity.IsRoleSessionAsync()) session = session! with { RoleChaining = true };
+        var session = order.Session;
+        if (await identity.IsRoleSessionAsync()) session = session with { RoleChaining = true };
         // What the caller says of the role wins; what STS taught applies when the caller does not say.
-        if (session!.RoleMaxSessionSeconds == 0 && await roleMaximums.GetAsync(session.Role.Value) is { } learned) session = session with { RoleMaxSessionSeconds = learned };
+        if (session.RoleMaxSessionSeconds == 0 && await roleMaximums.GetAsync(session.Role.Value) is { } learned) session = session with { RoleMaxSessionSeconds = learned };
 
-        var (decision, asked) = await DecideAsync(request, session, cancellationToken);
+        var (decision, asked) = await DecideAsync(order, session, cancellationToken);
         var sessionId = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
         AssumeRoleResponse assumed;
         try
         {
-            assumed = await sts.AssumeRoleAsync(AssumeRoleRequestFor(request, decision.MaxSessionSeconds, sessionId), cancellationToken);
+            assumed = await sts.AssumeRoleAsync(AssumeRoleRequestFor(order.Sts, decision.MaxSessionSeconds, sessionId), cancellationToken);
         }
         catch (AmazonServiceException e) when (StsFailures.IsAboveRoleChainingLimit(e) && !session.RoleChaining)
         {
             Log.RoleChainingLearned(logger, session.Role.Value, decision.MaxSessionSeconds);
             identity.LearnRoleSession();
-            (decision, asked, assumed) = await RetryAsync(request, session with { RoleChaining = true }, sessionId, "STS limits role chaining to 3600 s", cancellationToken);
+            (decision, asked, assumed) = await RetryAsync(order, session with { RoleChaining = true }, sessionId, "STS limits role chaining to 3600 s", cancellationToken);
         }
         catch (AmazonServiceException e) when (StsFailures.IsAboveRoleMaximum(e) && decision.MaxSessionSeconds > StsLimits.DefaultDurationSeconds)
         {
@@ -70,51 +62,41 @@ internal sealed partial class SessionIssuer(
             Log.RoleMaximumLearned(logger, session.Role.Value, decision.MaxSessionSeconds, maximum);
             await roleMaximums.RememberAsync(session.Role.Value, maximum);
             var why = $"STS refused {decision.MaxSessionSeconds} s as above the role's MaxSessionDuration; retried at {maximum} s";
-            (decision, asked, assumed) = await RetryAsync(request, session with { RoleMaxSessionSeconds = maximum }, sessionId, why, cancellationToken);
+            (decision, asked, assumed) = await RetryAsync(order, session with { RoleMaxSessionSeconds = maximum }, sessionId, why, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            throw Refused(e, request);
+            throw Refused(e, order);
         }
 
         var now = time.GetUtcNow();
         // Credentials exist now, so the session is registered even if the caller has gone.
         await lifecycle.RegisterIssuedAsync(SessionRecord.Started(sessionId, session.PrincipalId, session.Role.Value,
-            request.Audiences.Count > 0 ? [.. request.Audiences] : [_defaultAudience], "sts", decision, asked, now), CancellationToken.None);
+            order.Audiences.Count > 0 ? order.Audiences : [_defaultAudience], "sts", decision, asked, now), CancellationToken.None);
         Log.SessionIssued(logger, sessionId, session.PrincipalId, session.Role.Value, decision.MaxSessionSeconds, decision.IdleTimeoutSeconds, decision.DecisionId);
-        audit.Write(audit.Decided("session.issued", "", request.Principal, session.Role.Value, decision) with { SessionIds = [sessionId] });
+        audit.Write(audit.Decided("session.issued", session, decision) with { SessionIds = [sessionId] });
 
         var credentials = assumed.Credentials;
-        return new IssueSessionResponse
-        {
-            Credentials = new V1.Credentials
-            {
-                AccessKeyId = credentials.AccessKeyId,
-                SecretAccessKey = credentials.SecretAccessKey,
-                SessionToken = credentials.SessionToken,
-                Expiration = Timestamp.FromDateTime(DateTime.SpecifyKind(credentials.Expiration ?? now.AddSeconds(decision.MaxSessionSeconds).UtcDateTime, DateTimeKind.Utc).ToUniversalTime()),
-            },
-            AssumedRoleArn = assumed.AssumedRoleUser?.Arn ?? "",
-            Decision = decision,
-            IdleTimeoutSeconds = decision.IdleTimeoutSeconds,
-            SessionId = sessionId,
-        };
+        var expiration = credentials.Expiration is { } e2
+            ? new DateTimeOffset(DateTime.SpecifyKind(e2, DateTimeKind.Utc).ToUniversalTime())
+            : now.AddSeconds(decision.MaxSessionSeconds);
+        return new IssuedSession(credentials, expiration, assumed.AssumedRoleUser?.Arn ?? "", decision, sessionId);
     }
 
     /// <summary>The one retry: decide again under what STS taught, say so in the decision, and assume the role again.</summary>
-    private async Task<(Decision, byte[], AssumeRoleResponse)> RetryAsync(IssueSessionRequest request, SessionRequest session, string sessionId, string why, CancellationToken cancellationToken)
+    private async Task<(Decision, byte[], AssumeRoleResponse)> RetryAsync(IssueOrder order, SessionRequest session, string sessionId, string why, CancellationToken cancellationToken)
     {
-        var (decided, asked) = await DecideAsync(request, session, cancellationToken);
+        var (decided, asked) = await DecideAsync(order, session, cancellationToken);
         var decision = decided.Clone();
         decision.Summary += $"; {why}";
-        if (request.Explain) decision.Trace.Add(new TraceStep { Stage = "sts", Subject = session.Role.Value, Applied = true, Detail = why });
+        if (order.Explain) decision.Trace.Add(new TraceStep { Stage = "sts", Subject = session.Role.Value, Applied = true, Detail = why });
         try
         {
-            return (decision, asked, await sts.AssumeRoleAsync(AssumeRoleRequestFor(request, decision.MaxSessionSeconds, sessionId), cancellationToken));
+            return (decision, asked, await sts.AssumeRoleAsync(AssumeRoleRequestFor(order.Sts, decision.MaxSessionSeconds, sessionId), cancellationToken));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            throw Refused(e, request);
+            throw Refused(e, order);
         }
     }
 
@@ -122,39 +104,36 @@ internal sealed partial class SessionIssuer(
     /// Decides as Decide would for the same input, through the same caches; anything but allow issues
     /// nothing. Also returns the Decide request it decided (kept with the session, to decide it again later).
     /// </summary>
-    private async Task<(Decision, byte[])> DecideAsync(IssueSessionRequest request, SessionRequest session, CancellationToken cancellationToken)
+    private async Task<(Decision, byte[])> DecideAsync(IssueOrder order, SessionRequest session, CancellationToken cancellationToken)
     {
-        var asked = new DecideRequest { Principal = request.Principal, Role = request.Role.Clone(), Context = request.Context?.Clone() ?? new RequestContext() };
-        asked.Role.MaxSessionSeconds = session.RoleMaxSessionSeconds;
-        asked.Context.RoleChaining = session.RoleChaining;
-        var encoded = asked.ToByteArray();
-        var decision = await decisions.DecideAsync(session, request.Explain, encoded, cancellationToken);
-        DecisionOutcomes.ThrowUnlessAllowed(decision, "session issued", audit, request.Principal, request.Role.Arn);
+        var encoded = DecisionRequestReader.Encode(order.Asked, session.RoleMaxSessionSeconds, session.RoleChaining);
+        var decision = await decisions.DecideAsync(session, order.Explain, encoded, cancellationToken);
+        DecisionRefusedException.ThrowUnlessAllowed(decision, "session issued", audit, session);
         return (decision, encoded);
     }
 
-    private RpcException Refused(Exception e, IssueSessionRequest request)
+    private ServiceFailure Refused(Exception e, IssueOrder order)
     {
-        if (e is AmazonServiceException aws) Log.StsRefused(logger, request.Role.Arn, request.Principal.Id, aws.ErrorCode ?? "", aws.RequestId ?? "");
-        else Log.StsUnreachable(logger, request.Role.Arn, e.GetBaseException().GetType().Name);
-        return StsFailures.ToRpc(e, request, _region);
+        if (e is AmazonServiceException aws) Log.StsRefused(logger, order.Sts.RoleArn, order.Session.PrincipalId, aws.ErrorCode ?? "", aws.RequestId ?? "");
+        else Log.StsUnreachable(logger, order.Sts.RoleArn, e.GetBaseException().GetType().Name);
+        return StsFailures.ToFailure(e, order.Sts, _region);
     }
 
-    private static AssumeRoleRequest AssumeRoleRequestFor(IssueSessionRequest request, int durationSeconds, string sessionId)
+    private static AssumeRoleRequest AssumeRoleRequestFor(StsAsk ask, int durationSeconds, string sessionId)
     {
         var assume = new AssumeRoleRequest
         {
-            RoleArn = request.Role.Arn,
-            RoleSessionName = request.RoleSessionName,
+            RoleArn = ask.RoleArn,
+            RoleSessionName = ask.RoleSessionName,
             DurationSeconds = durationSeconds,
             Tags = [new Tag { Key = IssueSessionReader.SessionIdTag, Value = sessionId }],
         };
-        foreach (var (key, value) in request.SessionTags.OrderBy(t => t.Key, StringComparer.Ordinal)) assume.Tags.Add(new Tag { Key = key, Value = value });
-        if (request.TransitiveTagKeys.Count > 0) assume.TransitiveTagKeys = [.. request.TransitiveTagKeys];
-        if (request.SourceIdentity.Length > 0) assume.SourceIdentity = request.SourceIdentity;
-        if (request.ExternalId.Length > 0) assume.ExternalId = request.ExternalId;
-        if (request.InlinePolicy.Length > 0) assume.Policy = request.InlinePolicy;
-        if (request.PolicyArns.Count > 0) assume.PolicyArns = [.. request.PolicyArns.Select(a => new PolicyDescriptorType { Arn = a })];
+        foreach (var (key, value) in ask.SessionTags) assume.Tags.Add(new Tag { Key = key, Value = value });
+        if (ask.TransitiveTagKeys.Count > 0) assume.TransitiveTagKeys = [.. ask.TransitiveTagKeys];
+        if (ask.SourceIdentity.Length > 0) assume.SourceIdentity = ask.SourceIdentity;
+        if (ask.ExternalId.Length > 0) assume.ExternalId = ask.ExternalId;
+        if (ask.InlinePolicy.Length > 0) assume.Policy = ask.InlinePolicy;
+        if (ask.PolicyArns.Count > 0) assume.PolicyArns = [.. ask.PolicyArns.Select(a => new PolicyDescriptorType { Arn = a })];
         return assume;
     }
 

@@ -1,10 +1,6 @@
 using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.SecurityToken.Model;
-using Google.Protobuf.WellKnownTypes;
-using Google.Rpc;
-using Grpc.Core;
-using SessionPolicy.V1;
 
 namespace SessionPolicy.Server.Credentials;
 
@@ -35,52 +31,36 @@ internal static class StsFailures
         return false;
     }
 
-    public static RpcException ToRpc(Exception e, IssueSessionRequest request, string region)
+    public static ServiceFailure ToFailure(Exception e, StsAsk request, string region)
     {
         if (e is not AmazonServiceException aws)
         {
-            if (IsNetwork(e)) return Unavailable($"STS could not be reached after retries ({e.GetBaseException().GetType().Name}); try again");
+            if (IsNetwork(e)) return ServiceFailure.Unavailable($"STS could not be reached after retries ({e.GetBaseException().GetType().Name}); try again", RetryDelay);
             if (e is AmazonClientException)
             {
-                return Status(Code.FailedPrecondition, $"the service has no usable AWS credentials or STS settings: {e.Message}");
+                return new ServiceFailure(FailureKind.FailedPrecondition, $"the service has no usable AWS credentials or STS settings: {e.Message}");
             }
-            return Status(Code.Internal, $"issuing the session failed unexpectedly ({e.GetType().Name})");
+            return new ServiceFailure(FailureKind.Internal, $"issuing the session failed unexpectedly ({e.GetType().Name})");
         }
 
         var said = $"STS {aws.ErrorCode}: {aws.Message}";
         return aws switch
         {
-            MalformedPolicyDocumentException => BadField(request.InlinePolicy.Length > 0 ? "inline_policy" : "policy_arns", $"was refused by STS as a session policy ({said})"),
-            PackedPolicyTooLargeException => BadField(request.InlinePolicy.Length > 0 ? "inline_policy" : "session_tags",
+            MalformedPolicyDocumentException => ServiceFailure.InvalidField(request.InlinePolicy.Length > 0 ? "inline_policy" : "policy_arns", $"was refused by STS as a session policy ({said})"),
+            PackedPolicyTooLargeException => ServiceFailure.InvalidField(request.InlinePolicy.Length > 0 ? "inline_policy" : "session_tags",
                 $"with the session tags and policies exceeds the packed size STS allows; send fewer or shorter ones ({said})"),
-            RegionDisabledException => Status(Code.FailedPrecondition,
+            RegionDisabledException => new ServiceFailure(FailureKind.FailedPrecondition,
                 $"STS is not activated in region {region} for the service's account; an account administrator can activate it in IAM ({said})"),
-            ExpiredTokenException => Unavailable($"the service's own AWS credentials have expired; they are refreshed by their provider, try again ({said})"),
+            ExpiredTokenException => ServiceFailure.Unavailable($"the service's own AWS credentials have expired; they are refreshed by their provider, try again ({said})", RetryDelay),
             _ when aws.ErrorCode is "Throttling" or "ThrottlingException" or "RequestLimitExceeded" =>
-                Unavailable($"STS is throttling the service's requests, still after backing off; try again later ({said})"),
-            _ when aws.ErrorCode is "AccessDenied" or "AccessDeniedException" => Status(Code.PermissionDenied,
-                $"STS denied assuming {request.Role?.Arn}: the role's trust policy must allow the service (and match external_id when it requires one) ({said})"),
+                ServiceFailure.Unavailable($"STS is throttling the service's requests, still after backing off; try again later ({said})", RetryDelay),
+            _ when aws.ErrorCode is "AccessDenied" or "AccessDeniedException" => new ServiceFailure(FailureKind.PermissionDenied,
+                $"STS denied assuming {request.RoleArn}: the role's trust policy must allow the service (and match external_id when it requires one) ({said})"),
             _ when aws.ErrorCode is "InvalidClientTokenId" or "SignatureDoesNotMatch" or "MissingAuthenticationToken" or "IncompleteSignature" =>
-                Status(Code.FailedPrecondition, $"STS refused the service's own AWS credentials; the operator must fix them ({said})"),
-            _ when aws.ErrorCode == "ValidationError" => Status(Code.InvalidArgument, $"STS refused the request ({said})"),
-            _ when (int)aws.StatusCode >= 500 => Unavailable($"STS failed ({said}); try again"),
-            _ => Status(Code.Internal, $"STS answered with an error the service does not know ({said})"),
+                new ServiceFailure(FailureKind.FailedPrecondition, $"STS refused the service's own AWS credentials; the operator must fix them ({said})"),
+            _ when aws.ErrorCode == "ValidationError" => new ServiceFailure(FailureKind.InvalidArgument, $"STS refused the request ({said})"),
+            _ when (int)aws.StatusCode >= 500 => ServiceFailure.Unavailable($"STS failed ({said}); try again", RetryDelay),
+            _ => new ServiceFailure(FailureKind.Internal, $"STS answered with an error the service does not know ({said})"),
         };
     }
-
-    private static RpcException Unavailable(string message)
-    {
-        var status = new Google.Rpc.Status { Code = (int)Code.Unavailable, Message = message };
-        status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(RetryDelay) }));
-        return status.ToRpcException();
-    }
-
-    private static RpcException BadField(string field, string description)
-    {
-        var badRequest = new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = $"{field} {description}" } } };
-        var status = new Google.Rpc.Status { Code = (int)Code.InvalidArgument, Message = $"{field} {description}", Details = { Any.Pack(badRequest) } };
-        return status.ToRpcException();
-    }
-
-    private static RpcException Status(Code code, string message) => new Google.Rpc.Status { Code = (int)code, Message = message }.ToRpcException();
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using SessionPolicy.Server.Telemetry;
 using SessionPolicy.V1;
 
 namespace SessionPolicy.Server.Decisions;
@@ -11,7 +12,7 @@ namespace SessionPolicy.Server.Decisions;
 /// </summary>
 internal sealed class DecisionMetrics
 {
-    public const string MeterName = "SessionPolicy.Server";
+    public const string MeterName = ServiceMeter.Name;
 
     /// <summary>Distinct roles remembered for the coverage ratio.</summary>
     public const int MaxTrackedRoles = 10_000;

@@ -1,11 +1,10 @@
 using Google.Protobuf;
 using SessionPolicy.Core.Evaluation;
 using SessionPolicy.Mapping;
+using SessionPolicy.Server.Audit;
 using SessionPolicy.Server.Decisions.Stores;
 using SessionPolicy.Server.Policies;
-using SessionPolicy.Server.Redis;
 using SessionPolicy.Server.Signals;
-using SessionPolicy.Server.Signals.Stores;
 using SessionPolicy.V1;
 
 namespace SessionPolicy.Server.Decisions;
@@ -17,43 +16,19 @@ namespace SessionPolicy.Server.Decisions;
 /// state changes. With the shared store unreachable, decisions come from the local engine and cache,
 /// flagged degraded and counted.
 /// </summary>
-internal sealed class DecisionService
+internal sealed class DecisionService(PolicyStore store, DecisionCache cache, PrincipalGenerations generations, IDecisionStore shared,
+    DecisionMetrics metrics, AuditTrail audit, TimeProvider time)
 {
-    private readonly PolicyStore _store;
-    private readonly DecisionCache _cache;
-    private readonly PrincipalGenerations _generations;
-    private readonly InMemoryPrincipalStates _localStates;
-    private readonly SharedDecisionCache? _shared;
-    private readonly DecisionMetrics _metrics;
-    private readonly Audit.AuditTrail _audit;
-    private readonly TimeProvider _time;
-
-    public DecisionService(PolicyStore store, DecisionCache cache, PrincipalGenerations generations, InMemoryPrincipalStates localStates,
-        DecisionMetrics metrics, Audit.AuditTrail audit, TimeProvider time, SharedDecisionCache? shared = null, RedisConnection? redis = null)
-    {
-        _audit = audit;
-        _store = store;
-        _cache = cache;
-        _generations = generations;
-        _localStates = localStates;
-        _shared = shared;
-        _metrics = metrics;
-        _time = time;
-        // Entries carry their policy version, so stale ones are never served; clearing frees them at once.
-        store.Changed += _ => cache.Clear();
-        // Invalidations published while this replica was cut off are lost: forget everything cached.
-        if (redis is not null) redis.Restored += cache.Clear;
-    }
 
     /// <summary>The cached decision for a request (by its protobuf bytes) already decided under the current policy and principal state.</summary>
     public bool TryGetCached(ReadOnlySpan<byte> encoded, out CachedDecision cached)
     {
-        if (!_cache.TryGet(encoded, _store.Current.Version, out cached)) return false;
-        _metrics.CacheLookup(hit: true);
-        _metrics.Decided(cached.Decision);
-        if (_audit.SampleDecision()) _audit.Write(new Audit.AuditRecord
+        if (!cache.TryGet(encoded, store.Current.Version, out cached)) return false;
+        metrics.CacheLookup(hit: true);
+        metrics.Decided(cached.Decision);
+        if (audit.SampleDecision()) audit.Write(new AuditRecord
         {
-            Type = "decision", Time = _audit.Now, PrincipalId = cached.PrincipalId, Outcome = cached.Decision.Outcome.ToString().ToLowerInvariant(),
+            Type = "decision", Time = audit.Now, PrincipalId = cached.PrincipalId, Outcome = cached.Decision.Outcome.ToString().ToLowerInvariant(),
             MaxSessionSeconds = cached.Decision.MaxSessionSeconds, IdleTimeoutSeconds = cached.Decision.IdleTimeoutSeconds,
             DecisionId = cached.Decision.DecisionId, PolicyVersion = cached.Decision.PolicyVersion, Detail = cached.Decision.Summary,
         });
@@ -69,11 +44,11 @@ internal sealed class DecisionService
     /// <param name="record">False for the service's own re-evaluations (sessions under a new policy or signal), which are not callers' decisions.</param>
     public async ValueTask<Decision> DecideAsync(SessionRequest request, bool explain, byte[] encoded, CancellationToken cancellationToken, bool record = true)
     {
-        var snapshot = _store.Current;
+        var snapshot = store.Current;
         // Taken first: a change that lands while this decision is made leaves it stale at once.
-        var generation = _generations.Current(request.PrincipalId);
+        var generation = generations.Current(request.PrincipalId);
         var key = DecisionKey.For(snapshot.Version, request);
-        if (!explain && _cache.TryGet(key, encoded, out var cached))
+        if (!explain && cache.TryGet(key, encoded, out var cached))
         {
             if (record)
             {
@@ -82,31 +57,22 @@ internal sealed class DecisionService
             }
             return cached.Decision;
         }
-        if (record && !explain) _metrics.CacheLookup(hit: false);
+        if (record && !explain) metrics.CacheLookup(hit: false);
 
-        PrincipalState state;
-        var degraded = false;
-        if (_shared is null)
+        var lookup = await shared.LookupAsync(request.PrincipalId, key, cancellationToken);
+        var state = lookup.State;
+        var degraded = !lookup.Available;
+        if (degraded) metrics.Degraded();
+        if (!explain && lookup.Decision is { } stored && stored.PolicyVersion == snapshot.Version)
         {
-            state = _localStates.Get(request.PrincipalId);
-        }
-        else
-        {
-            var lookup = await _shared.LookupAsync(request.PrincipalId, key, cancellationToken);
-            state = lookup.State;
-            degraded = !lookup.Available;
-            if (degraded) _metrics.Degraded();
-            if (!explain && lookup.Decision is { } shared && shared.PolicyVersion == snapshot.Version)
+            stored.Source = DecisionSource.SharedCache;
+            Remember(key, encoded, stored, request.PrincipalId, generation, state.ExpiresAt);
+            if (record)
             {
-                shared.Source = DecisionSource.SharedCache;
-                Remember(key, encoded, shared, request.PrincipalId, generation, state.ExpiresAt);
-                if (record)
-                {
-                    _metrics.Decided(shared);
-                    Audited(request, shared);
-                }
-                return shared;
+                metrics.Decided(stored);
+                Audited(request, stored);
             }
+            return stored;
         }
 
         var effective = state.RiskScore is { } signal && !(request.RiskScore >= signal) ? request with { RiskScore = signal } : request;
@@ -116,30 +82,30 @@ internal sealed class DecisionService
         if (degraded && snapshot.Engine.Policy.StrictSharedState) RequireReauthentication(decision, "shared state unknown (shared_state: strict)");
         if (record)
         {
-            _metrics.Decided(decision);
-            _metrics.RoleDecided(request.Role.Value, decision.Profile);
+            metrics.Decided(decision);
+            metrics.RoleDecided(request.Role.Value, decision.Profile);
             Audited(request, decision);
         }
         if (explain) return decision;
         // A decision made under a signal lives no longer than the signal.
-        var stored = Remember(key, encoded, decision, request.PrincipalId, generation, state.ExpiresAt);
-        if (_shared is not null && !degraded) await _shared.SetAsync(key, state, stored, cancellationToken);
+        var kept = Remember(key, encoded, decision, request.PrincipalId, generation, state.ExpiresAt);
+        if (!degraded) await shared.SetAsync(key, state, kept, cancellationToken);
         return decision;
     }
 
     private void Recorded(Decision decision, bool hit)
     {
-        _metrics.CacheLookup(hit);
-        _metrics.Decided(decision);
+        metrics.CacheLookup(hit);
+        metrics.Decided(decision);
     }
 
     /// <summary>A caller's decision, audited when sampled.</summary>
     private void Audited(SessionRequest request, Decision decision)
     {
-        if (!_audit.SampleDecision()) return;
-        _audit.Write(new Audit.AuditRecord
+        if (!audit.SampleDecision()) return;
+        audit.Write(new AuditRecord
         {
-            Type = "decision", Time = _audit.Now, PrincipalId = request.PrincipalId, RoleArn = request.Role.Value,
+            Type = "decision", Time = audit.Now, PrincipalId = request.PrincipalId, RoleArn = request.Role.Value,
             Outcome = decision.Outcome.ToString().ToLowerInvariant(), MaxSessionSeconds = decision.MaxSessionSeconds,
             IdleTimeoutSeconds = decision.IdleTimeoutSeconds, DecisionId = decision.DecisionId, PolicyVersion = decision.PolicyVersion,
             Detail = decision.Summary,
@@ -159,14 +125,14 @@ internal sealed class DecisionService
     {
         var stored = decision.Clone();
         stored.Source = DecisionSource.LocalCache;
-        _cache.Set(key, encoded, new CachedDecision(stored, new DecideResponse { Decision = stored }.ToByteArray(), principalId, generation), notAfter);
+        cache.Set(key, encoded, new CachedDecision(stored, new DecideResponse { Decision = stored }.ToByteArray(), principalId, generation), notAfter);
         return stored;
     }
 
     private Decision Evaluate(PolicySnapshot snapshot, SessionRequest request, bool explain, bool degraded)
     {
         var result = snapshot.Engine.Evaluate(request, explain);
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         var decision = DecisionMapper.ToProto(result, Guid.CreateVersion7(now).ToString("N"), now, DecisionSource.Computed);
         decision.Degraded = degraded;
         return decision;

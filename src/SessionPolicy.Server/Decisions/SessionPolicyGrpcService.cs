@@ -11,9 +11,6 @@ namespace SessionPolicy.Server.Decisions;
 /// <summary>The decision RPCs: Decide, DecideBatch and GetPolicyInfo.</summary>
 internal sealed class SessionPolicyGrpcService(DecisionService decisions, PolicyStore policies) : SessionPolicyBinding
 {
-    /// <summary>Most requests in one DecideBatch call.</summary>
-    public const int MaxBatchSize = 500;
-
     /// <summary>
     /// The warm path first: bytes already decided under this policy were a valid request then and decide
     /// the same now, so the stored reply goes out as it is. Otherwise parse, validate and evaluate.
@@ -35,8 +32,7 @@ internal sealed class SessionPolicyGrpcService(DecisionService decisions, Policy
     public override async Task<DecideBatchResponse> DecideBatch(DecideBatchRequest request, ServerCallContext context)
     {
         var errors = new FieldViolations();
-        if (request.Requests.Count == 0) errors.Add("requests", "must hold at least one request");
-        if (request.Requests.Count > MaxBatchSize) errors.Add("requests", $"holds {request.Requests.Count} requests; at most {MaxBatchSize} are allowed");
+        DecisionRequestReader.ReadBatch(request, errors);
         errors.ThrowIfAny();
 
         var response = new DecideBatchResponse();
@@ -77,7 +73,7 @@ internal sealed class SessionPolicyGrpcService(DecisionService decisions, Policy
     /// <summary>Validates (into <paramref name="errors"/>) and decides; null when the request is invalid.</summary>
     private async ValueTask<Decision?> DecideAsync(DecideRequest request, byte[] encoded, FieldViolations errors, CancellationToken cancellationToken)
     {
-        var session = SessionRequestReader.Read(request.Principal, request.Role, request.Context, errors);
+        var session = DecisionRequestReader.Read(request, errors);
         return session is null ? null : await decisions.DecideAsync(session, request.Explain, encoded, cancellationToken);
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using SessionPolicy.Core.Evaluation;
 using SessionPolicy.Core.Policies;
+using SessionPolicy.Server.Hosting;
 using SessionPolicy.Server.Telemetry;
 
 namespace SessionPolicy.Server.Policies;
@@ -9,13 +10,13 @@ namespace SessionPolicy.Server.Policies;
 /// Holds the policy being served. A reload that fails to parse or validate is recorded and logged, and
 /// the last good policy keeps serving; only a valid policy ever replaces the current one.
 /// </summary>
-internal sealed class PolicyStore
+internal sealed class PolicyStore : IStartupTask
 {
     private readonly PolicyOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<PolicyStore> _logger;
     private readonly Lock _reloadLock = new();
-    private volatile PolicySnapshot _current;
+    private volatile PolicySnapshot? _current;
     private volatile RejectedPolicy? _lastRejected;
 
     public PolicyStore(IOptions<PolicyOptions> options, TimeProvider time, ILogger<PolicyStore> logger)
@@ -23,12 +24,30 @@ internal sealed class PolicyStore
         _options = options.Value;
         _time = time;
         _logger = logger;
-        var (source, bytes) = Read();
-        var result = PolicyParser.Parse(bytes);
-        if (result.Policy is null)
+    }
+
+    /// <summary>Loads the configured policy (or the shipped default) at start; a missing or refused file stops start-up with every error.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        Load();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The first load: throws <see cref="PolicyLoadException"/> when there is nothing good to serve.</summary>
+    public void Load()
+    {
+        string source;
+        byte[] bytes;
+        try
         {
-            throw new PolicyLoadException(source, [.. result.Errors]);
+            (source, bytes) = Read();
         }
+        catch (IOException e)
+        {
+            throw new PolicyLoadException(FilePath ?? DefaultPolicy.Source, e);
+        }
+        var result = PolicyParser.Parse(bytes);
+        if (result.Policy is null) throw new PolicyLoadException(source, [.. result.Errors]);
         _current = Snapshot(result, result.Policy, source);
         Log.PolicyLoaded(_logger, source, _current.Version, result.Policy.Profiles.Count, result.Policy.Guardrails.Count);
         LogWarnings(source, result);
@@ -41,7 +60,7 @@ internal sealed class PolicyStore
     public event Action<RejectedPolicy>? Rejected;
 
     /// <summary>The policy being served.</summary>
-    public PolicySnapshot Current => _current;
+    public PolicySnapshot Current => _current ?? throw new InvalidOperationException("the policy is loaded at start-up (PolicyStore.StartAsync); nothing is served before");
 
     /// <summary>The newest refused load, if it is newer than the policy being served.</summary>
     public RejectedPolicy? LastRejected => _lastRejected;
@@ -71,7 +90,7 @@ internal sealed class PolicyStore
                 return false;
             }
             var version = PolicyParser.ComputeVersion(bytes);
-            if (version == _current.Version)
+            if (version == Current.Version)
             {
                 // The file is back to what is served: nothing newer was refused any more.
                 _lastRejected = null;
@@ -85,7 +104,7 @@ internal sealed class PolicyStore
                 rejected = new RejectedPolicy(source, version, _time.GetUtcNow(), [.. result.Errors]);
                 _lastRejected = rejected;
                 foreach (var error in result.Errors) Log.PolicyError(_logger, source, error.Line, error.Column, error.Path, error.Message);
-                Log.PolicyRejected(_logger, source, version, result.Errors.Count(), _current.Version);
+                Log.PolicyRejected(_logger, source, version, result.Errors.Count(), Current.Version);
             }
             else
             {
@@ -100,7 +119,7 @@ internal sealed class PolicyStore
             Rejected?.Invoke(rejected);
             return false;
         }
-        Changed?.Invoke(_current);
+        Changed?.Invoke(Current);
         return true;
     }
 

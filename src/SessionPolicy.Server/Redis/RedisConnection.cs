@@ -23,15 +23,11 @@ internal sealed class RedisConnection : IDisposable
         config.ReconnectRetryPolicy = new LinearRetry(250);
         _multiplexer = ConnectionMultiplexer.Connect(config);
         _multiplexer.ConnectionRestored += (_, _) => Restored?.Invoke();
-        KeyPrefix = settings.KeyPrefix;
         OperationTimeout = settings.OperationTimeout;
     }
 
     /// <summary>Raised when a lost connection is back.</summary>
     public event Action? Restored;
-
-    /// <summary>Prefix of every key.</summary>
-    public string KeyPrefix { get; }
 
     /// <summary>The budget of one operation on a decision's path.</summary>
     public TimeSpan OperationTimeout { get; }
@@ -45,9 +41,6 @@ internal sealed class RedisConnection : IDisposable
     public IConnectionMultiplexer Multiplexer => _multiplexer;
 
     public ISubscriber Subscriber => _multiplexer.GetSubscriber();
-
-    /// <summary>A key under the configured prefix.</summary>
-    public RedisKey Key(string kind, string id) => $"{KeyPrefix}{kind}:{id}";
 
     public void Dispose() => _multiplexer.Dispose();
 }

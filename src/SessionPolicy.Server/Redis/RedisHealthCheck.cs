@@ -13,12 +13,12 @@ internal sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
         if (!redis.IsConnected) return HealthCheckResult.Unhealthy("not connected to Redis; deciding from the local engine and cache");
         try
         {
-            var latency = await redis.Database.PingAsync().WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+            var latency = await RedisFailures.RunAsync("ping", () => redis.Database.PingAsync().WaitAsync(TimeSpan.FromSeconds(1), cancellationToken));
             return HealthCheckResult.Healthy($"connected; ping {latency.TotalMilliseconds:F1} ms");
         }
-        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        catch (SharedStoreUnavailableException e)
         {
-            return HealthCheckResult.Unhealthy($"Redis did not answer a ping: {ex.GetType().Name}");
+            return HealthCheckResult.Unhealthy($"Redis did not answer a ping: {e.Cause}");
         }
     }
 }

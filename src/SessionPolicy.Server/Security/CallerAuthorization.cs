@@ -3,6 +3,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Options;
 using SessionPolicy.Server.Audit;
+using SessionPolicy.Server.Hosting;
 
 namespace SessionPolicy.Server.Security;
 
@@ -13,26 +14,51 @@ namespace SessionPolicy.Server.Security;
 /// the connection's client certificate. A token seen before and a connection's certificate cost a lookup.
 /// Without authentication configured every caller may call everything.
 /// </summary>
-internal sealed class CallerAuthorization
+internal sealed class CallerAuthorization : IStartupTask
 {
     private const string ConnectionToken = "sessionpolicy.token-caller";
     private const string ConnectionCertificate = "sessionpolicy.certificate-caller";
-    private readonly TokenAuthenticator? _tokens;
-    private readonly CertificateAuthenticator? _certificates;
+    private readonly AuthOptions _options;
+    private readonly IServiceProvider _services;
     private readonly AuditTrail _audit;
-    private readonly string _noCredential;
+    private TokenAuthenticator? _tokens;
+    private CertificateAuthenticator? _certificates;
+    private string _noCredential = "";
 
     public CallerAuthorization(IOptions<AuthOptions> options, AuditTrail audit, IServiceProvider services)
     {
-        _tokens = options.Value.TokensConfigured ? services.GetRequiredService<TokenAuthenticator>() : null;
-        _certificates = options.Value.CertificatesConfigured ? services.GetRequiredService<CertificateAuthenticator>() : null;
+        _options = options.Value;
+        _services = services;
         _audit = audit;
+    }
+
+    /// <summary>
+    /// Loads the configured token keys and client CA at start, so a key or certificate file that does not
+    /// read stops start-up naming its setting instead of failing the first call.
+    /// </summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _tokens = _options.TokensConfigured ? Load<TokenAuthenticator>($"{AuthOptions.Section}:SigningKeyFiles") : null;
+        _certificates = _options.CertificatesConfigured ? Load<CertificateAuthenticator>($"{AuthOptions.Section}:ClientCaFile") : null;
         _noCredential = "no credential: " + (_tokens, _certificates) switch
         {
             (not null, not null) => "send an authorization: Bearer <JWT> header or connect with a client certificate",
             (not null, null) => "send an authorization: Bearer <JWT> header",
             _ => "connect over TLS with a client certificate issued by the configured CA",
         };
+        return Task.CompletedTask;
+    }
+
+    private T Load<T>(string setting) where T : notnull
+    {
+        try
+        {
+            return _services.GetRequiredService<T>();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or System.Security.Cryptography.CryptographicException or InvalidOperationException)
+        {
+            throw new StartupFailure($"{setting}: {e.Message}", StartupFailure.Configuration, e);
+        }
     }
 
     public bool Enabled => _tokens is not null || _certificates is not null;

@@ -12,7 +12,7 @@ namespace SessionPolicy.Server.Security;
 /// when its credential is already known (a remembered token, the connection's certificate), otherwise its
 /// network address. Health checks are never limited.
 /// </summary>
-public static class LimitExtensions
+internal static class RateLimits
 {
     public static IServiceCollection AddSessionPolicyRateLimits(this IServiceCollection services, LimitOptions limits)
     {

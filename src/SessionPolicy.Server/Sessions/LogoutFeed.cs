@@ -22,6 +22,7 @@ internal sealed class LogoutFeed : BackgroundService
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly PeriodicTimer _keepalive;
     private readonly SessionMetrics _metrics;
+    private readonly IHostApplicationLifetime _lifetime;
     private volatile bool _stopping;
     private string? _position;
 
@@ -34,8 +35,15 @@ internal sealed class LogoutFeed : BackgroundService
         _capacity = options.Value.SubscriberBuffer;
         // Created now, on the injected clock: every subscriber's keepalive comes from this one timer.
         _keepalive = new PeriodicTimer(options.Value.KeepaliveInterval, time);
-        store.Appended += Wake;
-        lifetime.ApplicationStopping.Register(StopAll);
+        _lifetime = lifetime;
+    }
+
+    /// <summary>Wakes on every append from now on, and ends every subscription when the host begins to stop; then reads the log.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _store.Appended += Wake;
+        _lifetime.ApplicationStopping.Register(StopAll);
+        return base.StartAsync(cancellationToken);
     }
 
     /// <summary>Subscribers on this replica.</summary>

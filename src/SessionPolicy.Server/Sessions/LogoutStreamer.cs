@@ -1,14 +1,10 @@
 using System.Collections.Concurrent;
-using Google.Protobuf.WellKnownTypes;
-using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
-using SessionPolicy.Mapping;
-using SessionPolicy.Server.Grpc;
+using SessionPolicy.Server.Redis;
 using SessionPolicy.Server.Security;
 using SessionPolicy.Server.Sessions.Stores;
 using SessionPolicy.V1;
-using StackExchange.Redis;
 
 namespace SessionPolicy.Server.Sessions;
 
@@ -26,13 +22,16 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, Sessi
     private readonly int _maxStreams = limits.Value.MaxStreamsPerCaller;
 
     /// <param name="caller">Who holds the stream, for the cap on streams per caller: the caller's limit key.</param>
-    public async Task StreamAsync(SubscribeLogoutsRequest request, IServerStreamWriter<SubscribeLogoutsResponse> stream, string caller, CancellationToken cancellationToken)
+    public async Task StreamAsync(LogoutSubscriptionRequest request, IServerStreamWriter<SubscribeLogoutsResponse> stream, string caller, CancellationToken cancellationToken)
     {
+        if (request.SecurityEventTokens && tokens is null)
+        {
+            throw ServiceFailure.Precondition($"security event tokens need a signing key: set {SecurityEventTokenOptions.Section}:KeyFile and :Issuer");
+        }
         if (_streams.AddOrUpdate(caller, 1, (_, n) => n + 1) > _maxStreams)
         {
             Release(caller);
-            throw new RpcException(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.ResourceExhausted,
-                $"caller {caller} already holds {_maxStreams} SubscribeLogouts streams (SessionPolicy:Limits:MaxStreamsPerCaller)"));
+            throw ServiceFailure.Exhausted($"caller {caller} already holds {_maxStreams} SubscribeLogouts streams ({LimitOptions.Section}:MaxStreamsPerCaller)");
         }
         try
         {
@@ -49,28 +48,16 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, Sessi
         if (_streams.AddOrUpdate(caller, 0, (_, n) => n - 1) <= 0) _streams.TryRemove(new KeyValuePair<string, int>(caller, 0));
     }
 
-    private async Task StreamForCallerAsync(SubscribeLogoutsRequest request, IServerStreamWriter<SubscribeLogoutsResponse> stream, CancellationToken cancellationToken)
+    private async Task StreamForCallerAsync(LogoutSubscriptionRequest request, IServerStreamWriter<SubscribeLogoutsResponse> stream, CancellationToken cancellationToken)
     {
-        var errors = new FieldViolations();
-        SessionFieldsReader.Audiences(errors, "audiences", request.Audiences, required: true);
-        SessionFieldsReader.Text(errors, "principal_id", request.PrincipalId, SessionRequestReader.MaxIdLength);
-        if (request.RoleArn.Length > 0 && !global::SessionPolicy.Core.Evaluation.RoleArn.TryParse(request.RoleArn, out _, out var arnError)) errors.Add("role_arn", arnError);
-        if (request.Cursor.Length > 64) errors.Add("cursor", "is not a cursor of this service");
-        errors.ThrowIfAny();
-        if (request.SecurityEventTokens && tokens is null)
-        {
-            throw new RpcException(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.FailedPrecondition,
-                $"security event tokens need a signing key: set {SecurityEventTokenOptions.Section}:KeyFile and :Issuer"));
-        }
-
         await feed.Started.WaitAsync(cancellationToken);
         var subscription = feed.Subscribe(request.Audiences, request.PrincipalId, request.RoleArn);
         string? last = null;
         try
         {
-            last = request.Cursor.Length > 0 ? request.Cursor : await store.LatestCursorAsync(cancellationToken);
+            last = request.Cursor ?? await store.LatestCursorAsync(cancellationToken);
             // Read before the stream opens, so a cursor the log cannot resume from fails the call at once.
-            var page = request.Cursor.Length > 0 ? await store.ReadAsync(last, ReplayPage, cancellationToken) : null;
+            var page = request.Cursor is not null ? await store.ReadAsync(last, ReplayPage, cancellationToken) : null;
             await stream.WriteAsync(new SubscribeLogoutsResponse { Keepalive = true, Cursor = last ?? "" }, cancellationToken);
             if (page is not null) last = await ReplayAsync(request, subscription, stream, page, last, cancellationToken);
 
@@ -92,28 +79,20 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, Sessi
             }
             await reader.Completion;
         }
-        catch (CursorOutOfRangeException e)
-        {
-            throw new RpcException(new global::Grpc.Core.Status(e.Malformed ? global::Grpc.Core.StatusCode.InvalidArgument : global::Grpc.Core.StatusCode.OutOfRange,
-                e.Malformed ? $"cursor {e.Message}" : $"{e.Message}; subscribe without a cursor and reconcile with ListSessions"));
-        }
         catch (SubscriberOverflowException)
         {
-            var status = new Google.Rpc.Status
+            throw new ServiceFailure(FailureKind.Aborted, $"this subscriber fell more than {options.Value.SubscriberBuffer} events behind; resume with cursor {last}")
             {
-                Code = (int)Code.Aborted,
-                Message = $"this subscriber fell more than {options.Value.SubscriberBuffer} events behind; resume with cursor {last}",
-                Details = { Any.Pack(new ErrorInfo { Reason = "SUBSCRIBER_TOO_SLOW", Domain = "sessionpolicy.v1", Metadata = { ["cursor"] = last ?? "" } }) },
+                Reason = "SUBSCRIBER_TOO_SLOW", Metadata = new Dictionary<string, string> { ["cursor"] = last ?? "" },
             };
-            throw status.ToRpcException();
         }
         catch (FeedStoppedException)
         {
-            throw new RpcException(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.Unavailable, $"the server is shutting down; reconnect to another replica and resume with cursor {last}"));
+            throw ServiceFailure.Unavailable($"the server is shutting down; reconnect to another replica and resume with cursor {last}");
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (SharedStoreUnavailableException e)
         {
-            throw new RpcException(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.Unavailable, $"the shared store (Redis) is unavailable; resume with cursor {last}"));
+            throw ServiceFailure.Unavailable($"the shared store (Redis) is unavailable; resume with cursor {last}", inner: e);
         }
         finally
         {
@@ -121,7 +100,7 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, Sessi
         }
     }
 
-    private async Task<string?> ReplayAsync(SubscribeLogoutsRequest request, LogoutSubscription subscription, IServerStreamWriter<SubscribeLogoutsResponse> stream,
+    private async Task<string?> ReplayAsync(LogoutSubscriptionRequest request, LogoutSubscription subscription, IServerStreamWriter<SubscribeLogoutsResponse> stream,
         LogPage page, string? last, CancellationToken cancellationToken)
     {
         while (true)
@@ -136,7 +115,7 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, Sessi
         }
     }
 
-    private async Task WriteAsync(SubscribeLogoutsRequest request, LogoutSubscription subscription, IServerStreamWriter<SubscribeLogoutsResponse> stream,
+    private async Task WriteAsync(LogoutSubscriptionRequest request, LogoutSubscription subscription, IServerStreamWriter<SubscribeLogoutsResponse> stream,
         LogoutRecord record, CancellationToken cancellationToken)
     {
         if (subscription.Render(record) is not { } e) return;

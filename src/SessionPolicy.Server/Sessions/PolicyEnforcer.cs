@@ -1,3 +1,4 @@
+using SessionPolicy.Server.Hosting;
 using SessionPolicy.Server.Policies;
 using SessionPolicy.Server.Telemetry;
 
@@ -7,7 +8,7 @@ namespace SessionPolicy.Server.Sessions;
 /// Applies each new policy to the running sessions (cut to the new limits, ended when beyond them), one
 /// policy at a time, in the background so a reload never waits for it.
 /// </summary>
-internal sealed class PolicyEnforcer : IDisposable
+internal sealed class PolicyEnforcer : IStartupTask, IDisposable
 {
     private readonly PolicyStore _policies;
     private readonly SessionLifecycle _lifecycle;
@@ -19,7 +20,13 @@ internal sealed class PolicyEnforcer : IDisposable
         _policies = policies;
         _lifecycle = lifecycle;
         _logger = logger;
-        policies.Changed += OnChanged;
+    }
+
+    /// <summary>From start on, every policy loaded is applied to the running sessions.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _policies.Changed += OnChanged;
+        return Task.CompletedTask;
     }
 
     /// <summary>Raised with the policy version and the sessions it ended once a policy has been applied.</summary>

@@ -1,44 +1,80 @@
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Microsoft.Extensions.Options;
 using SessionPolicy.Mapping;
 using SessionPolicy.Server.Grpc;
-using SessionPolicy.Server.Redis;
+using SessionPolicy.Server.Security;
 using SessionPolicy.Server.Signals;
 using SessionPolicy.V1;
 
 namespace SessionPolicy.Server.Sessions;
 
-/// <summary>Session lifecycle, forced logouts and their propagation, and risk signals.</summary>
+/// <summary>
+/// The edge of <c>SessionEventsService</c>: each call is read and checked (<see cref="SessionEventsReader"/>,
+/// <see cref="SignalReader"/>), handed to its feature as a domain request, and the answer written back.
+/// </summary>
 internal sealed class SessionEventsGrpcService(
     SessionLifecycle lifecycle,
     LogoutStreamer streamer,
     SignalService signals,
-    Security.CallerAuthorization authorization,
-    Audit.AuditTrail audit,
-    IOptions<SignalOptions> signalOptions) : SessionEventsService.SessionEventsServiceBase
+    CallerAuthorization authorization,
+    TimeProvider time) : SessionEventsService.SessionEventsServiceBase
 {
     /// <summary>Without an actor in the request, the authenticated caller is the actor.</summary>
-    public override Task<ForceLogoutResponse> ForceLogout(ForceLogoutRequest request, ServerCallContext context) =>
-        SharedStore.Guard("record the logout", () => lifecycle.ForceLogoutAsync(request, CallerName(context), context.CancellationToken));
+    public override async Task<ForceLogoutResponse> ForceLogout(ForceLogoutRequest request, ServerCallContext context)
+    {
+        var errors = new FieldViolations();
+        var order = SessionEventsReader.Read(request, errors).OrThrow(errors);
+        var result = await lifecycle.ForceLogoutAsync(order, CallerName(context), context.CancellationToken);
+        var response = new ForceLogoutResponse { EventId = result.Event?.EventId ?? "" };
+        response.SessionIds.Add(result.Ended.Select(s => s.Id));
+        return response;
+    }
 
     /// <summary>A subscriber hears only the audiences its credential allows; asking for another is refused (and audited).</summary>
     public override Task SubscribeLogouts(SubscribeLogoutsRequest request, IServerStreamWriter<SubscribeLogoutsResponse> responseStream, ServerCallContext context)
     {
-        if (authorization.Audiences(context) is { } allowed && request.Audiences.FirstOrDefault(a => !allowed.Contains(a)) is { } foreign)
+        var errors = new FieldViolations();
+        var subscription = SessionEventsReader.Read(request, errors).OrThrow(errors);
+        if (authorization.Audiences(context) is { } allowed && subscription.Audiences.FirstOrDefault(a => !allowed.Contains(a)) is { } foreign)
         {
             throw authorization.Denied(context, $"caller may not hear audience '{foreign}': its credential allows {(allowed.Count == 0 ? "none" : string.Join(", ", allowed.Order()))}");
         }
-        return streamer.StreamAsync(request, responseStream, authorization.LimitKey(context.GetHttpContext()), context.CancellationToken);
+        return streamer.StreamAsync(subscription, responseStream, authorization.LimitKey(context.GetHttpContext()), context.CancellationToken);
     }
 
-    public override Task<RecordActivityResponse> RecordActivity(RecordActivityRequest request, ServerCallContext context) =>
-        SharedStore.Guard("record the activity", () => lifecycle.RecordActivityAsync(request, context.CancellationToken));
+    public override async Task<RecordActivityResponse> RecordActivity(RecordActivityRequest request, ServerCallContext context)
+    {
+        var errors = new FieldViolations();
+        var activity = SessionEventsReader.Read(request, errors).OrThrow(errors);
+        var (session, now) = await lifecycle.RecordActivityAsync(activity, context.CancellationToken);
+        return new RecordActivityResponse
+        {
+            State = session.State,
+            IdleRemainingSeconds = session.IdleRemainingSeconds(now),
+            AbsoluteRemainingSeconds = session.AbsoluteRemainingSeconds(now),
+            EndedReason = session.IsActive ? LogoutReason.Unspecified : session.EndedReason,
+        };
+    }
 
-    public override Task<RegisterSessionResponse> RegisterSession(RegisterSessionRequest request, ServerCallContext context) =>
-        SharedStore.Guard("register the session", () => lifecycle.RegisterAsync(request, context.CancellationToken));
+    public override async Task<RegisterSessionResponse> RegisterSession(RegisterSessionRequest request, ServerCallContext context)
+    {
+        var errors = new FieldViolations();
+        var registration = SessionEventsReader.Read(request, errors).OrThrow(errors);
+        var (session, decision) = await lifecycle.RegisterAsync(registration, context.CancellationToken);
+        return new RegisterSessionResponse { Session = Info(session, time.GetUtcNow()), Decision = decision };
+    }
 
-    public override Task<ListSessionsResponse> ListSessions(ListSessionsRequest request, ServerCallContext context) =>
-        SharedStore.Guard("list sessions", () => lifecycle.ListAsync(request, context.CancellationToken));
+    public override async Task<ListSessionsResponse> ListSessions(ListSessionsRequest request, ServerCallContext context)
+    {
+        var errors = new FieldViolations();
+        var query = SessionEventsReader.Read(request, errors).OrThrow(errors);
+        var page = await lifecycle.ListAsync(query, context.CancellationToken);
+        var now = time.GetUtcNow();
+        var response = new ListSessionsResponse();
+        response.Sessions.Add(page.Sessions.Select(s => Info(s, now)));
+        if (page.LastIdWhenMore is { } last) response.NextPageToken = PageToken.Write(last);
+        return response;
+    }
 
     /// <summary>
     /// Records a risk score for a principal for its time to live: decisions take the higher of the
@@ -50,30 +86,36 @@ internal sealed class SessionEventsGrpcService(
     public override async Task<ReportSignalResponse> ReportSignal(ReportSignalRequest request, ServerCallContext context)
     {
         var errors = new FieldViolations();
-        if (request.PrincipalId.Length is 0 or > SessionRequestReader.MaxIdLength) errors.Add("principal_id", $"must be 1..{SessionRequestReader.MaxIdLength} characters");
-        if (request.RiskScore is < 0 or > 100) errors.Add("risk_score", "must be between 0 and 100");
-        if (request.TtlSeconds < 0 || request.TtlSeconds > SignalOptions.MaxTtl.TotalSeconds) errors.Add("ttl_seconds", $"must be between 0 (the default, {signalOptions.Value.DefaultTtl}) and {SignalOptions.MaxTtl.TotalSeconds:F0}");
-        if (request.Source.Length > 128) errors.Add("source", "is longer than 128 characters");
-        if (request.Detail.Length > 1024) errors.Add("detail", "is longer than 1024 characters");
-        errors.ThrowIfAny();
-
-        var ttl = request.TtlSeconds == 0 ? signalOptions.Value.DefaultTtl : TimeSpan.FromSeconds(request.TtlSeconds);
-        return await SharedStore.Guard("record the signal", async () =>
-        {
-            await signals.ReportAsync(request.PrincipalId, request.RiskScore, ttl, request.DisablePrincipal, context.CancellationToken);
-            var actor = request.Source.Length > 0 ? request.Source : CallerName(context) ?? "signal";
-            var detail = request.Detail.Length > 0 ? request.Detail : $"risk score {request.RiskScore}";
-            audit.Write(new Audit.AuditRecord
-            {
-                Type = "signal.reported", Time = audit.Now, Actor = actor, PrincipalId = request.PrincipalId,
-                Reason = request.DisablePrincipal ? "principal disabled" : $"risk score {request.RiskScore} for {ttl}", Detail = detail,
-            });
-            var ended = await lifecycle.ApplySignalAsync(request.PrincipalId, request.DisablePrincipal, actor, detail, context.CancellationToken);
-            var response = new ReportSignalResponse { EventId = ended.Event?.EventId ?? "" };
-            response.EndedSessionIds.Add(ended.Ended.Select(s => s.Id));
-            return response;
-        });
+        var report = SignalReader.Read(request, signals.DefaultTtl, errors).OrThrow(errors);
+        var ended = await signals.ReportAsync(report, CallerName(context), context.CancellationToken);
+        var response = new ReportSignalResponse { EventId = ended.Event?.EventId ?? "" };
+        response.EndedSessionIds.Add(ended.Ended.Select(s => s.Id));
+        return response;
     }
 
     private string? CallerName(ServerCallContext context) => authorization.Identify(context.GetHttpContext())?.Name;
+
+    private static SessionInfo Info(SessionView view, DateTimeOffset now)
+    {
+        var session = view.Session;
+        var info = new SessionInfo
+        {
+            SessionId = session.Id,
+            PrincipalId = session.PrincipalId,
+            RoleArn = session.RoleArn,
+            IssuedAt = Timestamp.FromDateTimeOffset(session.IssuedAt),
+            ExpiresAt = Timestamp.FromDateTimeOffset(session.ExpiresAt),
+            IdleTimeoutSeconds = session.IdleTimeoutSeconds,
+            LastActivityAt = Timestamp.FromDateTimeOffset(session.LastActivityAt),
+            State = session.State,
+            IdleRemainingSeconds = session.IdleRemainingSeconds(now),
+            AbsoluteRemainingSeconds = session.AbsoluteRemainingSeconds(now),
+            EndedReason = session.EndedReason,
+        };
+        info.Audiences.Add(session.Audiences);
+        if (session.EndedAt is { } ended) info.EndedAt = Timestamp.FromDateTimeOffset(ended);
+        if (view.PolicyMaxSessionSeconds is { } max) info.PolicyMaxSessionSeconds = max;
+        if (view.Compliant is { } compliant) info.Compliant = compliant;
+        return info;
+    }
 }

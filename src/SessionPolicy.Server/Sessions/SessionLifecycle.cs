@@ -2,8 +2,8 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
 using SessionPolicy.Mapping;
+using SessionPolicy.Server.Audit;
 using SessionPolicy.Server.Decisions;
-using SessionPolicy.Server.Grpc;
 using SessionPolicy.Server.Sessions.Stores;
 using SessionPolicy.Server.Telemetry;
 using SessionPolicy.V1;
@@ -15,137 +15,81 @@ namespace SessionPolicy.Server.Sessions;
 /// or absolute deadline, when a new policy or a risk signal no longer allows it, or by force. Every
 /// ending goes through the store, which records its logout event in the same step.
 /// </summary>
-internal sealed class SessionLifecycle(ISessionStore store, DecisionService decisions, SessionMetrics metrics, Audit.AuditTrail audit, TimeProvider time,
+internal sealed class SessionLifecycle(ISessionStore store, DecisionService decisions, SessionMetrics metrics, AuditTrail audit, TimeProvider time,
     ILogger<SessionLifecycle> logger)
 {
     private const int SweepBatch = 1000;
 
     public ISessionStore Store => store;
 
-    /// <summary>Registers a session minted elsewhere, with the limits decided for it now.</summary>
-    public async Task<RegisterSessionResponse> RegisterAsync(RegisterSessionRequest request, CancellationToken cancellationToken)
+    /// <summary>Registers a session minted elsewhere, with the limits decided for it now; a decision that does not allow it registers nothing.</summary>
+    public async Task<(SessionView Session, Decision Decision)> RegisterAsync(Registration registration, CancellationToken cancellationToken)
     {
-        var errors = new FieldViolations();
-        var session = SessionRequestReader.Read(request.Principal, request.Role, request.Context, errors);
-        SessionFieldsReader.Audiences(errors, "audiences", request.Audiences, required: true);
-        SessionFieldsReader.SessionId(errors, "external_session_id", request.ExternalSessionId, required: false);
-        errors.ThrowIfAny();
-
-        var asked = new DecideRequest { Principal = request.Principal, Role = request.Role, Context = request.Context ?? new RequestContext() }.ToByteArray();
-        var decision = await decisions.DecideAsync(session!, explain: false, asked, cancellationToken);
-        DecisionOutcomes.ThrowUnlessAllowed(decision, "session registered", audit, request.Principal, request.Role.Arn);
+        var request = registration.Session;
+        var decision = await decisions.DecideAsync(request, explain: false, registration.DecideRequest, cancellationToken);
+        DecisionRefusedException.ThrowUnlessAllowed(decision, "session registered", audit, request);
         var now = time.GetUtcNow();
         var record = SessionRecord.Started(
-            request.ExternalSessionId.Length > 0 ? request.ExternalSessionId : Guid.CreateVersion7(now).ToString("N"),
-            session!.PrincipalId, session.Role.Value, [.. request.Audiences.Distinct(StringComparer.Ordinal)], "registered", decision, asked, now);
-        if (!await store.AddAsync(record, cancellationToken))
-        {
-            throw new global::Grpc.Core.RpcException(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.AlreadyExists, $"session {record.Id} is already registered"));
-        }
+            registration.ExternalSessionId.Length > 0 ? registration.ExternalSessionId : Guid.CreateVersion7(now).ToString("N"),
+            request.PrincipalId, request.Role.Value, registration.Audiences, "registered", decision, registration.DecideRequest, now);
+        if (!await store.AddAsync(record, cancellationToken)) throw ServiceFailure.Conflict($"session {record.Id} is already registered");
         Log.SessionRegistered(logger, record.Id, record.PrincipalId, record.RoleArn, decision.MaxSessionSeconds, decision.IdleTimeoutSeconds);
-        audit.Write(audit.Decided("session.registered", "", request.Principal, record.RoleArn, decision) with { SessionIds = [record.Id] });
-        return new RegisterSessionResponse { Session = await InfoAsync(record, now, cancellationToken), Decision = decision };
+        audit.Write(audit.Decided("session.registered", request, decision) with { SessionIds = [record.Id] });
+        return (await ViewAsync(record, cancellationToken), decision);
     }
 
     /// <summary>Registers a session issued through STS.</summary>
     public async Task RegisterIssuedAsync(SessionRecord session, CancellationToken cancellationToken)
     {
-        if (!await store.AddAsync(session, cancellationToken)) throw new InvalidOperationException($"session id {session.Id} was issued twice");
+        if (!await store.AddAsync(session, cancellationToken)) throw ServiceFailure.Internal($"session id {session.Id} was issued twice");
     }
 
     /// <summary>A heartbeat: user activity extends the idle deadline, background activity does not; a session past its deadline ends now.</summary>
-    public async Task<RecordActivityResponse> RecordActivityAsync(RecordActivityRequest request, CancellationToken cancellationToken)
+    public async Task<(SessionRecord Session, DateTimeOffset At)> RecordActivityAsync(ActivityReport activity, CancellationToken cancellationToken)
     {
-        var errors = new FieldViolations();
-        SessionFieldsReader.SessionId(errors, "session_id", request.SessionId, required: true);
-        if (request.Kind is not (ActivityKind.User or ActivityKind.Background))
-        {
-            errors.Add("kind", "must be ACTIVITY_KIND_USER or ACTIVITY_KIND_BACKGROUND");
-        }
-        errors.ThrowIfAny();
-
         var now = time.GetUtcNow();
-        var session = await store.GetAsync(request.SessionId, cancellationToken) ?? throw NotFound(request.SessionId);
+        var session = await store.GetAsync(activity.SessionId, cancellationToken) ?? throw NotFound(activity.SessionId);
         if (session.IsDueAt(now))
         {
             var ended = await EndAsync(new EndRequest
             {
                 SessionIds = [session.Id], Reason = session.ExpiryReason, Actor = "system", At = now, OnlyIfDue = true,
             }, cancellationToken);
-            session = ended.Ended.Count > 0 ? ended.Ended[0] : await store.GetAsync(request.SessionId, cancellationToken) ?? session;
+            session = ended.Ended.Count > 0 ? ended.Ended[0] : await store.GetAsync(activity.SessionId, cancellationToken) ?? session;
         }
-        else if (request.Kind == ActivityKind.User && session.IsActive)
+        else if (activity.User && session.IsActive)
         {
             session = await store.TouchAsync(session.Id, now, cancellationToken) ?? session;
         }
-        return new RecordActivityResponse
-        {
-            State = session.State,
-            IdleRemainingSeconds = IdleRemaining(session, now),
-            AbsoluteRemainingSeconds = AbsoluteRemaining(session, now),
-            EndedReason = session.IsActive ? LogoutReason.Unspecified : session.EndedReason,
-        };
+        return (session, now);
     }
 
-    /// <summary>Ends one session, every session of a principal, or every session of a role; idempotent.</summary>
-    public async Task<ForceLogoutResponse> ForceLogoutAsync(ForceLogoutRequest request, string? caller, CancellationToken cancellationToken)
+    /// <summary>Ends one session, every session of a principal, or every session of a role; idempotent. Without an actor, the caller acts.</summary>
+    public async Task<EndResult> ForceLogoutAsync(LogoutOrder order, string? caller, CancellationToken cancellationToken)
     {
-        var errors = new FieldViolations();
-        switch (request.TargetCase)
-        {
-            case ForceLogoutRequest.TargetOneofCase.None: errors.Add("target", "must name a session_id, a principal_id or a role_arn"); break;
-            case ForceLogoutRequest.TargetOneofCase.SessionId: SessionFieldsReader.SessionId(errors, "session_id", request.SessionId, required: true); break;
-            case ForceLogoutRequest.TargetOneofCase.PrincipalId:
-                if (request.PrincipalId.Length is 0 or > SessionRequestReader.MaxIdLength) errors.Add("principal_id", $"must be 1..{SessionRequestReader.MaxIdLength} characters");
-                break;
-            case ForceLogoutRequest.TargetOneofCase.RoleArn:
-                if (!global::SessionPolicy.Core.Evaluation.RoleArn.TryParse(request.RoleArn, out _, out var arnError)) errors.Add("role_arn", arnError);
-                break;
-        }
-        if (!System.Enum.IsDefined(request.Reason)) errors.Add("reason", $"has unknown value {(int)request.Reason}");
-        SessionFieldsReader.Text(errors, "actor", request.Actor, 128);
-        SessionFieldsReader.Text(errors, "detail", request.Detail, 1024);
-        errors.ThrowIfAny();
-
-        if (request.TargetCase == ForceLogoutRequest.TargetOneofCase.SessionId && await store.GetAsync(request.SessionId, cancellationToken) is null)
-        {
-            throw NotFound(request.SessionId);
-        }
         var result = await EndAsync(new EndRequest
         {
-            SessionIds = request.TargetCase == ForceLogoutRequest.TargetOneofCase.SessionId ? [request.SessionId] : null,
-            PrincipalId = request.TargetCase == ForceLogoutRequest.TargetOneofCase.PrincipalId ? request.PrincipalId : null,
-            RoleArn = request.TargetCase == ForceLogoutRequest.TargetOneofCase.RoleArn ? request.RoleArn : null,
-            Reason = request.Reason == LogoutReason.Unspecified ? LogoutReason.Admin : request.Reason,
-            Actor = request.Actor.Length > 0 ? request.Actor : caller ?? "admin",
-            Detail = request.Detail,
+            SessionIds = order.SessionId is { } one ? [one] : null,
+            PrincipalId = order.PrincipalId,
+            RoleArn = order.RoleArn,
+            Reason = order.Reason,
+            Actor = order.Actor.Length > 0 ? order.Actor : caller ?? "admin",
+            Detail = order.Detail,
             At = time.GetUtcNow(),
         }, cancellationToken);
+        // Nothing ended: an unknown session is an error, one that had ended already is not (idempotent).
+        if (result.Event is null && order.SessionId is { } id && await store.GetAsync(id, cancellationToken) is null) throw NotFound(id);
         if (result.Event is { } e) Log.SessionsEnded(logger, result.Ended.Count, e.Reason.ToString(), e.Actor, e.EventId);
-        var response = new ForceLogoutResponse { EventId = result.Event?.EventId ?? "" };
-        response.SessionIds.Add(result.Ended.Select(s => s.Id));
-        return response;
+        return result;
     }
 
-    /// <summary>One page of sessions with their limits, remaining time and whether they fit the current policy.</summary>
-    public async Task<ListSessionsResponse> ListAsync(ListSessionsRequest request, CancellationToken cancellationToken)
+    /// <summary>One page of sessions with their limits and whether they fit the current policy.</summary>
+    public async Task<SessionPage> ListAsync(SessionQuery query, CancellationToken cancellationToken)
     {
-        var errors = new FieldViolations();
-        if (request.PageSize is < 0 or > 1000) errors.Add("page_size", "must be 1..1000 (0 for 100)");
-        if (!System.Enum.IsDefined(request.State)) errors.Add("state", $"has unknown value {(int)request.State}");
-        SessionFieldsReader.Text(errors, "principal_id", request.PrincipalId, SessionRequestReader.MaxIdLength);
-        if (request.RoleArn.Length > 0 && !global::SessionPolicy.Core.Evaluation.RoleArn.TryParse(request.RoleArn, out _, out var arnError)) errors.Add("role_arn", arnError);
-        var after = "";
-        if (request.PageToken.Length > 0 && !PageToken.TryRead(request.PageToken, out after)) errors.Add("page_token", "is not a token from a previous page");
-        errors.ThrowIfAny();
-
-        var size = request.PageSize == 0 ? 100 : request.PageSize;
-        var page = await store.ListAsync(new SessionFilter(request.PrincipalId, request.RoleArn, request.State), after, size + 1, cancellationToken);
-        var now = time.GetUtcNow();
-        var response = new ListSessionsResponse();
-        foreach (var session in page.Take(size)) response.Sessions.Add(await InfoAsync(session, now, cancellationToken));
-        if (page.Count > size) response.NextPageToken = PageToken.Write(page[size - 1].Id);
-        return response;
+        var page = await store.ListAsync(query.Filter, query.AfterId, query.PageSize + 1, cancellationToken);
+        var views = new List<SessionView>(Math.Min(page.Count, query.PageSize));
+        foreach (var session in page.Take(query.PageSize)) views.Add(await ViewAsync(session, cancellationToken));
+        return new SessionPage(views, page.Count > query.PageSize ? page[query.PageSize - 1].Id : null);
     }
 
     /// <summary>
@@ -247,9 +191,7 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
     /// <summary>The session's decision now and its limits cut to it (never extended).</summary>
     private async Task<(Decision?, SessionRecord)> RedecideAsync(SessionRecord session, CancellationToken cancellationToken)
     {
-        var request = DecideRequest.Parser.ParseFrom(session.Request);
-        var read = SessionRequestReader.Read(request.Principal, request.Role, request.Context, new FieldViolations());
-        if (read is null) return (null, session);
+        if (DecisionRequestReader.ReadStored(session.Request) is not { } read) return (null, session);
         var decision = await decisions.DecideAsync(read, explain: false, session.Request, cancellationToken, record: false);
         var expires = session.IssuedAt.AddSeconds(decision.MaxSessionSeconds);
         var idle = decision.IdleTimeoutSeconds == 0 ? session.IdleTimeoutSeconds
@@ -258,41 +200,15 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
         return (decision, session with { ExpiresAt = expires < session.ExpiresAt ? expires : session.ExpiresAt, IdleTimeoutSeconds = idle });
     }
 
-    private async Task<SessionInfo> InfoAsync(SessionRecord session, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<SessionView> ViewAsync(SessionRecord session, CancellationToken cancellationToken)
     {
-        var info = new SessionInfo
-        {
-            SessionId = session.Id,
-            PrincipalId = session.PrincipalId,
-            RoleArn = session.RoleArn,
-            IssuedAt = Timestamp.FromDateTimeOffset(session.IssuedAt),
-            ExpiresAt = Timestamp.FromDateTimeOffset(session.ExpiresAt),
-            IdleTimeoutSeconds = session.IdleTimeoutSeconds,
-            LastActivityAt = Timestamp.FromDateTimeOffset(session.LastActivityAt),
-            State = session.State,
-            IdleRemainingSeconds = IdleRemaining(session, now),
-            AbsoluteRemainingSeconds = AbsoluteRemaining(session, now),
-            EndedReason = session.EndedReason,
-        };
-        info.Audiences.Add(session.Audiences);
-        if (session.EndedAt is { } ended) info.EndedAt = Timestamp.FromDateTimeOffset(ended);
         var (decision, revised) = await RedecideAsync(session, cancellationToken);
-        if (decision is not null)
-        {
-            info.PolicyMaxSessionSeconds = decision.MaxSessionSeconds;
-            info.Compliant = decision.Outcome == Outcome.Allow
-                && revised.ExpiresAt == session.ExpiresAt && revised.IdleTimeoutSeconds == session.IdleTimeoutSeconds;
-        }
-        return info;
+        return decision is null
+            ? new SessionView(session, null, null)
+            : new SessionView(session, decision.MaxSessionSeconds, decision.Outcome == Outcome.Allow
+                && revised.ExpiresAt == session.ExpiresAt && revised.IdleTimeoutSeconds == session.IdleTimeoutSeconds);
     }
 
-    private static int IdleRemaining(SessionRecord s, DateTimeOffset now) =>
-        !s.IsActive || s.IdleTimeoutSeconds == 0 ? 0 : Seconds(s.LastActivityAt.AddSeconds(s.IdleTimeoutSeconds) - now);
-
-    private static int AbsoluteRemaining(SessionRecord s, DateTimeOffset now) => s.IsActive ? Seconds(s.ExpiresAt - now) : 0;
-
-    private static int Seconds(TimeSpan span) => span <= TimeSpan.Zero ? 0 : (int)Math.Ceiling(span.TotalSeconds);
-
-    private static global::Grpc.Core.RpcException NotFound(string id) =>
-        new(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.NotFound, $"session {id} is not registered (or ended longer ago than SessionPolicy:Sessions:EndedRetention)"));
+    private static ServiceFailure NotFound(string id) =>
+        ServiceFailure.NotFound($"session {id} is not registered (or ended longer ago than {SessionLifecycleOptions.Section}:EndedRetention)");
 }

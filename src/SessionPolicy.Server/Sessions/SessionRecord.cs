@@ -73,5 +73,14 @@ public sealed record SessionRecord
     /// <summary>Whether the session is over at <paramref name="now"/>: a session lives while now is before its deadline.</summary>
     public bool IsDueAt(DateTimeOffset now) => IsActive && now >= Deadline;
 
+    /// <summary>Seconds until the idle deadline (0 when ended or without an idle timeout).</summary>
+    public int IdleRemainingSeconds(DateTimeOffset now) =>
+        !IsActive || IdleTimeoutSeconds == 0 ? 0 : Seconds(LastActivityAt.AddSeconds(IdleTimeoutSeconds) - now);
+
+    /// <summary>Seconds until the absolute deadline (0 when ended).</summary>
+    public int AbsoluteRemainingSeconds(DateTimeOffset now) => IsActive ? Seconds(ExpiresAt - now) : 0;
+
+    private static int Seconds(TimeSpan span) => span <= TimeSpan.Zero ? 0 : (int)Math.Ceiling(span.TotalSeconds);
+
     private static DateTimeOffset Utc(long ticks) => new(ticks, TimeSpan.Zero);
 }

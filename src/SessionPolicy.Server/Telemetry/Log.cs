@@ -77,4 +77,7 @@ internal static partial class Log
 
     [LoggerMessage(25, LogLevel.Warning, "SessionPolicy:Auth:ClientCaFile is set but no endpoint serves HTTPS ({Urls}): no client certificate can arrive")]
     public static partial void CertificatesWithoutHttps(ILogger logger, string urls);
+
+    [LoggerMessage(26, LogLevel.Debug, "Refused a request to {Method} as INVALID_ARGUMENT: {Reason}")]
+    public static partial void MalformedRequest(ILogger logger, string method, string reason);
 }

@@ -174,13 +174,15 @@ public sealed class LogoutTests : IDisposable
     {
         var first = await RegisterAsync("ivan");
         var firstCursor = (await LogoutSessionAsync(first)).EventId;
+        string afterFirst;
         await using (var stream = await LogoutStream.OpenAsync(_server.Channel, ["app-a"]))
         {
             Assert.NotEqual("", stream.StartCursor);
+            afterFirst = stream.StartCursor;
         }
         for (var i = 0; i < 150; i++) await LogoutSessionAsync(await RegisterAsync($"many{i}"));
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => LogoutStream.OpenAsync(_server.Channel, ["app-a"], cursor: "1"));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => LogoutStream.OpenAsync(_server.Channel, ["app-a"], cursor: afterFirst));
 
         Assert.Equal(StatusCode.OutOfRange, ex.StatusCode);
         Assert.Contains("older than the retained history", ex.Status.Detail);

@@ -37,8 +37,9 @@ public sealed class SlowSubscriberTests : IDisposable
     {
         var client = Client(_server);
         var slow = new StalledWriter();
-        var slowCall = _server.Services.GetRequiredService<LogoutStreamer>()
-            .StreamAsync(new SubscribeLogoutsRequest { Audiences = { "app-a" } }, slow, "slow-caller", CancellationToken.None);
+        // Called below the gRPC edge, so its failure is mapped to a status here as the edge maps it.
+        var slowCall = AtTheEdge(_server.Services.GetRequiredService<LogoutStreamer>()
+            .StreamAsync(new LogoutSubscriptionRequest(["app-a"], "", "", null, false), slow, "slow-caller", CancellationToken.None));
         await slow.Opened.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await using var fast = await LogoutStream.OpenAsync(_server.Channel, ["app-a"]);
 
@@ -63,5 +64,17 @@ public sealed class SlowSubscriberTests : IDisposable
         await using var resumed = await LogoutStream.OpenAsync(_server.Channel, ["app-a"], cursor: cursor);
         var rest = await resumed.EventsAsync(100 - slowSaw.Count);
         Assert.Equal(ended, slowSaw.Concat(rest).Select(e => e.SessionIds.Single()));
+    }
+
+    private static async Task AtTheEdge(Task call)
+    {
+        try
+        {
+            await call;
+        }
+        catch (ServiceFailure failure)
+        {
+            throw SessionPolicy.Server.Grpc.StatusMapping.ToRpcException(failure);
+        }
     }
 }

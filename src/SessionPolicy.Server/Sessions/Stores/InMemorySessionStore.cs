@@ -26,6 +26,8 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
     private readonly SharedValues<byte[]> _requests = new(Decisions.ByteKeyComparer.Instance);
     private readonly int _retention = options.Value.EventRetention;
     private readonly TimeSpan _endedRetention = options.Value.EndedRetention;
+    // A new incarnation of the log each time the process starts: cursors from before a restart are refused.
+    private readonly string _epoch = LogCursor.NewEpoch();
     private long _lastSequence;
     private long _active;
 
@@ -180,9 +182,9 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
             var oldest = _lastSequence - _log.Count + 1;
             if (afterCursor is not null && after < oldest - 1)
             {
-                throw new CursorOutOfRangeException($"cursor {afterCursor} is older than the retained history (oldest event {oldest}); events after it are gone");
+                throw new CursorOutOfRangeException($"cursor {afterCursor} is older than the retained history (oldest event {Cursor(oldest)}); events after it are gone");
             }
-            if (after > _lastSequence) throw new CursorOutOfRangeException($"cursor {afterCursor} is ahead of the log (newest event {_lastSequence})");
+            if (after > _lastSequence) throw new CursorOutOfRangeException($"cursor {afterCursor} is ahead of the log (newest event {Cursor(_lastSequence)})");
             var first = Math.Max(after + 1, oldest);
             var last = Math.Min(_lastSequence, first + max - 1);
             var events = new List<LogoutRecord>((int)Math.Max(0, last - first + 1));
@@ -193,7 +195,7 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
 
     public ValueTask<string?> LatestCursorAsync(CancellationToken cancellationToken)
     {
-        lock (_lock) return ValueTask.FromResult<string?>(_lastSequence.ToString(CultureInfo.InvariantCulture));
+        lock (_lock) return ValueTask.FromResult<string?>(Cursor(_lastSequence));
     }
 
     public int CompareCursors(string a, string b) => Parse(a).CompareTo(Parse(b));
@@ -203,7 +205,7 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
 
     private LogoutRecord Record(EndRequest request, LogoutReason reason, List<SessionRecord> ended) => new()
     {
-        Cursor = (++_lastSequence).ToString(CultureInfo.InvariantCulture),
+        Cursor = Cursor(++_lastSequence),
         EventId = Guid.CreateVersion7(request.At).ToString("N"),
         Reason = reason,
         Actor = request.Actor,
@@ -214,10 +216,12 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
         Sessions = [.. ended.Select(s => new EndedSession(s.Id, s.PrincipalId, s.RoleArn, s.Audiences))],
     };
 
-    private static long Parse(string cursor) =>
-        long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
-            ? n
-            : throw new CursorOutOfRangeException($"'{cursor}' is not a cursor of this log", malformed: true);
+    private string Cursor(long sequence) => LogCursor.Format(_epoch, sequence.ToString(CultureInfo.InvariantCulture));
+
+    private long Parse(string cursor) => long.Parse(LogCursor.Position(cursor, _epoch, IsPosition), NumberStyles.None, CultureInfo.InvariantCulture);
+
+    private static bool IsPosition(string position) =>
+        position.Length is > 0 and <= 18 && long.TryParse(position, NumberStyles.None, CultureInfo.InvariantCulture, out _);
 
     private void PurgeEnded()
     {

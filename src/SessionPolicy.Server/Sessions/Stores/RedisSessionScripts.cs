@@ -15,14 +15,14 @@ internal static class RedisSessionScripts
         end
         """;
 
-    /// <summary>KEYS: session, principal set, role set (or ""), deadlines, all. ARGV: id, deadline, has role, field/value pairs.</summary>
+    /// <summary>KEYS: session, principal set, deadlines, all[, role set]. ARGV: id, deadline, field/value pairs.</summary>
     public const string Add = """
         if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-        redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+        redis.call('HSET', KEYS[1], unpack(ARGV, 3))
         redis.call('SADD', KEYS[2], ARGV[1])
-        if ARGV[3] == '1' then redis.call('SADD', KEYS[3], ARGV[1]) end
-        redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
-        redis.call('ZADD', KEYS[5], 0, ARGV[1])
+        redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+        redis.call('ZADD', KEYS[4], 0, ARGV[1])
+        if #KEYS == 5 then redis.call('SADD', KEYS[5], ARGV[1]) end
         return 1
         """;
 
@@ -51,28 +51,28 @@ internal static class RedisSessionScripts
         """;
 
     /// <summary>
-    /// KEYS: deadlines, stream, target set (or ""). ARGV: prefix, mode ('set' or 'ids'), reason, actor,
-    /// detail, at, only-if-due, event id, principal, role, max length, ended retention (ms), notify
-    /// channel, ids... Ends the active sessions named, appends one event for them (trimmed to about max
-    /// length) and announces it. Returns {stream id, reason, sessions JSON} or {} when nothing ended.
+    /// KEYS: deadlines, stream, log epoch, target set (deadlines again when the ids are named), then one session
+    /// key per id. ARGV: mode ('set': the ids are the target set's members as read, to be checked; 'ids'), reason,
+    /// actor, detail, at, only-if-due, event id, principal, role, max length, ended retention (ms), notify
+    /// channel, a new epoch (used if the log has none), then the ids in KEYS order. Ends the active sessions
+    /// named, appends one event for them (trimmed to about max length) and announces it. Returns {stream id,
+    /// reason, sessions JSON, epoch}, {} when nothing ended, or {'stale'} when the set is no longer what was read.
     /// </summary>
     public const string End = Deadline + """
 
-        local prefix, mode = ARGV[1], ARGV[2]
-        local reason = tonumber(ARGV[3])
-        local at, onlyDue = tonumber(ARGV[6]), ARGV[7] == '1'
-        local ttl = tonumber(ARGV[12])
-        local ids
-        if mode == 'set' then
-          ids = redis.call('SMEMBERS', KEYS[3])
-        else
-          ids = {}
-          for i = 14, #ARGV do ids[#ids + 1] = ARGV[i] end
+        local reason = tonumber(ARGV[2])
+        local at, onlyDue = tonumber(ARGV[5]), ARGV[6] == '1'
+        local ttl = tonumber(ARGV[11])
+        local first = 14
+        if ARGV[1] == 'set' then
+          local members = redis.call('SMEMBERS', KEYS[4])
+          table.sort(members)
+          if #members ~= #ARGV - first + 1 then return { 'stale' } end
+          for i, id in ipairs(members) do if ARGV[first + i - 1] ~= id then return { 'stale' } end end
         end
-        table.sort(ids)
         local ended = {}
-        for _, id in ipairs(ids) do
-          local key = prefix .. 'session:' .. id
+        for i = first, #ARGV do
+          local id, key = ARGV[i], KEYS[i - first + 5]
           local h = redis.call('HMGET', key, 'state', 'expires', 'idle', 'last', 'principal', 'role', 'aud')
           if h[1] == '1' then
             local expires = tonumber(h[2])
@@ -93,16 +93,21 @@ internal static class RedisSessionScripts
           end
         end
         if #ended == 0 then return {} end
-        local principal = ARGV[9]
+        local principal = ARGV[8]
         if principal == '' then
           principal = ended[1].principal
           for _, s in ipairs(ended) do if s.principal ~= principal then principal = '' end end
         end
+        local epoch = redis.call('GET', KEYS[3])
+        if not epoch then
+          epoch = ARGV[13]
+          redis.call('SET', KEYS[3], epoch)
+        end
         local sessions = cjson.encode(ended)
-        local sid = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[11], '*',
-          'id', ARGV[8], 'reason', reason, 'actor', ARGV[4], 'principal', principal, 'role', ARGV[10],
-          'at', at, 'detail', ARGV[5], 'sessions', sessions)
-        redis.call('PUBLISH', ARGV[13], sid)
-        return { sid, tostring(reason), sessions }
+        local sid = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[10], '*',
+          'id', ARGV[7], 'reason', reason, 'actor', ARGV[3], 'principal', principal, 'role', ARGV[9],
+          'at', at, 'detail', ARGV[4], 'sessions', sessions)
+        redis.call('PUBLISH', ARGV[12], sid)
+        return { sid, tostring(reason), sessions, epoch }
         """;
 }

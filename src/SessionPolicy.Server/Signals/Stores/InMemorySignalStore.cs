@@ -3,18 +3,19 @@ using System.Collections.Concurrent;
 namespace SessionPolicy.Server.Signals.Stores;
 
 /// <summary>Principal state for one replica (the embedded mode): signals and revocations held in memory until they expire.</summary>
-internal sealed class InMemoryPrincipalStates(TimeProvider time)
+internal sealed class InMemorySignalStore(TimeProvider time) : ISignalStore
 {
     private readonly ConcurrentDictionary<string, (string Value, DateTimeOffset ExpiresAt)> _signals = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string Value, DateTimeOffset ExpiresAt)> _revocations = new(StringComparer.Ordinal);
 
     public PrincipalState Get(string principalId) => PrincipalState.Decode(Live(_signals, principalId), Live(_revocations, principalId));
 
-    public void Report(string principalId, int riskScore, TimeSpan ttl, bool revoke)
+    public Task ReportAsync(string principalId, int riskScore, TimeSpan ttl, bool revoke, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         _signals[principalId] = (PrincipalState.EncodeSignal(Guid.NewGuid().ToString("N"), riskScore, now + ttl), now + ttl);
         if (revoke) _revocations[principalId] = (PrincipalState.EncodeRevocation(Guid.NewGuid().ToString("N"), now), now + PrincipalState.RevocationLifetime);
+        return Task.CompletedTask;
     }
 
     private string? Live(ConcurrentDictionary<string, (string Value, DateTimeOffset ExpiresAt)> map, string principalId)

@@ -1,16 +1,25 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using SessionPolicy.Server.Hosting;
 using SessionPolicy.Server.Telemetry;
 
 namespace SessionPolicy.Server.Security;
 
-/// <summary>Caller authentication from <see cref="AuthOptions"/>, and the rule for serving without it.</summary>
-internal static class AuthenticationExtensions
+/// <summary>
+/// Callers: authentication (<see cref="AuthOptions"/>), per-RPC permissions, per-caller limits
+/// (<see cref="LimitOptions"/>), and the rule for serving without authentication.
+/// </summary>
+internal static class CallerSecurityRegistration
 {
-    public static WebApplicationBuilder AddCallerAuthentication(this WebApplicationBuilder builder, AuthOptions auth)
+    public static WebApplicationBuilder AddCallerSecurity(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddSingleton<CallerAuthorization>();
+        services.AddOptions<LimitOptions>().BindConfiguration(LimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSessionPolicyRateLimits(builder.Configuration.GetSection(LimitOptions.Section).Get<LimitOptions>() ?? new LimitOptions());
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var auth = builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        services.AddSingleton<AuthorizationInterceptor>();
+        services.AddSingleton<CallerAuthorization>().AddStartupTask<CallerAuthorization>();
         if (auth.TokensConfigured) services.AddSingleton<TokenAuthenticator>();
         if (auth.JwksUrl.Length > 0) services.AddSingleton<JwksKeys>();
         if (auth.CertificatesConfigured)
@@ -48,7 +57,7 @@ internal static class AuthenticationExtensions
         var exposed = urls.Where(u => !IsLoopback(u)).ToList();
         if (exposed.Count > 0 && !auth.AllowUnauthenticated)
         {
-            throw new InvalidOperationException(
+            throw new StartupFailure(
                 $"refusing to serve {string.Join(", ", exposed)} without authentication: set {AuthOptions.Section}:SigningKeyFiles or :JwksUrl (with :Issuer and :Audience), " +
                 $"or {AuthOptions.Section}:ClientCaFile (client certificates), or {AuthOptions.Section}:AllowUnauthenticated=true to accept unauthenticated callers there");
         }

@@ -5,10 +5,11 @@ using SessionPolicy.Server.Telemetry;
 namespace SessionPolicy.Server.Grpc;
 
 /// <summary>
-/// Turns an unexpected exception into INTERNAL with a short message, logged with its stack trace here,
-/// so a caller never sees UNKNOWN or internals.
+/// The edge of every call: a <see cref="ServiceFailure"/> from below becomes its status (<see cref="StatusMapping"/>),
+/// and anything unexpected becomes INTERNAL with a short message, logged with its stack trace here, so a
+/// caller never sees UNKNOWN or internals.
 /// </summary>
-internal sealed class UnhandledExceptionInterceptor(ILogger<UnhandledExceptionInterceptor> logger) : Interceptor
+internal sealed class FailureInterceptor(ILogger<FailureInterceptor> logger) : Interceptor
 {
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -17,9 +18,9 @@ internal sealed class UnhandledExceptionInterceptor(ILogger<UnhandledExceptionIn
         {
             call = continuation(request, context);
         }
-        catch (Exception ex) when (IsUnexpected(ex))
+        catch (Exception ex) when (ex is not RpcException and not OperationCanceledException)
         {
-            throw Internal(context, ex);
+            throw Map(context, ex);
         }
         // Decisions complete synchronously; only a call still running needs an awaiting wrapper.
         return call.IsCompletedSuccessfully ? call : AwaitUnary(call, context);
@@ -31,9 +32,9 @@ internal sealed class UnhandledExceptionInterceptor(ILogger<UnhandledExceptionIn
         {
             return await call;
         }
-        catch (Exception ex) when (IsUnexpected(ex))
+        catch (Exception ex) when (ex is not RpcException and not OperationCanceledException)
         {
-            throw Internal(context, ex);
+            throw Map(context, ex);
         }
     }
 
@@ -43,17 +44,16 @@ internal sealed class UnhandledExceptionInterceptor(ILogger<UnhandledExceptionIn
         {
             await continuation(request, responseStream, context);
         }
-        catch (Exception ex) when (IsUnexpected(ex))
+        catch (Exception ex) when (ex is not RpcException and not OperationCanceledException)
         {
-            throw Internal(context, ex);
+            throw Map(context, ex);
         }
     }
 
-    private static bool IsUnexpected(Exception ex) => ex is not RpcException and not OperationCanceledException;
-
-    private RpcException Internal(ServerCallContext context, Exception ex)
+    private RpcException Map(ServerCallContext context, Exception ex)
     {
+        if (ex is ServiceFailure failure && failure.Kind != FailureKind.Internal) return StatusMapping.ToRpcException(failure);
         Log.UnhandledError(logger, context.Method, ex);
-        return new RpcException(new Status(StatusCode.Internal, "internal error; the server log has the details"));
+        return new RpcException(new Status(StatusCode.Internal, ex is ServiceFailure ? ex.Message : "internal error; the server log has the details"));
     }
 }

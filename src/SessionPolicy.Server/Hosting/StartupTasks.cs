@@ -1,0 +1,26 @@
+namespace SessionPolicy.Server.Hosting;
+
+/// <summary>
+/// Runs every <see cref="IStartupTask"/> in the order they were registered. It is the first hosted service,
+/// so the background services and the server start after it; a task that throws stops start-up.
+/// </summary>
+internal sealed class StartupTasks(IEnumerable<IStartupTask> tasks) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var task in tasks) await task.StartAsync(cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Registration of start-up work.</summary>
+internal static class StartupTaskRegistration
+{
+    /// <summary>Runs the singleton <typeparamref name="T"/>'s start-up work, after what was registered before it.</summary>
+    public static IServiceCollection AddStartupTask<T>(this IServiceCollection services) where T : class, IStartupTask
+    {
+        services.AddSingleton<IStartupTask>(sp => sp.GetRequiredService<T>());
+        return services;
+    }
+}
