@@ -70,8 +70,13 @@ internal sealed class CallerAuthorization : IStartupTask
     /// </summary>
     public ValueTask<Caller?> AuthorizeAsync(ServerCallContext context)
     {
-        if (!Enabled || !Permissions.ByMethod.TryGetValue(context.Method, out var needed)) return default;
+        if (!Enabled) return default;
         var http = context.GetHttpContext();
+        if (!Permissions.ByMethod.TryGetValue(context.Method, out var needed))
+        {
+            if (Permissions.IsExempt(context.Method)) return default;
+            throw Denied(StatusCode.PermissionDenied, $"{context.Method} has no permission listed for it, so no caller may call it", http, context.Method, null);
+        }
         var header = http.Request.Headers.Authorization;
         if (_tokens is not null && header.Count > 0)
         {

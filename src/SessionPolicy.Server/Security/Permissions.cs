@@ -12,7 +12,20 @@ internal static class Permissions
     /// <summary>Every permission there is.</summary>
     public static readonly IReadOnlySet<string> All = new HashSet<string>([Decide, Issue, Subscribe, Register, Admin], StringComparer.Ordinal);
 
-    /// <summary>The permission each method needs; methods not listed (health, reflection) need none.</summary>
+    /// <summary>
+    /// Services any caller may use without a permission: health (probes, load balancers) and server reflection.
+    /// Every other method needs the permission <see cref="ByMethod"/> lists for it; a method it does not list is refused.
+    /// </summary>
+    public static readonly IReadOnlyList<string> ExemptServices = ["/grpc.health.v1.Health/", "/grpc.reflection.v1alpha.ServerReflection/", "/grpc.reflection.v1.ServerReflection/"];
+
+    /// <summary>Whether <paramref name="method"/> (a gRPC path) belongs to an exempt service.</summary>
+    public static bool IsExempt(string method)
+    {
+        foreach (var prefix in ExemptServices) if (method.StartsWith(prefix, StringComparison.Ordinal)) return true;
+        return false;
+    }
+
+    /// <summary>The permission each method needs; closed by default: a method of any other service not listed here is refused.</summary>
     public static readonly IReadOnlyDictionary<string, string> ByMethod = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["/sessionpolicy.v1.SessionPolicyService/Decide"] = Decide,

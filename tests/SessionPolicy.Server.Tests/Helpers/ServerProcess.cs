@@ -115,14 +115,19 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The repository's root: the folder holding SessionPolicy.sln above this test assembly.</summary>
+    public static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SessionPolicy.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("SessionPolicy.sln not found above " + AppContext.BaseDirectory);
+    }
+
     /// <summary>The server's own build output, in the configuration this test assembly was built in.</summary>
     private static string ServerDll()
     {
         var configuration = typeof(ServerProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SessionPolicy.sln"))) dir = dir.Parent;
-        if (dir is null) throw new InvalidOperationException("SessionPolicy.sln not found above " + AppContext.BaseDirectory);
-        var dll = Path.Combine(dir.FullName, "src", "SessionPolicy.Server", "bin", configuration, "net10.0", "SessionPolicy.Server.dll");
+        var dll = Path.Combine(RepoRoot(), "src", "SessionPolicy.Server", "bin", configuration, "net10.0", "SessionPolicy.Server.dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException("build the server first", dll);
     }
 
