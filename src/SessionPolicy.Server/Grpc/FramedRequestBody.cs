@@ -22,10 +22,9 @@ internal sealed class FramedRequestBody(PipeReader inner, string method, Malform
     /// <summary>Reads gRPC request bodies through the check; other requests pass untouched.</summary>
     public static RequestDelegate Middleware(RequestDelegate next, MalformedRequests malformed) => context =>
     {
-        if (context.Request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase)
-            && context.Features.Get<IRequestBodyPipeFeature>() is { } body)
+        if (context.Request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase))
         {
-            context.Features.Set<IRequestBodyPipeFeature>(new FramedRequestBody(body.Reader, context.Request.Path.Value ?? "", malformed));
+            context.Features.Set<IRequestBodyPipeFeature>(new FramedRequestBody(context.Request.BodyReader, context.Request.Path.Value ?? "", malformed));
         }
         return next(context);
     };
