@@ -92,12 +92,13 @@ public sealed class SharedModeTests : IAsyncLifetime
     public async Task RedisAnsweringSlowly_DecisionIsMadeLocallyWithinTheBudget()
     {
         await using var admin = await ConnectionMultiplexer.ConnectAsync($"{_redis.Configuration},allowAdmin=true");
-        var sleeping = admin.GetDatabase().ExecuteAsync("DEBUG", "SLEEP", "4");
+        // Awaited: once Redis has answered, it holds every other client's commands for 4 s, so the decision's
+        // lookup cannot reach Redis first (a DEBUG SLEEP sent without waiting could arrive after it).
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "4000", "ALL");
 
         var decision = (await Client(_a).DecideAsync(Sample.Human(id: "frank"))).Decision;
-        await sleeping;
 
-        // Redis was asleep for 4 s; only the operation budget (1 s) ending the wait explains a degraded answer.
+        // Redis held commands for 4 s; only the operation budget (1 s) ending the wait explains a degraded answer.
         Assert.True(decision.Degraded);
         Assert.Equal("workforce-human", decision.Profile);
     }

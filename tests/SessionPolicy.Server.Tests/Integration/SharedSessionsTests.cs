@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using SessionPolicy.Server.Redis;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.V1;
 using static SessionPolicy.Server.Tests.Helpers.Sessions;
@@ -161,5 +162,33 @@ public sealed class SharedSessionsTests : IAsyncLifetime
         await _a.Services.GetRequiredService<SessionPolicy.Server.Sessions.SessionLifecycle>().SweepAsync(CancellationToken.None);
 
         Assert.Null(await db.SortedSetScoreAsync($"{prefix}deadlines", id));
+    }
+
+    [Fact]
+    public async Task CursorFromBeforeRedisLostItsData_IsOutOfRange_NotSilentlyResumed()
+    {
+        var id = (await Client(_a).RegisterSessionAsync(Register("olga"))).Session.SessionId;
+        await Client(_a).ForceLogoutAsync(new ForceLogoutRequest { SessionId = id });
+        string before;
+        await using (var s = await LogoutStream.OpenAsync(_a.Channel, ["app-a"])) before = s.StartCursor;
+
+        // Redis runs without persistence here: a restart loses the log, and new events start a new one.
+        var restored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _a.Services.GetRequiredService<RedisConnection>().Multiplexer.ConnectionRestored += (_, e) =>
+        {
+            if (e.ConnectionType == StackExchange.Redis.ConnectionType.Interactive) restored.TrySetResult();
+        };
+        await _redis.StopAsync();
+        await _redis.RestartAsync();
+        await restored.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        for (var i = 0; i < 3; i++)
+        {
+            var again = (await Client(_a).RegisterSessionAsync(Register($"after{i}"))).Session.SessionId;
+            await Client(_a).ForceLogoutAsync(new ForceLogoutRequest { SessionId = again });
+        }
+        var ex = await Assert.ThrowsAsync<RpcException>(() => LogoutStream.OpenAsync(_a.Channel, ["app-a"], cursor: before));
+
+        Assert.Equal(StatusCode.OutOfRange, ex.StatusCode);
+        Assert.Contains("another incarnation", ex.Status.Detail);
     }
 }

@@ -169,6 +169,8 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
                 if (session.IsDueAt(now)) due.Add(id);
                 else _deadlines.Enqueue(id, session.Deadline.UtcTicks);
             }
+            // A due session keeps its place until it has ended, so an ending that fails is found again.
+            foreach (var id in due) _deadlines.Enqueue(id, _sessions[id].Deadline.UtcTicks);
             PurgeEnded();
         }
         return ValueTask.FromResult<IReadOnlyList<string>>(due);
