@@ -19,7 +19,7 @@ public static class SessionPolicyHost
         var services = builder.Services;
         var configuration = builder.Configuration;
         services.AddSingleton(TimeProvider.System);
-        services.AddHostedService<StartupTasks>();
+        services.AddSingleton<StartupTasks>();
         services.AddPolicies();
         builder.AddCallerSecurity();
         services.AddAudit();
@@ -32,10 +32,22 @@ public static class SessionPolicyHost
         return builder;
     }
 
+    /// <summary>
+    /// Does the start-up work before anything serves: validates every setting, then runs each start-up task in
+    /// the order registered (load the policy, check key files, listen to the shared store, hook features to
+    /// policy changes), then checks what the service would listen on. A failure throws (see <see cref="StartupFailure"/>).
+    /// </summary>
+    public static WebApplication StartSessionPolicy(this WebApplication app)
+    {
+        app.Services.GetService<IStartupValidator>()?.Validate();
+        app.Services.GetRequiredService<StartupTasks>().StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        CallerSecurityRegistration.CheckUnauthenticatedBinding(app, app.Services.GetRequiredService<IOptions<AuthOptions>>().Value);
+        return app;
+    }
+
     /// <summary>Maps the gRPC services, health and reflection, behind the frame check and the rate limits.</summary>
     public static WebApplication MapSessionPolicy(this WebApplication app)
     {
-        CallerSecurityRegistration.CheckUnauthenticatedBinding(app, app.Services.GetRequiredService<IOptions<AuthOptions>>().Value);
         app.UseGrpcFrameCheck();
         if (app.Services.GetRequiredService<IOptions<LimitOptions>>().Value.Permits > 0) app.UseRateLimiter();
         app.MapGrpcService<SessionPolicyGrpcService>();

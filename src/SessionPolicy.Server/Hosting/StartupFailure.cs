@@ -17,4 +17,21 @@ internal class StartupFailure(string message, int exitCode = StartupFailure.Conf
     public const int Other = 1;
 
     public int ExitCode { get; } = exitCode;
+
+    /// <summary>
+    /// The one line to print for a failure to start, and the exit code, when it is one the operator can fix:
+    /// this type, a setting that does not validate (<see cref="Microsoft.Extensions.Options.OptionsValidationException"/>),
+    /// or a setting that does not convert to its type. Anything else is unexpected and keeps its stack trace.
+    /// </summary>
+    public static (string Message, int ExitCode)? Describe(Exception e) => e switch
+    {
+        StartupFailure failure => (failure.Message, failure.ExitCode),
+        Microsoft.Extensions.Options.OptionsValidationException invalid => (string.Join("; ", invalid.Failures), Configuration),
+        InvalidOperationException { Message: var m } when m.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => (m, Configuration),
+        AggregateException { InnerExceptions: [var only] } => Describe(only),
+        AggregateException all when all.InnerExceptions.Select(Describe).ToList() is var each && each.All(d => d is not null) =>
+            (string.Join("; ", each.Select(d => d!.Value.Message)), each.Max(d => d!.Value.ExitCode)),
+        _ => null,
+    };
 }
+

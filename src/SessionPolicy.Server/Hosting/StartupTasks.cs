@@ -1,17 +1,15 @@
 namespace SessionPolicy.Server.Hosting;
 
 /// <summary>
-/// Runs every <see cref="IStartupTask"/> in the order they were registered. It is the first hosted service,
-/// so the background services and the server start after it; a task that throws stops start-up.
+/// Runs every <see cref="IStartupTask"/> in the order they were registered, before the host starts its
+/// background services and the server (<see cref="SessionPolicyHost.StartSessionPolicy"/>); a task that throws stops start-up.
 /// </summary>
-internal sealed class StartupTasks(IEnumerable<IStartupTask> tasks) : IHostedService
+internal sealed class StartupTasks(IEnumerable<IStartupTask> tasks)
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         foreach (var task in tasks) await task.StartAsync(cancellationToken);
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Registration of start-up work.</summary>

@@ -32,7 +32,7 @@ internal sealed class TokenAuthenticator
         _time = time;
         _jwks = jwks;
         _validBySpan = _valid.GetAlternateLookup<ReadOnlySpan<char>>();
-        _fileKeys = _options.SigningKeyFiles.Select(f => (SecurityKey)PemKeys.Load(File.ReadAllText(f))).ToList();
+        _fileKeys = _options.SigningKeyFiles.Select(LoadKey).ToList();
         _parameters = new TokenValidationParameters
         {
             ValidIssuer = _options.Issuer,
@@ -47,6 +47,18 @@ internal sealed class TokenAuthenticator
     }
 
     public DateTimeOffset Now => _time.GetUtcNow();
+
+    private static SecurityKey LoadKey(string file)
+    {
+        try
+        {
+            return PemKeys.Load(File.ReadAllText(file));
+        }
+        catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException)
+        {
+            throw new InvalidOperationException($"'{file}' holds no PEM RSA or EC public key", e);
+        }
+    }
 
     /// <summary>The caller a remembered token belongs to, without validating anything; null when it must be validated.</summary>
     public Caller? Remembered(ReadOnlySpan<char> token) =>

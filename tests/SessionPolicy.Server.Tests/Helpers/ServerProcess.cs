@@ -68,6 +68,35 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs the server expecting it to stop by itself (a start-up it refuses): its exit code and everything it wrote.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IDictionary<string, string> environment, string urls = "http://127.0.0.1:0")
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { ServerDll(), "--urls", urls },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(ServerDll())!,
+        };
+        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (k, v) in environment) info.Environment[k] = v;
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException("the server did not stop by itself: it started with settings it should refuse");
+        }
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
     public static async Task<ServerProcess> StartAsync(IDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet")

@@ -44,7 +44,7 @@ public sealed class TlsServer : IAsyncDisposable
         });
         builder.AddSessionPolicy();
         var app = builder.Build();
-        app.MapSessionPolicy();
+        app.StartSessionPolicy().MapSessionPolicy();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new TlsServer(app, new Uri(address), serverAuthority.Authority);

@@ -1,0 +1,58 @@
+using SessionPolicy.Server.Tests.Helpers;
+
+namespace SessionPolicy.Server.Tests.EndToEnd;
+
+/// <summary>
+/// The real process refusing to start: one clear message naming the file (with line:column) or the setting,
+/// the documented exit code (2 settings and the files they name, 3 the policy), and no .NET stack trace.
+/// </summary>
+public sealed class StartupFailureTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("startup-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    private string File(string name, string content)
+    {
+        var path = Path.Combine(_dir.FullName, name);
+        System.IO.File.WriteAllText(path, content);
+        return path;
+    }
+
+    public static TheoryData<string, int, string[]> Cases => new()
+    {
+        { "policy that does not validate", 3, ["policy.yaml:2:", "defaults.idle_timeout"] },
+        { "policy file missing", 3, ["SessionPolicy:Policy:Path", "does not exist"] },
+        { "setting out of range", 2, ["SessionPolicy:DecisionCache:MaxEntries"] },
+        { "setting that does not convert", 2, ["SessionPolicy:Limits:Period", "banana"] },
+        { "signing key file that is not a key", 2, ["SessionPolicy:Auth:SigningKeyFiles", "not-a-key.pem"] },
+        { "unauthenticated on all interfaces", 2, ["without authentication", "SessionPolicy:Auth"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Start_RefusedSetting_ExitsWithOneMessageAndItsCode(string refused, int exitCode, string[] named)
+    {
+        var environment = refused switch
+        {
+            "policy that does not validate" => new Dictionary<string, string> { ["SessionPolicy__Policy__Path"] = File("policy.yaml", "version: 1\ndefaults: { max_session: 1h, idle_timeout: whenever }\n") },
+            "policy file missing" => new Dictionary<string, string> { ["SessionPolicy__Policy__Path"] = Path.Combine(_dir.FullName, "absent.yaml") },
+            "setting out of range" => new Dictionary<string, string> { ["SessionPolicy__DecisionCache__MaxEntries"] = "-1" },
+            "setting that does not convert" => new Dictionary<string, string> { ["SessionPolicy__Limits__Period"] = "banana" },
+            "signing key file that is not a key" => new Dictionary<string, string>
+            {
+                ["SessionPolicy__Auth__Issuer"] = "https://issuer.example", ["SessionPolicy__Auth__Audience"] = "session-policy",
+                ["SessionPolicy__Auth__SigningKeyFiles__0"] = File("not-a-key.pem", "hello"),
+            },
+            _ => new Dictionary<string, string>(),
+        };
+
+        var (code, output) = await ServerProcess.RunToExitAsync(environment, refused == "unauthenticated on all interfaces" ? "http://0.0.0.0:0" : "http://127.0.0.1:0");
+
+        Assert.Equal(exitCode, code);
+        var message = Assert.Single(output.Split('\n'), l => l.StartsWith("session-policy: cannot start:", StringComparison.Ordinal));
+        foreach (var part in named) Assert.Contains(part, output);
+        Assert.DoesNotContain("   at ", output);
+        Assert.DoesNotContain("Exception", message);
+    }
+}
