@@ -1,3 +1,4 @@
+using SessionPolicy.Server.Telemetry;
 using StackExchange.Redis;
 
 namespace SessionPolicy.Server.Redis;
@@ -19,6 +20,20 @@ internal static class RedisFailures
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             throw new SharedStoreUnavailableException(operation, e);
+        }
+    }
+
+    /// <summary>A Redis call whose failure is not the caller's: the fault is logged and <paramref name="fallback"/> answered.</summary>
+    public static async Task<T> BestEffortAsync<T>(ILogger logger, string operation, Func<Task<T>> call, T fallback)
+    {
+        try
+        {
+            return await RunAsync(operation, call);
+        }
+        catch (SharedStoreUnavailableException e)
+        {
+            Log.SharedStoreFailed(logger, e.Operation, e.Cause);
+            return fallback;
         }
     }
 

@@ -9,22 +9,7 @@ namespace SessionPolicy.Server.Redis;
 /// configured prefix. C# builds keys only here, and every Lua script gets its keys from here through
 /// <c>KEYS[]</c>, never by building a name itself.
 /// </summary>
-/// <remarks>
-/// | key | type | holds |
-/// |---|---|---|
-/// | <c>signal:{principal}</c> | string | the principal's risk signal, for its time to live |
-/// | <c>revoked:{principal}</c> | string | the principal's revocation ("re-authenticate if signed in before") |
-/// | <c>decision:{sha256}</c> | string | a decision under its normalised input and the state stamp it was made under |
-/// | <c>rolemax:{role ARN}</c> | string | a role's MaxSessionDuration learned from STS |
-/// | <c>session:{id}</c> | hash | one session |
-/// | <c>psessions:{principal}</c>, <c>rsessions:{role ARN}</c> | set | session ids by principal, by role |
-/// | <c>sessions</c> | sorted set | every session id (score 0, read by range) |
-/// | <c>deadlines</c> | sorted set | active session ids by deadline (Unix ms) |
-/// | <c>logouts</c> | stream | the logout log; entry ids are cursors |
-/// | <c>logouts:epoch</c> | string | the log's incarnation, part of every cursor |
-/// | channel <c>invalidate</c> | pub/sub | a principal whose state changed |
-/// | channel <c>logouts:notify</c> | pub/sub | an event was appended |
-/// </remarks>
+/// <remarks>The table of keys, their types and what they hold is in docs/shared-mode.md.</remarks>
 internal sealed class RedisKeys(string prefix)
 {
     public string Prefix { get; } = prefix;

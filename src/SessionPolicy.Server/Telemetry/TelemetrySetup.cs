@@ -14,7 +14,7 @@ namespace SessionPolicy.Server.Telemetry;
 /// <c>OTEL_EXPORTER_OTLP_*</c> variables name an endpoint; each signal is exported when the general
 /// endpoint or its own is set. Unset, nothing is collected, and recording costs next to nothing.
 /// </summary>
-public static class TelemetryExtensions
+public static class TelemetrySetup
 {
     /// <summary>The default service name; <c>OTEL_SERVICE_NAME</c> overrides it.</summary>
     public const string ServiceName = "session-policy";

@@ -1,6 +1,5 @@
 using System.Globalization;
 using SessionPolicy.Server.Redis;
-using SessionPolicy.Server.Telemetry;
 
 namespace SessionPolicy.Server.Credentials.Stores;
 
@@ -16,33 +15,19 @@ internal sealed class RedisRoleMaximumStore(InMemoryRoleMaximumStore local, Redi
     {
         if (local.Get(roleArn) is { } known) return known;
         if (!redis.IsConnected) return null;
-        try
-        {
-            var stored = await RedisFailures.RunAsync("look up the role maximum", () =>
-                redis.Database.StringGetWithExpiryAsync(keys.RoleMaximum(roleArn)).WaitAsync(redis.OperationTimeout));
-            if (stored.Value.IsNullOrEmpty || !int.TryParse(stored.Value.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)) return null;
-            local.Remember(roleArn, seconds, stored.Expiry ?? local.Retention);
-            return seconds;
-        }
-        catch (SharedStoreUnavailableException e)
-        {
-            Log.SharedStoreFailed(logger, e.Operation, e.Cause);
-            return null;
-        }
+        var stored = await RedisFailures.BestEffortAsync<StackExchange.Redis.RedisValueWithExpiry?>(logger, "look up the role maximum", async () =>
+            await redis.Database.StringGetWithExpiryAsync(keys.RoleMaximum(roleArn)).WaitAsync(redis.OperationTimeout), null);
+        if (stored is not { } found || found.Value.IsNullOrEmpty
+            || !int.TryParse(found.Value.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)) return null;
+        local.Remember(roleArn, seconds, found.Expiry ?? local.Retention);
+        return seconds;
     }
 
     public async ValueTask RememberAsync(string roleArn, int seconds)
     {
         await local.RememberAsync(roleArn, seconds);
         if (!redis.IsConnected) return;
-        try
-        {
-            await RedisFailures.RunAsync("store the role maximum", () =>
-                redis.Database.StringSetAsync(keys.RoleMaximum(roleArn), seconds.ToString(CultureInfo.InvariantCulture), local.Retention).WaitAsync(redis.OperationTimeout));
-        }
-        catch (SharedStoreUnavailableException e)
-        {
-            Log.SharedStoreFailed(logger, e.Operation, e.Cause);
-        }
+        await RedisFailures.BestEffortAsync(logger, "store the role maximum", () =>
+            redis.Database.StringSetAsync(keys.RoleMaximum(roleArn), seconds.ToString(CultureInfo.InvariantCulture), local.Retention).WaitAsync(redis.OperationTimeout), false);
     }
 }

@@ -72,16 +72,9 @@ internal sealed class RedisDecisionStore(RedisConnection redis, RedisKeys keys, 
         // A decision made under a signal lives no longer than the signal.
         var ttl = state.ExpiresAt is { } end && end - time.GetUtcNow() < _ttl ? end - time.GetUtcNow() : _ttl;
         if (ttl <= TimeSpan.Zero) return;
-        try
-        {
-            byte[] value = [.. Encoding.UTF8.GetBytes(state.Stamp), 0, .. decision.ToByteArray()];
-            await RedisFailures.RunAsync("store the decision", () =>
-                redis.Database.StringSetAsync(keys.Decision(key), value, ttl).WaitAsync(redis.OperationTimeout, time, cancellationToken));
-        }
-        catch (SharedStoreUnavailableException e)
-        {
-            Log.SharedStoreFailed(logger, e.Operation, e.Cause);
-        }
+        byte[] value = [.. Encoding.UTF8.GetBytes(state.Stamp), 0, .. decision.ToByteArray()];
+        await RedisFailures.BestEffortAsync(logger, "store the decision", () =>
+            redis.Database.StringSetAsync(keys.Decision(key), value, ttl).WaitAsync(redis.OperationTimeout, time, cancellationToken), false);
     }
 
     private static Decision? DecodeDecision(RedisValue value, string stamp)

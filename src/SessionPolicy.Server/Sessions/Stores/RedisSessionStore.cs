@@ -205,18 +205,12 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, I
         return (await Db.StringGetAsync(keys.LogEpoch)).ToString();
     }
 
-    private async Task<StreamInfo?> InfoAsync()
-    {
-        if (!await Db.KeyExistsAsync(keys.LogoutLog)) return null;
-        try
-        {
-            return await Db.StreamInfoAsync(keys.LogoutLog);
-        }
-        catch (RedisServerException e) when (e.Message.Contains("no such key", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-    }
+    /// <summary>
+    /// The stream's state, or null before its first event. (Trimming never deletes the stream; one lost between
+    /// the two calls fails this read as a store fault, and the reader tries again.)
+    /// </summary>
+    private async Task<StreamInfo?> InfoAsync() =>
+        await Db.KeyExistsAsync(keys.LogoutLog) ? await Db.StreamInfoAsync(keys.LogoutLog) : null;
 
     private static ValueTask<T> Run<T>(string operation, Func<Task<T>> call) => new(RedisFailures.RunAsync(operation, call));
 
