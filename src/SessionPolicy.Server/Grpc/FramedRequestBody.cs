@@ -19,15 +19,42 @@ internal sealed class FramedRequestBody(PipeReader inner, string method, Malform
     private long _consumed;
     private long _nextHeader;
 
-    /// <summary>Reads gRPC request bodies through the check; other requests pass untouched.</summary>
+    /// <summary>
+    /// Checks gRPC request bodies; other requests pass untouched. A unary or server-streaming call carries one
+    /// frame: when its header has already arrived (the usual case for a small request) it is checked in place,
+    /// without wrapping the body; otherwise the body is read through the check.
+    /// </summary>
     public static RequestDelegate Middleware(RequestDelegate next, MalformedRequests malformed) => context =>
     {
-        if (context.Request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase))
+        if (context.Request.ContentType is not { } type || !type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase)) return next(context);
+        var body = context.Request.BodyReader;
+        var method = context.Request.Path.Value ?? "";
+        if (!method.StartsWith("/grpc.reflection.", StringComparison.Ordinal) && body.TryRead(out var arrived))
         {
-            context.Features.Set<IRequestBodyPipeFeature>(new FramedRequestBody(context.Request.BodyReader, context.Request.Path.Value ?? "", malformed));
+            var problem = arrived.Buffer.Length >= HeaderSize ? Problem(arrived.Buffer, out _) : null;
+            // Nothing consumed, nothing examined: the server's own read returns the same bytes at once.
+            body.AdvanceTo(arrived.Buffer.Start, arrived.Buffer.Start);
+            if (problem is not null)
+            {
+                var refused = malformed.Refuse(method, problem);
+                return TrailersOnlyReply.WriteAsync(context, new Google.Rpc.Status { Code = (int)refused.StatusCode, Message = refused.Status.Detail });
+            }
+            if (arrived.Buffer.Length >= HeaderSize) return next(context);
         }
+        context.Features.Set<IRequestBodyPipeFeature>(new FramedRequestBody(body, method, malformed));
         return next(context);
     };
+
+    /// <summary>What is wrong with the frame header at the start of <paramref name="buffer"/>, or null; and the length it declares.</summary>
+    private static string? Problem(ReadOnlySequence<byte> buffer, out uint length)
+    {
+        Span<byte> header = stackalloc byte[HeaderSize];
+        buffer.Slice(0, HeaderSize).CopyTo(header);
+        length = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
+        return header[0] > 1 ? $"a message frame has compressed flag {header[0]} (only 0 and 1 exist)"
+            : length > int.MaxValue ? $"a message frame declares {length} bytes, more than any message can hold"
+            : null;
+    }
 
     PipeReader IRequestBodyPipeFeature.Reader => this;
 
@@ -71,16 +98,11 @@ internal sealed class FramedRequestBody(PipeReader inner, string method, Malform
     {
         var buffer = result.Buffer;
         _last = buffer;
-        Span<byte> header = stackalloc byte[HeaderSize];
         while (true)
         {
             var at = _nextHeader - _consumed;
             if (at < 0 || buffer.Length < at + HeaderSize) return;
-            buffer.Slice(at, HeaderSize).CopyTo(header);
-            var length = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
-            var why = header[0] > 1 ? $"a message frame has compressed flag {header[0]} (only 0 and 1 exist)"
-                : length > int.MaxValue ? $"a message frame declares {length} bytes, more than any message can hold"
-                : null;
+            var why = Problem(buffer.Slice(at), out var length);
             if (why is not null)
             {
                 // Nothing of this body will be read: hand the buffer back before the call ends.

@@ -45,11 +45,11 @@ public static class SessionPolicyHost
         return app;
     }
 
-    /// <summary>Maps the gRPC services, health and reflection, behind the frame check and the rate limits.</summary>
+    /// <summary>Maps the gRPC services, health and reflection, behind the rate limits and the frame check.</summary>
     public static WebApplication MapSessionPolicy(this WebApplication app)
     {
-        app.UseGrpcFrameCheck();
         if (app.Services.GetRequiredService<IOptions<LimitOptions>>().Value.Permits > 0) app.UseRateLimiter();
+        app.UseGrpcFrameCheck();
         app.MapGrpcService<SessionPolicyGrpcService>();
         app.MapGrpcService<SessionCredentialsGrpcService>();
         app.MapGrpcService<SessionEventsGrpcService>();

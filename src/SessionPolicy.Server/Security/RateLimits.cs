@@ -1,8 +1,8 @@
 using System.Threading.RateLimiting;
-using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Microsoft.AspNetCore.RateLimiting;
+using SessionPolicy.Server.Grpc;
 
 namespace SessionPolicy.Server.Security;
 
@@ -40,14 +40,7 @@ internal static class RateLimits
                     Message = $"rate limit: at most {limits.Permits} calls per {limits.Period} for {callers.LimitKey(context.HttpContext)}; retry after {retry}",
                     Details = { Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retry) }) },
                 };
-                // A trailers-only gRPC reply: HTTP 200, the status in the headers, no body.
-                var response = context.HttpContext.Response;
-                response.StatusCode = StatusCodes.Status200OK;
-                response.ContentType = "application/grpc";
-                response.Headers["grpc-status"] = status.Code.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                response.Headers["grpc-message"] = Uri.EscapeDataString(status.Message);
-                response.Headers["grpc-status-details-bin"] = Convert.ToBase64String(status.ToByteArray()).TrimEnd('=');
-                return ValueTask.CompletedTask;
+                return new ValueTask(TrailersOnlyReply.WriteAsync(context.HttpContext, status));
             };
         });
         return services;
