@@ -19,29 +19,13 @@ internal sealed class FramedRequestBody(PipeReader inner, string method, Malform
     private long _consumed;
     private long _nextHeader;
 
-    /// <summary>
-    /// Checks gRPC request bodies; other requests pass untouched. A unary or server-streaming call carries one
-    /// frame: when its header has already arrived (the usual case for a small request) it is checked in place,
-    /// without wrapping the body; otherwise the body is read through the check.
-    /// </summary>
+    /// <summary>Reads gRPC request bodies through the check; other requests pass untouched.</summary>
     public static RequestDelegate Middleware(RequestDelegate next, MalformedRequests malformed) => context =>
     {
-        if (context.Request.ContentType is not { } type || !type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase)) return next(context);
-        var body = context.Request.BodyReader;
-        var method = context.Request.Path.Value ?? "";
-        if (!method.StartsWith("/grpc.reflection.", StringComparison.Ordinal) && body.TryRead(out var arrived))
+        if (context.Request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase))
         {
-            var problem = arrived.Buffer.Length >= HeaderSize ? Problem(arrived.Buffer, out _) : null;
-            // Nothing consumed, nothing examined: the server's own read returns the same bytes at once.
-            body.AdvanceTo(arrived.Buffer.Start, arrived.Buffer.Start);
-            if (problem is not null)
-            {
-                var refused = malformed.Refuse(method, problem);
-                return TrailersOnlyReply.WriteAsync(context, new Google.Rpc.Status { Code = (int)refused.StatusCode, Message = refused.Status.Detail });
-            }
-            if (arrived.Buffer.Length >= HeaderSize) return next(context);
+            context.Features.Set<IRequestBodyPipeFeature>(new FramedRequestBody(context.Request.BodyReader, context.Request.Path.Value ?? "", malformed));
         }
-        context.Features.Set<IRequestBodyPipeFeature>(new FramedRequestBody(body, method, malformed));
         return next(context);
     };
 

@@ -4,7 +4,7 @@ using Google.Protobuf;
 namespace SessionPolicy.Server.Grpc;
 
 /// <summary>
-/// Ends a gRPC call before it reaches the gRPC server (a refused rate limit, a refused frame) as gRPC does:
+/// Ends a gRPC call before it reaches the gRPC server (a refused rate limit) as gRPC does:
 /// HTTP 200, the status in the headers (a trailers-only reply), its details as <c>grpc-status-details-bin</c>.
 /// </summary>
 internal static class TrailersOnlyReply
