@@ -6,6 +6,8 @@ namespace SessionPolicy.Server.Tests.EndToEnd;
 /// The real process refusing to start: one clear message naming the file (with line:column) or the setting,
 /// the documented exit code (2 settings and the files they name, 3 the policy), and no .NET stack trace.
 /// </summary>
+/// <remarks>Each case starts a process: they run one at a time, apart from the other tests, so they add no burst of load.</remarks>
+[Collection(StartupFailureCollection.Name)]
 public sealed class StartupFailureTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("startup-");
@@ -55,4 +57,10 @@ public sealed class StartupFailureTests : IDisposable
         Assert.DoesNotContain("   at ", output);
         Assert.DoesNotContain("Exception", message);
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class StartupFailureCollection
+{
+    public const string Name = "start-up failures";
 }
