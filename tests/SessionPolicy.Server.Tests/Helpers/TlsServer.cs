@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
@@ -42,6 +43,9 @@ public sealed class TlsServer : IAsyncDisposable
             ["Kestrel:Endpoints:Https:Certificate:Path"] = certificate,
             ["Kestrel:Endpoints:Https:Certificate:KeyPath"] = key,
         });
+        // The certificate files are written just before start: Kestrel's reload of its endpoints when those files
+        // change would rebind them (to another port) under a running test.
+        builder.WebHost.ConfigureKestrel((context, kestrel) => kestrel.Configure(context.Configuration.GetSection("Kestrel"), reloadOnChange: false));
         builder.AddSessionPolicy();
         var app = builder.Build();
         app.StartSessionPolicy().MapSessionPolicy();
