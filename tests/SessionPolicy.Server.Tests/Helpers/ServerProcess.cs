@@ -68,8 +68,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs the server expecting it to stop by itself (a start-up it refuses): its exit code and everything it wrote.</summary>
-    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IDictionary<string, string> environment, string urls = "http://127.0.0.1:0")
+    /// <summary>The built server on <paramref name="urls"/>, in production mode, with <paramref name="environment"/> added, its output redirected.</summary>
+    private static ProcessStartInfo StartInfo(string urls, IDictionary<string, string> environment)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -80,8 +80,15 @@ public sealed partial class ServerProcess : IAsyncDisposable
             WorkingDirectory = Path.GetDirectoryName(ServerDll())!,
         };
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        info.Environment["Logging__Console__FormatterName"] = "simple";
         foreach (var (k, v) in environment) info.Environment[k] = v;
-        using var process = Process.Start(info)!;
+        return info;
+    }
+
+    /// <summary>Runs the server expecting it to stop by itself (a start-up it refuses): its exit code and everything it wrote.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IDictionary<string, string> environment, string urls = "http://127.0.0.1:0")
+    {
+        using var process = Process.Start(StartInfo(urls, environment))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -99,17 +106,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public static async Task<ServerProcess> StartAsync(IDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { ServerDll(), "--urls", "http://127.0.0.1:0" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(ServerDll())!,
-        };
-        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        info.Environment["Logging__Console__FormatterName"] = "simple";
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
+        var info = StartInfo("http://127.0.0.1:0", environment ?? new Dictionary<string, string>());
 
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
