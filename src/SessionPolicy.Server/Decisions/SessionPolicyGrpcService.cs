@@ -9,7 +9,7 @@ using SessionPolicy.V1;
 namespace SessionPolicy.Server.Decisions;
 
 /// <summary>The decision RPCs: Decide, DecideBatch and GetPolicyInfo.</summary>
-internal sealed class SessionPolicyGrpcService(DecisionService decisions, PolicyStore policies) : SessionPolicyBinding
+internal sealed class SessionPolicyGrpcService(DecisionService decisions, PolicyStore policies, MalformedRequests malformed) : SessionPolicyBinding
 {
     /// <summary>
     /// The warm path first: bytes already decided under this policy were a valid request then and decide
@@ -77,7 +77,8 @@ internal sealed class SessionPolicyGrpcService(DecisionService decisions, Policy
         return session is null ? null : await decisions.DecideAsync(session, request.Explain, encoded, cancellationToken);
     }
 
-    private static DecideRequest Parse(DecideCall call)
+    /// <summary>Decide's bytes are parsed here, not by its marshaller (a warm call is never parsed): refused as every undecodable request is.</summary>
+    private DecideRequest Parse(DecideCall call)
     {
         try
         {
@@ -85,7 +86,7 @@ internal sealed class SessionPolicyGrpcService(DecisionService decisions, Policy
         }
         catch (InvalidProtocolBufferException)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "the request is not a valid sessionpolicy.v1.DecideRequest message"));
+            throw malformed.Refuse("/sessionpolicy.v1.SessionPolicyService/Decide", "its bytes do not parse as DecideRequest");
         }
     }
 

@@ -20,8 +20,6 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
 {
     private const int SweepBatch = 1000;
 
-    public ISessionStore Store => store;
-
     /// <summary>Registers a session minted elsewhere, with the limits decided for it now; a decision that does not allow it registers nothing.</summary>
     public async Task<(SessionView Session, Decision Decision)> RegisterAsync(Registration registration, CancellationToken cancellationToken)
     {
