@@ -8,14 +8,3 @@ namespace SessionPolicy.Server.Credentials;
 /// of the session's end, and the Decide request (as a session keeps it) the decision is made from.
 /// </summary>
 internal sealed record IssueOrder(SessionRequest Session, StsAsk Sts, IReadOnlyList<string> Audiences, bool Explain, DecideRequest Asked);
-
-/// <summary>What AssumeRole is asked for beyond the duration, each within the limits real STS enforces.</summary>
-internal sealed record StsAsk(
-    string RoleArn,
-    string RoleSessionName,
-    IReadOnlyList<KeyValuePair<string, string>> SessionTags,
-    IReadOnlyList<string> TransitiveTagKeys,
-    string SourceIdentity,
-    string ExternalId,
-    string InlinePolicy,
-    IReadOnlyList<string> PolicyArns);
