@@ -24,7 +24,6 @@ public static class DecisionMapper
             IdleBindingConstraint = Map(d.IdleBinding),
             PolicyVersion = d.PolicyVersion,
             Source = source,
-            Summary = Summary(d),
             DecidedAt = Timestamp.FromDateTimeOffset(decidedAt),
         };
         foreach (var g in d.Guardrails)
@@ -38,6 +37,8 @@ public static class DecisionMapper
                 Reason = g.Reason,
             });
         }
+        foreach (var g in d.GuardrailsWithoutEffect) proto.GuardrailsWithoutEffect.Add(g.Name);
+        proto.Summary = Summary(proto, null);
         if (d.Trace is { } trace)
         {
             foreach (var t in trace) proto.Trace.Add(new TraceStep { Stage = t.Stage, Subject = t.Subject, Applied = t.Applied, Detail = t.Detail });
@@ -67,11 +68,16 @@ public static class DecisionMapper
         _ => ProtoConstraint.Unspecified,
     };
 
-    private static string Summary(PolicyDecision d)
+    /// <summary>
+    /// The one-line explanation of <paramref name="d"/> as it stands, final outcome first; <paramref name="why"/>
+    /// says what raised the outcome beyond the policy's rules (a revocation, unknown shared state).
+    /// </summary>
+    public static string Summary(Decision d, string? why)
     {
-        var outcome = d.Outcome switch { CoreOutcome.Deny => "deny", CoreOutcome.Reauthenticate => "re-authenticate", _ => "allow" };
+        var outcome = d.Outcome switch { ProtoOutcome.Deny => "deny", ProtoOutcome.Reauthenticate => "re-authenticate", _ => "allow" };
         var idle = d.IdleTimeoutSeconds == 0 ? "no idle timeout" : $"idle {d.IdleTimeoutSeconds}s";
-        var guardrails = d.Guardrails.Length == 0 ? "" : $"; guardrails: {string.Join(", ", d.Guardrails.Select(g => g.Name))}";
-        return $"{outcome}: {d.MaxSessionSeconds}s bound by {d.Binding}, {idle}; profile {d.Profile}{guardrails}";
+        var guardrails = d.Guardrails.Count == 0 ? "" : $"; guardrails: {string.Join(", ", d.Guardrails.Select(g => g.Name))}";
+        var because = why is null ? "" : $" ({why})";
+        return $"{outcome}{because}: {d.MaxSessionSeconds}s bound by {d.BindingConstraint}, {idle}; profile {d.Profile}{guardrails}";
     }
 }

@@ -7,7 +7,9 @@ namespace SessionPolicy.Mapping;
 
 /// <summary>
 /// Turns the principal, role and context of a request into a validated <see cref="SessionRequest"/>,
-/// recording every bad field. Enum values must be known and not *_UNSPECIFIED.
+/// recording every bad field. Enum values must be known and not *_UNSPECIFIED; a stated sign-in time must lie
+/// within <see cref="TimeBounds"/>, and is never later than the moment of reading (a time a little ahead,
+/// within the clock skew, counts as now), so a client-chosen time cannot step over a revocation.
 /// </summary>
 public static class SessionRequestReader
 {
@@ -17,7 +19,7 @@ public static class SessionRequestReader
     public const int MaxRoleTags = 50;
     public const int MaxShortText = 64;
 
-    public static SessionRequest? Read(Principal? principal, Role? role, RequestContext? context, FieldViolations errors)
+    public static SessionRequest? Read(Principal? principal, Role? role, RequestContext? context, TimeBounds? times, FieldViolations errors)
     {
         var before = errors.Count;
         string id = "";
@@ -88,7 +90,15 @@ public static class SessionRequestReader
         if (context.AuthenticatedAt is { } at)
         {
             if (at.Seconds is < 0 or > 253402300799 || at.Nanos is < 0 or > 999_999_999) errors.Add("context.authenticated_at", "is not a valid timestamp");
-            else authenticatedAt = at.ToDateTimeOffset();
+            else
+            {
+                authenticatedAt = at.ToDateTimeOffset();
+                if (times is { } bounds)
+                {
+                    if (bounds.Check(authenticatedAt.Value) is { } wrong) errors.Add("context.authenticated_at", wrong);
+                    else if (authenticatedAt > bounds.Now) authenticatedAt = bounds.Now;
+                }
+            }
         }
 
         if (errors.Count != before || principal is null || arn is null) return null;
@@ -108,7 +118,7 @@ public static class SessionRequestReader
             SourceIp = ip,
             NetworkZone = context.NetworkZone,
             Channel = channel,
-            Mfa = context.HasMfa && context.Mfa,
+            Mfa = context.HasMfa ? context.Mfa : null,
             Assurance = assurance,
             DeviceTrust = device,
             CrossAccount = crossAccount,

@@ -24,7 +24,7 @@ public sealed class DecideCommandTests : IDisposable
     [Fact]
     public async Task Decide_Json_PrintsTheContractShape()
     {
-        var run = await Run("decide", "-p", "etl", "--type", "service", "-r", "arn:aws:iam::123456789012:role/etl", "--role-chaining", "--json");
+        var run = await Run("decide", "-p", "etl", "--type", "service", "-r", "arn:aws:iam::123456789012:role/etl", "--role-tag", "session-policy:workload=batch", "-e", "staging", "--role-chaining", "--json");
 
         Assert.Equal(0, run.ExitCode);
         using var json = JsonDocument.Parse(run.Output);

@@ -74,14 +74,26 @@ internal static class CaseFileReader
             return null;
         }
         var violations = new FieldViolations();
-        var session = SessionRequestReader.Read(request.Principal, request.Role, request.Context, violations);
+        // A case states its own times (authenticated_at, at) freely: it is a file, not a caller.
+        var session = SessionRequestReader.Read(request.Principal, request.Role, request.Context, null, violations);
         if (session is null)
         {
             errors.Add($"{requestNode.Start.Line}:{requestNode.Start.Column}: {name}: request: {violations.Describe()}");
             return null;
         }
+        DateTimeOffset? when = null;
+        if (map.Children.TryGetValue("at", out var atNode))
+        {
+            if (atNode is YamlScalarNode { Value: { } text } && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.None, out var parsed) && text.Contains('T')) when = parsed;
+            else
+            {
+                errors.Add($"{atNode.Start.Line}:{atNode.Start.Column}: {name}: at must be an RFC 3339 time with its offset, e.g. 2026-03-29T09:30:00+02:00");
+                return null;
+            }
+        }
         var expect = ReadExpectation(expectNode, name, errors);
-        return expect is null ? null : new PolicyTestCase(name, (int)node.Start.Line, session, expect);
+        return expect is null ? null : new PolicyTestCase(name, (int)node.Start.Line, session, expect, when);
     }
 
     private static Expectation? ReadExpectation(YamlNode node, string name, List<string> errors)

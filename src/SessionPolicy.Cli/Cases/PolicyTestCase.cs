@@ -2,8 +2,8 @@ using SessionPolicy.Core.Evaluation;
 
 namespace SessionPolicy.Cli.Cases;
 
-/// <summary>One case of a policy test file: a request and what the decision must be.</summary>
-internal sealed record PolicyTestCase(string Name, int Line, SessionRequest Request, Expectation Expect);
+/// <summary>One case of a policy test file: a request, the instant it is decided at (for time windows; now when not given), and what the decision must be.</summary>
+internal sealed record PolicyTestCase(string Name, int Line, SessionRequest Request, Expectation Expect, DateTimeOffset? At = null);
 
 /// <summary>What a case expects; unset parts are not checked.</summary>
 internal sealed record Expectation

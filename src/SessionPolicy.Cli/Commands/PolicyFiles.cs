@@ -5,7 +5,7 @@ namespace SessionPolicy.Cli.Commands;
 /// <summary>Reads policy files for the commands, reporting an unreadable file instead of throwing.</summary>
 internal static class PolicyFiles
 {
-    public static PolicyLoadResult? Load(FileInfo file, TextWriter error)
+    public static PolicyLoadResult? Load(FileInfo file, TextWriter error, IReadOnlyDictionary<string, int>? roleMaximums = null)
     {
         try
         {
@@ -14,7 +14,7 @@ internal static class PolicyFiles
                 error.WriteLine($"{file.FullName}: larger than {PolicyParser.MaxBytes} bytes");
                 return null;
             }
-            return PolicyParser.Parse(File.ReadAllBytes(file.FullName));
+            return PolicyParser.Parse(File.ReadAllBytes(file.FullName), roleMaximums);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -50,7 +50,7 @@ internal static class TestCommand
         int passed = 0, failed = 0;
         foreach (var c in testCases)
         {
-            var mismatches = c.Expect.Mismatches(engine.Evaluate(c.Request)).ToList();
+            var mismatches = c.Expect.Mismatches(engine.Evaluate(c.Request, at: c.At)).ToList();
             if (mismatches.Count == 0)
             {
                 passed++;

@@ -9,26 +9,29 @@ internal static class ValidateCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var files = new Argument<FileInfo[]>("policy") { Description = "Policy files to check.", Arity = ArgumentArity.OneOrMore };
-        var strict = new Option<bool>("--warnings-as-errors") { Description = "Fail on warnings too (dangerous choices such as people without an idle timeout)." };
+        var strict = new Option<bool>("--warnings-as-errors") { Description = "Fail on warnings too (choices that fail open: unreachable rules, undeclared environments, people without an idle timeout, ...), for CI." };
+        var roles = new Option<FileInfo?>("--role-maximums") { Description = "The output of 'aws iam list-roles' (JSON): warn about profiles longer than a role they match allows (MaxSessionDuration)." };
         var command = new Command("validate", "Check policy files: YAML syntax, the policy schema and the policy's own rules. Prints each problem as FILE:LINE:COLUMN.")
         {
-            files, strict,
+            files, strict, roles,
         };
         command.SetAction(parse =>
         {
+            IReadOnlyDictionary<string, int>? maximums = null;
+            if (parse.GetValue(roles) is { } rolesFile && (maximums = RoleMaximumsFile.Load(rolesFile, error)) is null) return PolicyCtl.InputError;
             var exit = 0;
             foreach (var file in parse.GetValue(files)!)
             {
-                exit = Math.Max(exit, Validate(file, parse.GetValue(strict), output, error));
+                exit = Math.Max(exit, Validate(file, parse.GetValue(strict), maximums, output, error));
             }
             return exit;
         });
         return command;
     }
 
-    private static int Validate(FileInfo file, bool strict, TextWriter output, TextWriter error)
+    private static int Validate(FileInfo file, bool strict, IReadOnlyDictionary<string, int>? roleMaximums, TextWriter output, TextWriter error)
     {
-        if (PolicyFiles.Load(file, error) is not { } result) return PolicyCtl.InputError;
+        if (PolicyFiles.Load(file, error, roleMaximums) is not { } result) return PolicyCtl.InputError;
         foreach (var problem in result.Problems) output.WriteLine($"{file.Name}:{problem}");
         if (!result.IsValid || (strict && result.Warnings.Any()))
         {

@@ -1,3 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using SessionPolicy.Core.Matching;
 using SessionPolicy.Core.Policies;
 
 namespace SessionPolicy.Core.Evaluation;
@@ -12,6 +16,7 @@ public sealed class PolicyEngine
     private readonly int[] _profileSpecificity;
     private readonly GuardrailRule[] _guardrails;
     private readonly AppliedGuardrail[] _applied;
+    private readonly TimeWindow[] _windows;
     private readonly RuleIndex _index;
 
     /// <summary>Compiles <paramref name="policy"/>, identified by <paramref name="version"/>.</summary>
@@ -24,6 +29,7 @@ public sealed class PolicyEngine
         _guardrails = [.. policy.Guardrails];
         // Built once: a decision lists these shared, immutable entries instead of allocating its own.
         _applied = [.. _guardrails.Select(g => new AppliedGuardrail(g.Name, g.MaxSessionSeconds, g.IdleTimeoutSeconds, g.Outcome, g.Reason))];
+        _windows = [.. _profiles.Select(p => p.Match).Concat(_guardrails.Select(g => g.When)).SelectMany(m => m.Time ?? []).Distinct()];
         // Profiles most specific first, so a bucket stops at the first rule that can no longer win.
         var specificity = _profileSpecificity;
         _index = new RuleIndex([.. _profiles.Select(p => p.Match)],
@@ -37,15 +43,76 @@ public sealed class PolicyEngine
     /// <summary>The policy version (content hash).</summary>
     public string Version { get; }
 
-    /// <summary>Decides the limits for <paramref name="request"/>; with <paramref name="explain"/>, records a trace.</summary>
-    public PolicyDecision Evaluate(SessionRequest request, bool explain = false)
+    /// <summary>What the rules see of <paramref name="request"/> at <paramref name="at"/> (now when not given): its environment as this policy reads it.</summary>
+    public RequestFacts Facts(SessionRequest request, DateTimeOffset? at = null)
     {
+        var environment = Policy.Environments.Resolve(request.Environment, out var how);
+        // The clock is read only by policies with time windows.
+        return new RequestFacts(request, environment, how, at ?? (_windows.Length == 0 ? default : DateTimeOffset.UtcNow));
+    }
+
+    /// <summary>
+    /// Decides the limits for <paramref name="request"/> at <paramref name="at"/> (the injected clock's now;
+    /// the system clock when not given). With <paramref name="explain"/>, every profile and guardrail of the
+    /// policy is checked in order and recorded in the trace, with the first condition that failed; without
+    /// it, the index picks the few rules that may match. Both reach the same decision.
+    /// </summary>
+    public PolicyDecision Evaluate(SessionRequest request, bool explain = false, DateTimeOffset? at = null)
+    {
+        var facts = Facts(request, at);
         var trace = explain ? new List<TraceEntry>() : null;
-        var buckets = new BucketSet();
-        _index.Find(request, ref buckets);
-        var profile = ChooseProfile(request, ref buckets, trace);
-        var applied = ApplyGuardrails(request, ref buckets, trace, out var guardrailMax, out var guardrailIdle, out var outcome);
-        if (profile.Outcome > outcome) outcome = profile.Outcome;
+        var matched = new MatchedSet();
+        int best;
+        if (trace is null)
+        {
+            var buckets = new BucketSet();
+            _index.Find(facts, ref buckets);
+            best = ChooseProfile(facts, ref buckets);
+            for (var b = 0; b < buckets.Count; b++) MatchGuardrails(facts, buckets[b].Guardrails, ref matched);
+            MatchGuardrails(facts, _index.UnindexedGuardrails, ref matched);
+        }
+        else
+        {
+            TraceEnvironment(facts, trace);
+            best = ScanProfiles(facts, trace);
+            ScanGuardrails(facts, trace, ref matched);
+        }
+        var profile = best >= 0 ? _profiles[best] : Policy.Default;
+        trace?.Add(new TraceEntry("profile", profile.Name, true,
+            best >= 0 ? $"most specific match (specificity {_profileSpecificity[best]}): {profile.MaxSessionSeconds}s, idle {profile.IdleTimeoutSeconds}s"
+                      : $"no profile matched; default: {profile.MaxSessionSeconds}s, idle {profile.IdleTimeoutSeconds}s"));
+
+        // What the session would be without guardrails: a guardrail is reported as applied only when it
+        // cut below that or raised the outcome.
+        var (baseMax, _) = Clamps.Session(request, profile, 0, Policy.MaxSessionSeconds, null);
+        var (baseIdle, _) = Clamps.Idle(profile, 0, baseMax, Policy.MaxIdleSeconds, null);
+        var guardrailMax = 0;
+        var guardrailIdle = 0;
+        var outcome = profile.Outcome;
+        var indexes = matched.Sorted();
+        var effective = 0;
+        foreach (var i in indexes)
+        {
+            var g = _guardrails[i];
+            if (g.MaxSessionSeconds > 0 && (guardrailMax == 0 || g.MaxSessionSeconds < guardrailMax)) guardrailMax = g.MaxSessionSeconds;
+            if (g.IdleTimeoutSeconds > 0 && (guardrailIdle == 0 || g.IdleTimeoutSeconds < guardrailIdle)) guardrailIdle = g.IdleTimeoutSeconds;
+            if (g.Outcome > outcome) outcome = g.Outcome;
+            if (HasEffect(g, profile, baseMax, baseIdle)) effective++;
+        }
+        var applied = effective == 0 ? [] : new AppliedGuardrail[effective];
+        var inert = effective == indexes.Length ? [] : new AppliedGuardrail[indexes.Length - effective];
+        int a = 0, n = 0;
+        foreach (var i in indexes)
+        {
+            var g = _guardrails[i];
+            if (HasEffect(g, profile, baseMax, baseIdle)) applied[a++] = _applied[i];
+            else
+            {
+                inert[n++] = _applied[i];
+                trace?.Add(new TraceEntry("guardrail-without-effect", g.Name, false,
+                    $"matched, but allows no less than the session already gets ({baseMax}s, idle {(baseIdle == 0 ? "none" : baseIdle + "s")}) and no stricter outcome"));
+            }
+        }
 
         var (max, binding) = Clamps.Session(request, profile, guardrailMax, Policy.MaxSessionSeconds, trace);
         var (idle, idleBinding) = Clamps.Idle(profile, guardrailIdle, max, Policy.MaxIdleSeconds, trace);
@@ -57,124 +124,139 @@ public sealed class PolicyEngine
             IdleTimeoutSeconds = idle,
             Profile = profile.Name,
             Guardrails = applied,
+            GuardrailsWithoutEffect = inert,
             Binding = binding,
             IdleBinding = idleBinding,
             PolicyVersion = Version,
+            Environment = facts.Resolution,
+            ValidUntil = _windows.Length == 0 ? null : facts.At + Stable(facts.At),
             Trace = trace?.ToArray(),
         };
     }
 
-    private ProfileRule ChooseProfile(SessionRequest request, ref BucketSet buckets, List<TraceEntry>? trace)
+    /// <summary>Whether a matched guardrail shortens the session or idle timeout below what it would be without guardrails, or raises the outcome.</summary>
+    private static bool HasEffect(GuardrailRule g, ProfileRule profile, int baseMax, int baseIdle) =>
+        (g.MaxSessionSeconds > 0 && Math.Max(g.MaxSessionSeconds, StsLimits.MinDurationSeconds) < baseMax)
+        || (g.IdleTimeoutSeconds > 0 && (baseIdle == 0 || g.IdleTimeoutSeconds < baseIdle))
+        || g.Outcome > profile.Outcome;
+
+    /// <summary>How long from <paramref name="at"/> no time window of the policy changes its answer.</summary>
+    private TimeSpan Stable(DateTimeOffset at)
     {
-        var state = new ProfileSearch(this, request, trace);
-        for (var b = 0; b < buckets.Count; b++) state.ConsiderAll(buckets[b].Profiles);
-        state.ConsiderAll(_index.UnindexedProfiles);
-        var chosen = state.Best >= 0 ? _profiles[state.Best] : Policy.Default;
-        trace?.Add(new TraceEntry("profile", chosen.Name, true,
-            state.Best >= 0 ? $"most specific match (specificity {_profileSpecificity[state.Best]}): {chosen.MaxSessionSeconds}s, idle {chosen.IdleTimeoutSeconds}s"
-                            : $"no profile matched; default: {chosen.MaxSessionSeconds}s, idle {chosen.IdleTimeoutSeconds}s"));
-        return chosen;
+        var span = TimeSpan.FromDays(1);
+        foreach (var w in _windows)
+        {
+            var s = w.Stable(at);
+            if (s < span) span = s;
+        }
+        return span;
     }
 
-    private struct ProfileSearch(PolicyEngine engine, SessionRequest request, List<TraceEntry>? trace)
+    private static void TraceEnvironment(in RequestFacts facts, List<TraceEntry> trace)
     {
-        public int Best = -1;
-
-        public void ConsiderAll(int[] candidates)
+        var given = facts.Request.Environment;
+        var read = facts.Environment.Length == 0 ? "unknown" : facts.Environment;
+        trace.Add(new TraceEntry("environment", read, facts.Resolution is EnvironmentResolution.Declared or EnvironmentResolution.AsGiven, facts.Resolution switch
         {
-            foreach (var i in candidates)
-            {
-                if (!Consider(i)) return;
-            }
-        }
-
-        private bool Consider(int i)
-        {
-            var spec = engine._profileSpecificity[i];
-            if (Best >= 0 && trace is null)
-            {
-                // Only a more specific profile, or an equally specific earlier one, can win; the bucket
-                // is ordered that way, so nothing after this one can either.
-                var bestSpec = engine._profileSpecificity[Best];
-                if (spec < bestSpec || (spec == bestSpec && i > Best)) return false;
-            }
-            var profile = engine._profiles[i];
-            var mismatch = profile.Match.FirstMismatch(request);
-            trace?.Add(new TraceEntry("profile-candidate", profile.Name, mismatch is null,
-                mismatch is null ? $"matched, specificity {spec}" : $"{mismatch} does not match"));
-            if (mismatch is not null) return true;
-            if (Best < 0 || spec > engine._profileSpecificity[Best] || (spec == engine._profileSpecificity[Best] && i < Best)) Best = i;
-            return true;
-        }
+            EnvironmentResolution.Declared => $"'{given}' is the declared environment {read}",
+            EnvironmentResolution.Undeclared => $"'{given}' is not declared; read as {read} (environments.undeclared)",
+            EnvironmentResolution.Missing => $"no environment given; read as {read}",
+            _ => $"'{given}' (the policy declares no environments)",
+        }));
     }
 
-    private AppliedGuardrail[] ApplyGuardrails(SessionRequest request, ref BucketSet buckets, List<TraceEntry>? trace, out int max, out int idle, out Outcome outcome)
+    private int ChooseProfile(in RequestFacts facts, ref BucketSet buckets)
     {
-        var state = new GuardrailSearch(this, request, trace);
-        for (var b = 0; b < buckets.Count; b++) state.ConsiderAll(buckets[b].Guardrails);
-        state.ConsiderAll(_index.UnindexedGuardrails);
-        max = state.Max;
-        idle = state.Idle;
-        outcome = state.Outcome;
-        if (state.Count == 0) return [];
-        Span<int> matched = state.Overflow is { } all ? System.Runtime.InteropServices.CollectionsMarshal.AsSpan(all) : ((Span<int>)state.Buffer)[..state.Count];
-        matched.Sort();
-        var applied = new AppliedGuardrail[matched.Length];
-        for (var k = 0; k < applied.Length; k++) applied[k] = _applied[matched[k]];
-        return applied;
+        var best = -1;
+        for (var b = 0; b < buckets.Count; b++) best = BestOf(facts, buckets[b].Profiles, best);
+        return BestOf(facts, _index.UnindexedProfiles, best);
     }
 
-    private struct GuardrailSearch(PolicyEngine engine, SessionRequest request, List<TraceEntry>? trace)
+    /// <summary>The best of <paramref name="best"/> and the matching candidates, which are ordered most specific first.</summary>
+    private int BestOf(in RequestFacts facts, int[] candidates, int best)
     {
-        public int Max;
-        public int Idle;
-        public Outcome Outcome = Outcome.Allow;
-        // Matched guardrail indexes: inline for the usual handful, a list only past that.
-        public MatchBuffer Buffer;
-        public int Count;
-        public List<int>? Overflow;
-
-        public void ConsiderAll(int[] candidates)
+        foreach (var i in candidates)
         {
-            foreach (var i in candidates) Consider(i);
+            // Only a more specific profile, or an equally specific earlier one, can win; the list is
+            // ordered that way, so nothing after this one can either.
+            if (best >= 0 && !Beats(i, best)) return best;
+            if (_profiles[i].Match.Matches(facts)) best = i;
         }
+        return best;
+    }
 
-        private void Consider(int i)
+    private bool Beats(int i, int best) =>
+        _profileSpecificity[i] > _profileSpecificity[best] || (_profileSpecificity[i] == _profileSpecificity[best] && i < best);
+
+    private int ScanProfiles(in RequestFacts facts, List<TraceEntry> trace)
+    {
+        var best = -1;
+        for (var i = 0; i < _profiles.Length; i++)
+        {
+            var mismatch = _profiles[i].Match.FirstMismatch(facts);
+            trace.Add(new TraceEntry("profile-candidate", _profiles[i].Name, mismatch is null,
+                mismatch is null ? $"matched, specificity {_profileSpecificity[i]}" : $"{mismatch} does not match"));
+            if (mismatch is null && (best < 0 || Beats(i, best))) best = i;
+        }
+        return best;
+    }
+
+    private void MatchGuardrails(in RequestFacts facts, int[] candidates, ref MatchedSet matched)
+    {
+        foreach (var i in candidates)
         {
             // A rule filed under groups is visited once per shared group; count it once.
-            if (Overflow is not null ? Overflow.Contains(i) : ((ReadOnlySpan<int>)Buffer)[..Count].Contains(i)) return;
-            var g = engine._guardrails[i];
-            var mismatch = g.When.FirstMismatch(request);
-            trace?.Add(new TraceEntry("guardrail", g.Name, mismatch is null,
-                mismatch is null ? $"applies: max {g.MaxSessionSeconds}s, idle {g.IdleTimeoutSeconds}s, outcome {g.Outcome}" : $"{mismatch} does not match"));
-            if (mismatch is null) Apply(g, i);
-        }
-
-        private void Apply(GuardrailRule g, int i)
-        {
-            Add(i);
-            if (g.MaxSessionSeconds > 0 && (Max == 0 || g.MaxSessionSeconds < Max)) Max = g.MaxSessionSeconds;
-            if (g.IdleTimeoutSeconds > 0 && (Idle == 0 || g.IdleTimeoutSeconds < Idle)) Idle = g.IdleTimeoutSeconds;
-            if (g.Outcome > Outcome) Outcome = g.Outcome;
-        }
-
-        private void Add(int i)
-        {
-            if (Overflow is null && Count < MatchBuffer.Length)
-            {
-                Buffer[Count++] = i;
-                return;
-            }
-            Overflow ??= [.. ((ReadOnlySpan<int>)Buffer)[..Count]];
-            Overflow.Add(i);
-            Count++;
+            if (!matched.Contains(i) && _guardrails[i].When.Matches(facts)) matched.Add(i);
         }
     }
 
-    [System.Runtime.CompilerServices.InlineArray(Length)]
-    private struct MatchBuffer
+    private void ScanGuardrails(in RequestFacts facts, List<TraceEntry> trace, ref MatchedSet matched)
     {
-        public const int Length = 16;
-        private int _first;
+        for (var i = 0; i < _guardrails.Length; i++)
+        {
+            var g = _guardrails[i];
+            var mismatch = g.When.FirstMismatch(facts);
+            trace.Add(new TraceEntry("guardrail", g.Name, mismatch is null,
+                mismatch is null ? $"matches: max {g.MaxSessionSeconds}s, idle {g.IdleTimeoutSeconds}s, outcome {g.Outcome}" : $"{mismatch} does not match"));
+            if (mismatch is null) matched.Add(i);
+        }
+    }
+
+    /// <summary>Matched guardrail indexes: inline for the usual handful, a list only past that.</summary>
+    private struct MatchedSet
+    {
+        private Buffer _inline;
+        private int _count;
+        private List<int>? _overflow;
+
+        public readonly bool Contains(int i) => _overflow is not null ? _overflow.Contains(i) : ((ReadOnlySpan<int>)_inline)[.._count].Contains(i);
+
+        public void Add(int i)
+        {
+            if (_overflow is null && _count < Buffer.Length)
+            {
+                _inline[_count++] = i;
+                return;
+            }
+            _overflow ??= [.. ((ReadOnlySpan<int>)_inline)[.._count]];
+            _overflow.Add(i);
+            _count++;
+        }
+
+        /// <summary>The indexes in policy order.</summary>
+        [UnscopedRef]
+        public Span<int> Sorted()
+        {
+            var span = _overflow is { } all ? CollectionsMarshal.AsSpan(all) : ((Span<int>)_inline)[.._count];
+            span.Sort();
+            return span;
+        }
+
+        [InlineArray(Length)]
+        private struct Buffer
+        {
+            public const int Length = 16;
+            private int _first;
+        }
     }
 }

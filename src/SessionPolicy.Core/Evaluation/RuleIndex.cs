@@ -9,7 +9,9 @@ namespace SessionPolicy.Core.Evaluation;
 /// filed under the most selective equality condition it has (principal id, exact role ARN, the literal
 /// start of a role ARN pattern's path and name, group, account, environment, network zone, principal
 /// type); rules with none are candidates for every request. Profiles and guardrails share one lookup per
-/// request value. A candidate still has all its conditions checked.
+/// request value. Each dimension compares as its condition does: role paths and names, groups, environments
+/// and zones without regard to case; ids, accounts and partitions as written. A candidate still has all its
+/// conditions checked.
 /// </summary>
 internal sealed class RuleIndex
 {
@@ -17,6 +19,13 @@ internal sealed class RuleIndex
 
     private static readonly int DimensionCount = Enum.GetValues<Dimension>().Length;
     private static readonly string[] KindKeys = ["", "human", "service"];
+
+    private static IEqualityComparer<string> Comparer(Dimension d) => d switch
+    {
+        Dimension.RoleArn => RoleArnComparer.Instance,
+        Dimension.RolePrefix or Dimension.Group or Dimension.Environment or Dimension.NetworkZone => StringComparer.OrdinalIgnoreCase,
+        _ => StringComparer.Ordinal,
+    };
 
     /// <summary>The rules filed under one value of one dimension.</summary>
     internal sealed record Bucket(int[] Profiles, int[] Guardrails);
@@ -31,10 +40,10 @@ internal sealed class RuleIndex
         var files = new Dictionary<string, (List<int> Profiles, List<int> Guardrails)>?[DimensionCount];
         var unindexedProfiles = File(profiles, files, isProfile: true);
         var unindexedGuardrails = File(guardrails, files, isProfile: false);
-        _buckets = [.. files.Select(m => m?.ToFrozenDictionary(
+        _buckets = [.. files.Select((m, d) => m?.ToFrozenDictionary(
             p => p.Key,
-            p => new Bucket([.. p.Value.Profiles.Order(profileOrder)], [.. p.Value.Guardrails.Order()]),
-            StringComparer.Ordinal))];
+            p => new Bucket([.. p.Value.Profiles.Distinct().Order(profileOrder)], [.. p.Value.Guardrails.Distinct().Order()]),
+            Comparer((Dimension)d)))];
         if (_buckets[(int)Dimension.RolePrefix] is { } prefixes)
         {
             _rolePrefixes = prefixes.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -54,8 +63,9 @@ internal sealed class RuleIndex
     /// Adds to <paramref name="found"/> the bucket of every value of the request that has one. A rule filed
     /// under groups is in as many found buckets as the groups it shares with the request.
     /// </summary>
-    public void Find(SessionRequest r, ref BucketSet found)
+    public void Find(in RequestFacts facts, ref BucketSet found)
     {
+        var r = facts.Request;
         Look(Dimension.PrincipalId, r.PrincipalId, ref found);
         Look(Dimension.RoleArn, r.Role.Value, ref found);
         var pathAndName = r.Role.PathAndName.AsSpan();
@@ -69,7 +79,7 @@ internal sealed class RuleIndex
             foreach (var g in r.Groups) Look(Dimension.Group, g, ref found);
         }
         Look(Dimension.Account, r.Role.Account, ref found);
-        Look(Dimension.Environment, r.Environment, ref found);
+        Look(Dimension.Environment, facts.Environment, ref found);
         Look(Dimension.NetworkZone, r.NetworkZone, ref found);
         Look(Dimension.PrincipalKind, KindKeys[(int)r.PrincipalKind], ref found);
     }
@@ -91,8 +101,8 @@ internal sealed class RuleIndex
                 unindexed.Add(i);
                 continue;
             }
-            var map = files[(int)dimension] ??= new Dictionary<string, (List<int>, List<int>)>(StringComparer.Ordinal);
-            foreach (var key in keys.Distinct(StringComparer.Ordinal))
+            var map = files[(int)dimension] ??= new Dictionary<string, (List<int>, List<int>)>(Comparer(dimension));
+            foreach (var key in keys.Distinct(Comparer(dimension)))
             {
                 if (!map.TryGetValue(key, out var lists)) map[key] = lists = ([], []);
                 (isProfile ? lists.Item1 : lists.Item2).Add(i);
@@ -116,6 +126,33 @@ internal sealed class RuleIndex
         if (s.NetworkZones is { Length: > 0 } zones) return (Dimension.NetworkZone, zones);
         if (s.PrincipalKind is { } kind) return (Dimension.PrincipalKind, [KindKeys[(int)kind]]);
         return (default, null);
+    }
+}
+
+/// <summary>Compares role ARNs as IAM does: partition and account as written, the path and name without regard to case.</summary>
+internal sealed class RoleArnComparer : IEqualityComparer<string>
+{
+    public static readonly RoleArnComparer Instance = new();
+
+    public bool Equals(string? x, string? y)
+    {
+        if (x is null || y is null) return ReferenceEquals(x, y);
+        var split = Split(x);
+        return split == Split(y) && x.AsSpan(0, split).SequenceEqual(y.AsSpan(0, split))
+            && x.AsSpan(split).Equals(y.AsSpan(split), StringComparison.OrdinalIgnoreCase);
+    }
+
+    public int GetHashCode(string value)
+    {
+        var split = Split(value);
+        return HashCode.Combine(string.GetHashCode(value.AsSpan(0, split), StringComparison.Ordinal),
+            string.GetHashCode(value.AsSpan(split), StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static int Split(string arn)
+    {
+        var marker = arn.IndexOf(":role/", StringComparison.Ordinal);
+        return marker < 0 ? arn.Length : marker + 6;
     }
 }
 

@@ -5,7 +5,8 @@ namespace SessionPolicy.Core.Evaluation;
 /// <summary>
 /// A validated, normalised request for session limits: what the evaluator matches policy rules against.
 /// Groups are de-duplicated and sorted (<see cref="NormalizeGroups"/>) so that equal
-/// requests have equal cache keys.
+/// requests have equal cache keys. A fact the caller leaves out stays unknown (null, empty or
+/// <c>None</c>/<c>Unknown</c>) and is matched as the riskier value.
 /// </summary>
 public sealed record SessionRequest
 {
@@ -18,7 +19,7 @@ public sealed record SessionRequest
     /// <summary>Person or workload.</summary>
     public required PrincipalKind PrincipalKind { get; init; }
 
-    /// <summary>Distinct groups, sorted ordinally.</summary>
+    /// <summary>Distinct groups (without regard to case), sorted without regard to case.</summary>
     public string[] Groups { get; init; } = [];
 
     /// <summary>Principal attributes.</summary>
@@ -48,8 +49,8 @@ public sealed record SessionRequest
     /// <summary>Client channel, when known.</summary>
     public ChannelKind? Channel { get; init; }
 
-    /// <summary>Whether the sign-in used MFA; unknown counts as no.</summary>
-    public bool Mfa { get; init; }
+    /// <summary>Whether the sign-in used MFA; null when the caller does not say (matched as no).</summary>
+    public bool? Mfa { get; init; }
 
     /// <summary>Assurance level of the sign-in.</summary>
     public Assurance Assurance { get; init; }
@@ -72,10 +73,10 @@ public sealed record SessionRequest
     /// <summary>Requested session length in seconds; 0 for as long as policy allows.</summary>
     public int RequestedDurationSeconds { get; init; }
 
-    /// <summary>De-duplicates and sorts groups ordinally.</summary>
+    /// <summary>De-duplicates and sorts groups, without regard to case (the first spelling of a group is kept).</summary>
     public static string[] NormalizeGroups(IEnumerable<string> groups)
     {
-        var set = new SortedSet<string>(groups, StringComparer.Ordinal);
+        var set = new SortedSet<string>(groups, StringComparer.OrdinalIgnoreCase);
         return [.. set];
     }
 }

@@ -2,10 +2,13 @@ namespace SessionPolicy.Core.Matching;
 
 /// <summary>
 /// An IAM-style ARN pattern: <c>*</c> matches any run of characters (slashes included), <c>?</c> one
-/// character, everything else itself, case-sensitively, as IAM compares ARNs.
+/// character, everything else itself. The role's path and name (after <c>:role/</c>) compare without regard
+/// to case, as IAM keeps role names unique regardless of case; the partition and account compare as written.
 /// </summary>
 public sealed class ArnGlob
 {
+    private const string RoleMarker = ":role/";
+
     /// <summary>Creates a pattern.</summary>
     public ArnGlob(string pattern)
     {
@@ -13,19 +16,21 @@ public sealed class ArnGlob
         var first = pattern.AsSpan().IndexOfAny('*', '?');
         IsExact = first < 0;
         if (IsExact) return;
-        var role = pattern.IndexOf(":role/", StringComparison.Ordinal);
+        var role = pattern.IndexOf(RoleMarker, StringComparison.Ordinal);
         if (role >= 0)
         {
-            var rest = pattern.AsSpan(role + 6);
+            var rest = pattern.AsSpan(role + RoleMarker.Length);
             var wildcard = rest.IndexOfAny('*', '?');
             RolePrefix = (wildcard < 0 ? rest : rest[..wildcard]).ToString();
         }
-        // Necessary conditions checked before the full match, which rejects most ARNs cheaply:
-        // the literal text before the first wildcard, after the last, and the longest run between.
+        // Necessary conditions checked before the full match, which reject most ARNs cheaply: the literal
+        // text before the first wildcard, after the last, and the longest run between (without regard to
+        // case, which is weaker than the match itself, so never wrong).
         _prefix = pattern[..first];
         _suffix = pattern[(pattern.AsSpan().LastIndexOfAny('*', '?') + 1)..];
         _middle = pattern[first..^_suffix.Length].Split('*', '?').MaxBy(part => part.Length) ?? "";
         _minLength = pattern.Length - pattern.Count(c => c == '*');
+        HasSingleWildcard = pattern.Contains('?');
     }
 
     private readonly string _prefix = "";
@@ -39,23 +44,30 @@ public sealed class ArnGlob
     /// <summary>
     /// The literal text right after <c>:role/</c> up to the first wildcard, or empty when there is none.
     /// A role resource never holds a colon, so every ARN the pattern matches has a path and name that
-    /// starts with it: the index files patterns under it.
+    /// starts with it (without regard to case): the index files patterns under it.
     /// </summary>
     public string RolePrefix { get; } = "";
 
     /// <summary>Whether the pattern has no wildcard, so it matches one ARN only.</summary>
     public bool IsExact { get; }
 
-    /// <summary>Whether <paramref name="value"/> matches. Allocates nothing.</summary>
+    /// <summary>Whether the pattern holds a <c>?</c>.</summary>
+    public bool HasSingleWildcard { get; }
+
+    /// <summary>Whether <paramref name="value"/> (an ARN) matches. Allocates nothing.</summary>
     public bool IsMatch(ReadOnlySpan<char> value)
     {
+        var marker = value.IndexOf(RoleMarker, StringComparison.Ordinal);
+        // Characters from here on are the role's path and name.
+        var caseless = marker < 0 ? value.Length : marker + RoleMarker.Length;
         var pattern = Pattern.AsSpan();
         if (IsExact)
         {
-            return pattern.SequenceEqual(value);
+            return pattern.Length == value.Length && pattern[..caseless].SequenceEqual(value[..caseless])
+                && pattern[caseless..].Equals(value[caseless..], StringComparison.OrdinalIgnoreCase);
         }
-        if (value.Length < _minLength || !value.StartsWith(_prefix, StringComparison.Ordinal) ||
-            !value.EndsWith(_suffix, StringComparison.Ordinal) || !value.Contains(_middle, StringComparison.Ordinal))
+        if (value.Length < _minLength || !value.StartsWith(_prefix, StringComparison.OrdinalIgnoreCase) ||
+            !value.EndsWith(_suffix, StringComparison.OrdinalIgnoreCase) || !value.Contains(_middle, StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }
@@ -63,7 +75,7 @@ public sealed class ArnGlob
         int p = 0, v = 0, star = -1, resume = 0;
         while (v < value.Length)
         {
-            if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == value[v]))
+            if (p < pattern.Length && (pattern[p] == '?' || Same(pattern[p], value[v], v >= caseless)))
             {
                 p++;
                 v++;
@@ -89,6 +101,15 @@ public sealed class ArnGlob
         }
         return p == pattern.Length;
     }
+
+    /// <summary>
+    /// Whether every ARN <paramref name="other"/> matches, this pattern matches too (sure answers only: false
+    /// may also mean "cannot tell"). Reads <paramref name="other"/> as text, its wildcards as characters this
+    /// pattern's <c>*</c> absorbs.
+    /// </summary>
+    public bool Covers(ArnGlob other) => IsExact ? other.IsExact && IsMatch(other.Pattern) : !HasSingleWildcard && IsMatch(other.Pattern);
+
+    private static bool Same(char a, char b, bool caseless) => a == b || (caseless && char.ToLowerInvariant(a) == char.ToLowerInvariant(b));
 
     /// <inheritdoc/>
     public override string ToString() => Pattern;

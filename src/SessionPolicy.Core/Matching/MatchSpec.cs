@@ -16,7 +16,7 @@ public sealed record MatchSpec
     public string[]? PrincipalIds { get; init; }
     /// <summary>Principal type.</summary>
     public PrincipalKind? PrincipalKind { get; init; }
-    /// <summary>Groups, any of.</summary>
+    /// <summary>Groups, any of, without regard to case.</summary>
     public string[]? Groups { get; init; }
     /// <summary>Principal attributes, all of (exact values).</summary>
     public KeyValuePair<string, string>[]? Attributes { get; init; }
@@ -26,17 +26,17 @@ public sealed record MatchSpec
     public string[]? Accounts { get; init; }
     /// <summary>Role tags, all of (exact values).</summary>
     public KeyValuePair<string, string>[]? RoleTags { get; init; }
-    /// <summary>Environments, any of.</summary>
+    /// <summary>Environments, any of: declared names (aliases resolved), compared without regard to case.</summary>
     public string[]? Environments { get; init; }
-    /// <summary>Source networks, any of; an unknown source address does not match.</summary>
+    /// <summary>Source networks, any of; an unknown source address is in none of them.</summary>
     public IPNetwork[]? SourceCidrs { get; init; }
-    /// <summary>Networks a known source address must be outside of; an unknown source address does not match.</summary>
+    /// <summary>Networks the source address must be outside of; an unknown source address counts as outside (untrusted).</summary>
     public IPNetwork[]? OutsideCidrs { get; init; }
-    /// <summary>Network zones, any of.</summary>
+    /// <summary>Network zones, any of, without regard to case.</summary>
     public string[]? NetworkZones { get; init; }
     /// <summary>Channels, any of.</summary>
     public ChannelKind[]? Channels { get; init; }
-    /// <summary>MFA used (true) or not used or unknown (false).</summary>
+    /// <summary>MFA used (true), or not used or not known (false).</summary>
     public bool? Mfa { get; init; }
     /// <summary>Assurance level at least this.</summary>
     public Assurance? MinAssurance { get; init; }
@@ -52,6 +52,10 @@ public sealed record MatchSpec
     public int? RiskAtLeast { get; init; }
     /// <summary>Risk score below this; an unassessed risk does not match.</summary>
     public int? RiskBelow { get; init; }
+    /// <summary>Facts the request leaves unknown, any of.</summary>
+    public UnknownFact[]? Unknown { get; init; }
+    /// <summary>Local time windows, any of.</summary>
+    public TimeWindow[]? Time { get; init; }
 
     /// <summary>
     /// How specific the spec is: one point a condition, ten for principal ids, five for exact role ARNs
@@ -63,18 +67,18 @@ public sealed record MatchSpec
         + Count(PrincipalKind) + Count(Groups) + (Attributes?.Length ?? 0) + Count(Accounts) + (RoleTags?.Length ?? 0)
         + Count(Environments) + Count(SourceCidrs) + Count(OutsideCidrs) + Count(NetworkZones) + Count(Channels)
         + Count(Mfa) + Count(MinAssurance) + Count(BelowAssurance) + Count(DeviceTrust) + Count(CrossAccount)
-        + Count(RoleChaining) + Count(RiskAtLeast) + Count(RiskBelow);
+        + Count(RoleChaining) + Count(RiskAtLeast) + Count(RiskBelow) + Count(Unknown) + Count(Time);
 
     /// <summary>Whether every condition holds.</summary>
-    public bool Matches(SessionRequest r) => FirstMismatch(r) is null;
+    public bool Matches(in RequestFacts facts) => FirstMismatch(facts) is null;
 
     /// <summary>The name of the first condition that does not hold, or null when all hold. Allocates nothing.</summary>
-    public string? FirstMismatch(SessionRequest r)
+    public string? FirstMismatch(in RequestFacts facts)
     {
         // Only the conditions this spec sets are checked: a rule with one condition costs one check.
         foreach (var condition in Conditions)
         {
-            if (!Holds(condition, r)) return Names[(int)condition];
+            if (!Holds(condition, facts)) return Names[(int)condition];
         }
         return null;
     }
@@ -82,7 +86,7 @@ public sealed record MatchSpec
     private enum Condition
     {
         PrincipalIds, PrincipalKind, Groups, Attributes, Accounts, RoleArns, RoleTags, Environments, NetworkZones, Channels,
-        Mfa, MinAssurance, BelowAssurance, DeviceTrust, CrossAccount, RoleChaining, RiskAtLeast, RiskBelow, SourceCidrs, OutsideCidrs,
+        Mfa, MinAssurance, BelowAssurance, DeviceTrust, CrossAccount, RoleChaining, RiskAtLeast, RiskBelow, Unknown, SourceCidrs, OutsideCidrs, Time,
     }
 
     private static readonly string[] Names =
@@ -90,7 +94,8 @@ public sealed record MatchSpec
         "principal.ids", "principal.type", "principal.groups", "principal.attributes", "role.accounts", "role.arns", "role.tags",
         "context.environments", "context.network_zones", "context.channels", "context.mfa", "context.min_assurance",
         "context.below_assurance", "context.device_trust", "context.cross_account", "context.role_chaining",
-        "context.risk_score_at_least", "context.risk_score_below", "context.source_cidrs", "context.outside_cidrs",
+        "context.risk_score_at_least", "context.risk_score_below", "context.unknown", "context.source_cidrs", "context.outside_cidrs",
+        "context.time",
     ];
 
     private Condition[]? _conditions;
@@ -120,33 +125,43 @@ public sealed record MatchSpec
         Condition.RiskBelow => RiskBelow is not null,
         Condition.SourceCidrs => SourceCidrs is not null,
         Condition.OutsideCidrs => OutsideCidrs is not null,
+        Condition.Unknown => Unknown is not null,
+        Condition.Time => Time is not null,
         _ => false,
     };
 
-    private bool Holds(Condition c, SessionRequest r) => c switch
+    private bool Holds(Condition c, in RequestFacts f)
     {
-        Condition.PrincipalIds => Array.IndexOf(PrincipalIds!, r.PrincipalId) >= 0,
-        Condition.PrincipalKind => PrincipalKind == r.PrincipalKind,
-        Condition.Groups => AnyGroup(Groups!, r.Groups),
-        Condition.Attributes => AllPresent(Attributes!, r.Attributes),
-        Condition.Accounts => Array.IndexOf(Accounts!, r.Role.Account) >= 0,
-        Condition.RoleArns => AnyArn(RoleArns!, r.Role.Value),
-        Condition.RoleTags => AllPresent(RoleTags!, r.RoleTags),
-        Condition.Environments => Array.IndexOf(Environments!, r.Environment) >= 0,
-        Condition.NetworkZones => Array.IndexOf(NetworkZones!, r.NetworkZone) >= 0,
-        Condition.Channels => r.Channel is { } ch && Array.IndexOf(Channels!, ch) >= 0,
-        Condition.Mfa => Mfa == r.Mfa,
-        Condition.MinAssurance => r.Assurance >= MinAssurance,
-        Condition.BelowAssurance => r.Assurance < BelowAssurance,
-        Condition.DeviceTrust => Array.IndexOf(DeviceTrust!, r.DeviceTrust) >= 0,
-        Condition.CrossAccount => CrossAccount == r.CrossAccount,
-        Condition.RoleChaining => RoleChaining == r.RoleChaining,
-        Condition.RiskAtLeast => r.RiskScore >= RiskAtLeast,
-        Condition.RiskBelow => r.RiskScore < RiskBelow,
-        Condition.SourceCidrs => r.SourceIp is { } ip && InAny(SourceCidrs!, ip),
-        Condition.OutsideCidrs => r.SourceIp is { } src && !InAny(OutsideCidrs!, src),
-        _ => false,
-    };
+        var r = f.Request;
+        return c switch
+        {
+            Condition.PrincipalIds => Array.IndexOf(PrincipalIds!, r.PrincipalId) >= 0,
+            Condition.PrincipalKind => PrincipalKind == r.PrincipalKind,
+            Condition.Groups => AnyGroup(Groups!, r.Groups),
+            Condition.Attributes => AllPresent(Attributes!, r.Attributes),
+            Condition.Accounts => Array.IndexOf(Accounts!, r.Role.Account) >= 0,
+            Condition.RoleArns => AnyArn(RoleArns!, r.Role.Value),
+            Condition.RoleTags => AllPresent(RoleTags!, r.RoleTags),
+            Condition.Environments => AnyName(Environments!, f.Environment),
+            Condition.NetworkZones => AnyName(NetworkZones!, r.NetworkZone),
+            Condition.Channels => r.Channel is { } ch && Array.IndexOf(Channels!, ch) >= 0,
+            // Unknown counts as no MFA.
+            Condition.Mfa => Mfa == (r.Mfa == true),
+            Condition.MinAssurance => r.Assurance >= MinAssurance,
+            Condition.BelowAssurance => r.Assurance < BelowAssurance,
+            Condition.DeviceTrust => Array.IndexOf(DeviceTrust!, r.DeviceTrust) >= 0,
+            Condition.CrossAccount => CrossAccount == r.CrossAccount,
+            Condition.RoleChaining => RoleChaining == r.RoleChaining,
+            Condition.RiskAtLeast => r.RiskScore >= RiskAtLeast,
+            Condition.RiskBelow => r.RiskScore < RiskBelow,
+            Condition.Unknown => AnyUnknown(Unknown!, f),
+            Condition.SourceCidrs => r.SourceIp is { } ip && InAny(SourceCidrs!, ip),
+            // An address that is not known is not known to be inside.
+            Condition.OutsideCidrs => r.SourceIp is not { } src || !InAny(OutsideCidrs!, src),
+            Condition.Time => AnyWindow(Time!, f.At),
+            _ => false,
+        };
+    }
 
     private static int Count<T>(T? value) => value is null ? 0 : 1;
 
@@ -154,7 +169,7 @@ public sealed record MatchSpec
     {
         foreach (var g in wanted)
         {
-            if (Array.BinarySearch(have, g, StringComparer.Ordinal) >= 0) return true;
+            if (Array.BinarySearch(have, g, StringComparer.OrdinalIgnoreCase) >= 0) return true;
         }
         return false;
     }
@@ -166,6 +181,34 @@ public sealed record MatchSpec
             if (!have.TryGetValue(pair.Key, out var actual) || !string.Equals(actual, pair.Value, StringComparison.Ordinal)) return false;
         }
         return true;
+    }
+
+    private static bool AnyName(string[] names, string value)
+    {
+        if (value.Length == 0) return false;
+        foreach (var n in names)
+        {
+            if (string.Equals(n, value, StringComparison.OrdinalIgnoreCase)) return true;
+        }
+        return false;
+    }
+
+    private static bool AnyUnknown(UnknownFact[] facts, in RequestFacts f)
+    {
+        foreach (var fact in facts)
+        {
+            if (f.IsUnknown(fact)) return true;
+        }
+        return false;
+    }
+
+    private static bool AnyWindow(TimeWindow[] windows, DateTimeOffset at)
+    {
+        foreach (var w in windows)
+        {
+            if (w.Contains(at)) return true;
+        }
+        return false;
     }
 
     private static bool AnyArn(ArnGlob[] patterns, string arn)

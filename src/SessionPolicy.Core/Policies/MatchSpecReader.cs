@@ -6,12 +6,18 @@ using YamlDotNet.RepresentationModel;
 namespace SessionPolicy.Core.Policies;
 
 /// <summary>Reads the <c>match</c> of a profile or the <c>when</c> of a guardrail.</summary>
-internal sealed class MatchSpecReader(YamlNodeReader r)
+internal sealed class MatchSpecReader(YamlNodeReader r, EnvironmentTable environments)
 {
     private static readonly Dictionary<string, PrincipalKind> Kinds = new() { ["human"] = PrincipalKind.Human, ["service"] = PrincipalKind.Service };
     private static readonly Dictionary<string, ChannelKind> Channels = new() { ["web"] = ChannelKind.Web, ["mobile"] = ChannelKind.Mobile, ["api"] = ChannelKind.Api, ["cli"] = ChannelKind.Cli };
     private static readonly Dictionary<string, Assurance> Levels = new() { ["aal1"] = Assurance.Aal1, ["aal2"] = Assurance.Aal2, ["aal3"] = Assurance.Aal3 };
     private static readonly Dictionary<string, DeviceTrustLevel> Devices = new() { ["unknown"] = DeviceTrustLevel.Unknown, ["unmanaged"] = DeviceTrustLevel.Unmanaged, ["managed"] = DeviceTrustLevel.Managed };
+    private static readonly Dictionary<string, UnknownFact> Facts = new()
+    {
+        ["source_ip"] = UnknownFact.SourceIp, ["mfa"] = UnknownFact.Mfa, ["assurance_level"] = UnknownFact.AssuranceLevel,
+        ["device_trust"] = UnknownFact.DeviceTrust, ["environment"] = UnknownFact.Environment, ["network_zone"] = UnknownFact.NetworkZone,
+        ["channel"] = UnknownFact.Channel, ["risk_score"] = UnknownFact.RiskScore,
+    };
 
     /// <summary>The spec, or null when any part of it is bad (each bad part is recorded).</summary>
     public MatchSpec? Read(YamlNode node, string path)
@@ -54,11 +60,13 @@ internal sealed class MatchSpecReader(YamlNodeReader r)
     private MatchSpec ReadContext(MatchSpec spec, YamlNode node, string path)
     {
         var m = r.Mapping(node, path, "environments", "source_cidrs", "outside_cidrs", "network_zones", "channels", "mfa",
-            "min_assurance", "below_assurance", "device_trust", "cross_account", "role_chaining", "risk_score_at_least", "risk_score_below");
+            "min_assurance", "below_assurance", "device_trust", "cross_account", "role_chaining", "risk_score_at_least", "risk_score_below",
+            "unknown", "time");
         if (m is null) return spec;
         return spec with
         {
-            Environments = Get(m, "environments", path, (n, p) => r.List(n, p, (x, xp) => r.String(x, xp, 64))),
+            // Aliases are read as the environment they stand for; a name not declared is kept, and flagged by the validator.
+            Environments = Get(m, "environments", path, (n, p) => r.List(n, p, (x, xp) => r.String(x, xp, 64) is { } e ? environments.Find(e) ?? e : null)),
             SourceCidrs = Get(m, "source_cidrs", path, (n, p) => r.ValueList(n, p, ReadCidr)),
             OutsideCidrs = Get(m, "outside_cidrs", path, (n, p) => r.ValueList(n, p, ReadCidr)),
             NetworkZones = Get(m, "network_zones", path, (n, p) => r.List(n, p, (x, xp) => r.String(x, xp, 64))),
@@ -71,6 +79,8 @@ internal sealed class MatchSpecReader(YamlNodeReader r)
             RoleChaining = GetValue(m, "role_chaining", path, r.Bool),
             RiskAtLeast = GetValue(m, "risk_score_at_least", path, (n, p) => r.Int(n, p, 0, 100)),
             RiskBelow = GetValue(m, "risk_score_below", path, (n, p) => r.Int(n, p, 1, 101)),
+            Unknown = Get(m, "unknown", path, (n, p) => r.ValueList(n, p, (x, xp) => r.Enum(x, xp, Facts))),
+            Time = Get(m, "time", path, (n, p) => r.List(n is YamlMappingNode ? new YamlSequenceNode(n) : n, p, new TimeWindowReader(r).Read, 32)),
         };
     }
 

@@ -15,6 +15,9 @@ public sealed record PolicyDocument
     /// </summary>
     public bool StrictSharedState { get; init; }
 
+    /// <summary>The declared environments and how undeclared and missing ones are read.</summary>
+    public EnvironmentTable Environments { get; init; } = EnvironmentTable.None;
+
     /// <summary>The profile used when no other matches.</summary>
     public required ProfileRule Default { get; init; }
     /// <summary>Profiles in declared order.</summary>

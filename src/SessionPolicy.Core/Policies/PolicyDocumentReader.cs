@@ -13,7 +13,7 @@ internal sealed class PolicyDocumentReader(YamlNodeReader r)
 
     public PolicyDocument? Read(YamlNode root)
     {
-        var top = r.Mapping(root, "", "version", "name", "description", "shared_state", "limits", "defaults", "profiles", "guardrails");
+        var top = r.Mapping(root, "", "version", "name", "description", "shared_state", "environments", "limits", "defaults", "profiles", "guardrails");
         if (top is null) return null;
 
         if (!top.TryGetValue("version", out var versionNode)) r.Error(root, "version", $"is required (version: {PolicyParser.FormatVersion})");
@@ -29,6 +29,9 @@ internal sealed class PolicyDocumentReader(YamlNodeReader r)
             if (limits.TryGetValue("max_session", out var ms)) maxSession = r.Duration(ms, "limits.max_session", false) ?? maxSession;
             if (limits.TryGetValue("max_idle", out var mi)) maxIdle = r.Duration(mi, "limits.max_idle", true) ?? 0;
         }
+
+        var environments = top.TryGetValue("environments", out var envNode) ? ReadEnvironments(envNode) : EnvironmentTable.None;
+        _environments = environments;
 
         ProfileRule? fallback = null;
         if (!top.TryGetValue("defaults", out var defaultsNode)) r.Error(root, "defaults", "is required: the limits used when no profile matches");
@@ -49,7 +52,61 @@ internal sealed class PolicyDocumentReader(YamlNodeReader r)
         if (top.TryGetValue("guardrails", out var guardrailsNode)) ReadItems(guardrailsNode, "guardrails", (node, path, i) => ReadGuardrail(node, path, i), guardrails);
 
         if (fallback is null) return null;
-        return new PolicyDocument { Name = name, StrictSharedState = strict, MaxSessionSeconds = maxSession, MaxIdleSeconds = maxIdle, Default = fallback, Profiles = profiles, Guardrails = guardrails };
+        return new PolicyDocument { Name = name, StrictSharedState = strict, MaxSessionSeconds = maxSession, MaxIdleSeconds = maxIdle, Default = fallback, Profiles = profiles, Guardrails = guardrails, Environments = environments };
+    }
+
+    private EnvironmentTable _environments = EnvironmentTable.None;
+
+    /// <summary>
+    /// <c>environments: { declared: { production: [prod, prd], staging: [stage] }, undeclared: most_restrictive, missing: most_restrictive }</c>:
+    /// names most restrictive first, each with its aliases; names and aliases unique without regard to case.
+    /// </summary>
+    private EnvironmentTable ReadEnvironments(YamlNode node)
+    {
+        var m = r.Mapping(node, "environments", "declared", "undeclared", "missing");
+        if (m is null) return EnvironmentTable.None;
+        if (!m.TryGetValue("declared", out var declaredNode))
+        {
+            r.Error(node, "environments.declared", "is required: the environment names, most restrictive first, each with its aliases");
+            return EnvironmentTable.None;
+        }
+        if (declaredNode is not YamlMappingNode map || map.Children.Count == 0)
+        {
+            r.Error(declaredNode, "environments.declared", "must be a non-empty mapping of environment names to their aliases, e.g. production: [prod, prd]");
+            return EnvironmentTable.None;
+        }
+        var declared = new List<DeclaredEnvironment>();
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (keyNode, value) in map.Children)
+        {
+            var path = YamlNodeReader.Join("environments.declared", (keyNode as YamlScalarNode)?.Value ?? "");
+            var name = r.String(keyNode, path, 64);
+            if (name is null) continue;
+            string[] aliases = value is YamlScalarNode { Value: null or "" or "~" or "null" } ? [] : r.List(value, path, (x, xp) => r.String(x, xp, 64), 32) ?? [];
+            foreach (var n in (string[])[name, .. aliases])
+            {
+                if (seen.TryGetValue(n, out var owner)) r.Error(keyNode, path, $"'{n}' is already a name or alias of {owner} (names compare without regard to case)");
+                else seen[n] = name;
+            }
+            declared.Add(new DeclaredEnvironment(name, aliases));
+        }
+        var probe = new EnvironmentTable(declared, null, null);
+        return new EnvironmentTable(declared, ReadFallback(m, "undeclared", probe), ReadFallback(m, "missing", probe));
+    }
+
+    /// <summary><c>most_restrictive</c> (the default: the first declared), a declared name or alias, or <c>unknown</c> (null).</summary>
+    private string? ReadFallback(Dictionary<string, YamlNode> m, string key, EnvironmentTable table)
+    {
+        var mostRestrictive = table.Declared.Count > 0 ? table.Declared[0].Name : null;
+        if (!m.TryGetValue(key, out var node)) return mostRestrictive;
+        var path = "environments." + key;
+        var text = r.String(node, path, 64);
+        if (text is null) return mostRestrictive;
+        if (text == "most_restrictive") return mostRestrictive;
+        if (text == "unknown") return null;
+        if (table.Find(text) is { } name) return name;
+        r.Error(node, path, $"must be most_restrictive, unknown, or a declared environment; '{text}' is not declared");
+        return mostRestrictive;
     }
 
     private void ReadItems<T>(YamlNode node, string path, Func<YamlNode, string, int, T?> read, List<T> into) where T : class
@@ -78,7 +135,7 @@ internal sealed class PolicyDocumentReader(YamlNodeReader r)
         var map = r.Mapping(node, path, "name", "description", "match", "max_session", "idle_timeout", "outcome");
         if (map is null) return null;
         var name = map.TryGetValue("name", out var n) ? r.String(n, path + ".name", 128) : Missing<string>(node, path + ".name");
-        var match = map.TryGetValue("match", out var m) ? new MatchSpecReader(r).Read(m, path + ".match") : MatchSpec.Any;
+        var match = map.TryGetValue("match", out var m) ? new MatchSpecReader(r, _environments).Read(m, path + ".match") : MatchSpec.Any;
         var max = Required(map, "max_session", path, node, x => r.Duration(x, path + ".max_session", false));
         var idle = Required(map, "idle_timeout", path, node, x => r.Duration(x, path + ".idle_timeout", true));
         var outcome = map.TryGetValue("outcome", out var o) ? r.Enum(o, path + ".outcome", ProfileOutcomes) : Outcome.Allow;
@@ -92,7 +149,7 @@ internal sealed class PolicyDocumentReader(YamlNodeReader r)
         var map = r.Mapping(node, path, "name", "reason", "when", "max_session", "idle_timeout", "action");
         if (map is null) return null;
         var name = map.TryGetValue("name", out var n) ? r.String(n, path + ".name", 128) : Missing<string>(node, path + ".name");
-        var when = map.TryGetValue("when", out var w) ? new MatchSpecReader(r).Read(w, path + ".when") : Missing<MatchSpec>(node, path + ".when");
+        var when = map.TryGetValue("when", out var w) ? new MatchSpecReader(r, _environments).Read(w, path + ".when") : Missing<MatchSpec>(node, path + ".when");
         int? max = map.TryGetValue("max_session", out var ms) ? r.Duration(ms, path + ".max_session", false) : 0;
         int? idle = map.TryGetValue("idle_timeout", out var it) ? r.Duration(it, path + ".idle_timeout", false) : 0;
         var action = map.TryGetValue("action", out var a) ? r.Enum(a, path + ".action", GuardrailActions) : Outcome.Allow;

@@ -23,10 +23,14 @@ public static class PolicyParser
         "sha256:" + Convert.ToHexStringLower(SHA256.HashData(content))[..16];
 
     /// <summary>Parses and validates policy text.</summary>
-    public static PolicyLoadResult Parse(string text) => Parse(Encoding.UTF8.GetBytes(text));
+    public static PolicyLoadResult Parse(string text, IReadOnlyDictionary<string, int>? roleMaximums = null) => Parse(Encoding.UTF8.GetBytes(text), roleMaximums);
 
-    /// <summary>Parses and validates policy bytes (UTF-8).</summary>
-    public static PolicyLoadResult Parse(ReadOnlySpan<byte> content)
+    /// <summary>
+    /// Parses and validates policy bytes (UTF-8). With <paramref name="roleMaximums"/> (role ARN to its
+    /// MaxSessionDuration in seconds, e.g. from <c>aws iam list-roles</c>), profiles longer than a role they
+    /// match allows are warned about.
+    /// </summary>
+    public static PolicyLoadResult Parse(ReadOnlySpan<byte> content, IReadOnlyDictionary<string, int>? roleMaximums = null)
     {
         var version = ComputeVersion(content);
         if (content.Length > MaxBytes)
@@ -67,7 +71,7 @@ public static class PolicyParser
         var document = new PolicyDocumentReader(reader).Read(root);
         if (document is not null)
         {
-            PolicyValidator.Validate(document, reader);
+            PolicyValidator.Validate(document, reader, roleMaximums);
         }
         var problems = reader.Problems.OrderBy(p => p.Line).ThenBy(p => p.Column).ToList();
         var valid = document is not null && problems.All(p => p.Severity != ProblemSeverity.Error);

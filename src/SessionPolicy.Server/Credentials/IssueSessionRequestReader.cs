@@ -6,11 +6,11 @@ namespace SessionPolicy.Server.Credentials;
 /// <summary>Reads IssueSession at the edge: the checked <see cref="IssueOrder"/>, or null with every bad field (STS limits included) recorded.</summary>
 internal static class IssueSessionRequestReader
 {
-    public static IssueOrder? Read(IssueSessionRequest request, FieldViolations errors)
+    public static IssueOrder? Read(IssueSessionRequest request, TimeBounds times, FieldViolations errors)
     {
         IssueSessionReader.Validate(request, errors);
         SessionFieldsReader.Audiences(errors, "audiences", request.Audiences, required: false);
-        var session = SessionRequestReader.Read(request.Principal, request.Role, request.Context, errors);
+        var session = SessionRequestReader.Read(request.Principal, request.Role, request.Context, times, errors);
         if (errors.Any || session is null) return null;
         var sts = new StsAsk(
             request.Role.Arn,

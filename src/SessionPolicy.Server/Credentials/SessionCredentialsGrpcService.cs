@@ -10,12 +10,12 @@ namespace SessionPolicy.Server.Credentials;
 /// The edge of <c>SessionCredentialsService</c>: IssueSession read and checked, issued, and the credentials
 /// written back. Without STS configured it says which setting to set and never pretends to issue.
 /// </summary>
-internal sealed class SessionCredentialsGrpcService(ISessionIssuer issuer) : SessionCredentialsService.SessionCredentialsServiceBase
+internal sealed class SessionCredentialsGrpcService(ISessionIssuer issuer, RequestClock clock) : SessionCredentialsService.SessionCredentialsServiceBase
 {
     public override async Task<IssueSessionResponse> IssueSession(IssueSessionRequest request, ServerCallContext context)
     {
         var errors = new FieldViolations();
-        var order = IssueSessionRequestReader.Read(request, errors).OrThrow(errors);
+        var order = IssueSessionRequestReader.Read(request, clock.Bounds(), errors).OrThrow(errors);
         var issued = await issuer.IssueAsync(order, context.CancellationToken);
         return new IssueSessionResponse
         {

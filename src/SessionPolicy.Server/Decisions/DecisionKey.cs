@@ -26,7 +26,7 @@ internal static class DecisionKey
         Add(sb, r.SourceIp?.ToString() ?? "");
         Add(sb, r.NetworkZone);
         sb.Append(r.Channel is { } c ? (int)c : 0).Append('|')
-          .Append(r.Mfa ? 1 : 0).Append((int)r.Assurance).Append((int)r.DeviceTrust)
+          .Append(r.Mfa switch { true => 1, false => 0, null => 2 }).Append((int)r.Assurance).Append((int)r.DeviceTrust)
           .Append(r.CrossAccount ? 1 : 0).Append(r.RoleChaining ? 1 : 0).Append('|')
           .Append(r.RiskScore ?? -1).Append('|')
           .Append(r.RequestedDurationSeconds).Append('|')

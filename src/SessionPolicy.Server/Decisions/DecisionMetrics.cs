@@ -20,6 +20,7 @@ internal sealed class DecisionMetrics
     private readonly Counter<long> _degraded;
     private readonly Counter<long> _decisions;
     private readonly Counter<long> _lookups;
+    private readonly Counter<long> _environments;
     private readonly ConcurrentDictionary<string, bool> _roles = new(StringComparer.Ordinal);
 
     public DecisionMetrics(IMeterFactory meters)
@@ -31,11 +32,22 @@ internal sealed class DecisionMetrics
             description: "Decisions answered, by outcome, profile and source (computed, local_cache, shared_cache).");
         _lookups = meter.CreateCounter<long>("sessionpolicy.decision_cache.lookups", unit: "{lookup}",
             description: "Decision cache lookups by result (hit, miss); hits over lookups is the hit ratio.");
+        _environments = meter.CreateCounter<long>("sessionpolicy.decisions.unknown_environment", unit: "{decision}",
+            description: "Decisions evaluated for a request whose environment the policy does not declare (undeclared) or that named none (missing), by reason.");
         meter.CreateObservableGauge("sessionpolicy.roles.explicit_profile_ratio", RoleCoverage, unit: "1",
             description: "Share of the roles decided so far (up to 10,000) whose decision came from an explicit profile, not the defaults.");
     }
 
     public void Degraded() => _degraded.Add(1);
+
+    /// <summary>An evaluated request's environment was not a declared one.</summary>
+    public void Environment(Core.Evaluation.EnvironmentResolution how)
+    {
+        if (how is Core.Evaluation.EnvironmentResolution.Undeclared or Core.Evaluation.EnvironmentResolution.Missing && _environments.Enabled)
+        {
+            _environments.Add(1, new KeyValuePair<string, object?>("reason", how == Core.Evaluation.EnvironmentResolution.Undeclared ? "undeclared" : "missing"));
+        }
+    }
 
     public void Decided(Decision decision)
     {

@@ -14,10 +14,10 @@ internal static class DecisionRequestReader
     /// <summary>Most requests in one DecideBatch call.</summary>
     public const int MaxBatchSize = 500;
 
-    public static SessionRequest? Read(DecideRequest request, FieldViolations errors) =>
-        SessionRequestReader.Read(request.Principal, request.Role, request.Context, errors);
+    public static SessionRequest? Read(DecideRequest request, TimeBounds times, FieldViolations errors) =>
+        SessionRequestReader.Read(request.Principal, request.Role, request.Context, times, errors);
 
-    /// <summary>The batch's own limits; each item is read with <see cref="Read(DecideRequest, FieldViolations)"/> under <c>requests[i].</c>.</summary>
+    /// <summary>The batch's own limits; each item is read with <see cref="Read(DecideRequest, TimeBounds, FieldViolations)"/> under <c>requests[i].</c>.</summary>
     public static bool ReadBatch(DecideBatchRequest request, FieldViolations errors)
     {
         if (request.Requests.Count == 0) errors.Add("requests", "must hold at least one request");
@@ -26,11 +26,11 @@ internal static class DecisionRequestReader
     }
 
     /// <summary>A Decide request kept with a session, read again (null when it no longer reads, e.g. under stricter limits).</summary>
-    public static SessionRequest? ReadStored(byte[] encoded)
+    public static SessionRequest? ReadStored(byte[] encoded, TimeBounds times)
     {
         try
         {
-            return Read(DecideRequest.Parser.ParseFrom(encoded), new FieldViolations());
+            return Read(DecideRequest.Parser.ParseFrom(encoded), times, new FieldViolations());
         }
         catch (InvalidProtocolBufferException)
         {

@@ -13,11 +13,13 @@ namespace SessionPolicy.Server.Decisions;
 /// Decides through the caches: this replica's (L1), then, when Redis is configured, the one every replica
 /// shares (L2), then the engine, with the principal's reported risk taken into account. A cached decision
 /// keeps its decision id and says where it came from, and is dropped when the policy or the principal's
-/// state changes. With the shared store unreachable, decisions come from the local engine and cache,
-/// flagged degraded and counted.
+/// state changes, or when a time window of the policy may change it. With the shared store unreachable,
+/// decisions are made by the local engine under the state this replica last saw of the principal
+/// (<see cref="SeenStates"/>; a change heard of and not read asks for re-authentication), flagged degraded,
+/// counted, and never cached: once the store answers again, nothing decided without it is served.
 /// </summary>
 internal sealed class DecisionService(PolicyStore store, DecisionCache cache, PrincipalGenerations generations, IDecisionStore shared,
-    DecisionMetrics metrics, AuditTrail audit, TimeProvider time)
+    SeenStates seen, DecisionMetrics metrics, AuditTrail audit, TimeProvider time)
 {
 
     /// <summary>The cached decision for a request (by its protobuf bytes) already decided under the current policy and principal state.</summary>
@@ -60,9 +62,17 @@ internal sealed class DecisionService(PolicyStore store, DecisionCache cache, Pr
         if (record && !explain) metrics.CacheLookup(hit: false);
 
         var lookup = await shared.LookupAsync(request.PrincipalId, key, cancellationToken);
-        var state = lookup.State;
         var degraded = !lookup.Available;
-        if (degraded) metrics.Degraded();
+        var state = lookup.State;
+        var unread = false;
+        if (degraded)
+        {
+            metrics.Degraded();
+            unread = !seen.TryRecall(request.PrincipalId, out var recalled);
+            state = recalled ?? PrincipalState.None;
+        }
+        // Read before a change landed: the next decision reads again.
+        else if (generations.Current(request.PrincipalId) == generation) seen.Read(request.PrincipalId, state);
         if (!explain && lookup.Decision is { } stored && stored.PolicyVersion == snapshot.Version)
         {
             stored.Source = DecisionSource.SharedCache;
@@ -76,22 +86,28 @@ internal sealed class DecisionService(PolicyStore store, DecisionCache cache, Pr
         }
 
         var effective = state.RiskScore is { } signal && !(request.RiskScore >= signal) ? request with { RiskScore = signal } : request;
-        var decision = Evaluate(snapshot, effective, explain, degraded);
+        var (decision, evaluated) = Evaluate(snapshot, effective, explain, degraded);
         if (state.Revokes(request.AuthenticatedAt)) RequireReauthentication(decision, $"principal revoked at {state.RevokedBefore:O}");
+        if (unread) RequireReauthentication(decision, "the principal's state changed and the shared store cannot be read");
         // Strict: the principal may carry a signal or revocation this replica cannot see.
         if (degraded && snapshot.Engine.Policy.StrictSharedState) RequireReauthentication(decision, "shared state unknown (shared_state: strict)");
         if (record)
         {
             metrics.Decided(decision);
             metrics.RoleDecided(request.Role.Value, decision.Profile);
+            metrics.Environment(evaluated.Environment);
             Audited(request, decision);
         }
-        if (explain) return decision;
-        // A decision made under a signal lives no longer than the signal.
-        var kept = Remember(key, encoded, decision, request.PrincipalId, generation, state.ExpiresAt);
-        if (!degraded) await shared.SetAsync(key, state, kept, cancellationToken);
+        if (explain || degraded) return decision;
+        // A decision made under a signal lives no longer than the signal, nor past a time window's edge.
+        var notAfter = Earliest(state.ExpiresAt, evaluated.ValidUntil);
+        if (notAfter <= time.GetUtcNow()) return decision;
+        var kept = Remember(key, encoded, decision, request.PrincipalId, generation, notAfter);
+        await shared.SetAsync(key, state, kept, notAfter, cancellationToken);
         return decision;
     }
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
 
     private void Recorded(Decision decision, bool hit)
     {
@@ -112,12 +128,12 @@ internal sealed class DecisionService(PolicyStore store, DecisionCache cache, Pr
         });
     }
 
-    /// <summary>Raises an allow to re-authenticate (a deny stays a deny), saying why.</summary>
+    /// <summary>Raises an allow to re-authenticate (a deny stays a deny), saying why first in the summary.</summary>
     private static void RequireReauthentication(Decision decision, string why)
     {
         if (decision.Outcome >= V1.Outcome.Reauthenticate) return;
         decision.Outcome = V1.Outcome.Reauthenticate;
-        decision.Summary += $"; {why}: re-authenticate";
+        decision.Summary = DecisionMapper.Summary(decision, why);
     }
 
     /// <summary>Keeps a copy in this replica's cache, marked as coming from it, no longer than the signal it was made under.</summary>
@@ -129,12 +145,12 @@ internal sealed class DecisionService(PolicyStore store, DecisionCache cache, Pr
         return stored;
     }
 
-    private Decision Evaluate(PolicySnapshot snapshot, SessionRequest request, bool explain, bool degraded)
+    private (Decision, PolicyDecision) Evaluate(PolicySnapshot snapshot, SessionRequest request, bool explain, bool degraded)
     {
-        var result = snapshot.Engine.Evaluate(request, explain);
         var now = time.GetUtcNow();
+        var result = snapshot.Engine.Evaluate(request, explain, now);
         var decision = DecisionMapper.ToProto(result, Guid.CreateVersion7(now).ToString("N"), now, DecisionSource.Computed);
         decision.Degraded = degraded;
-        return decision;
+        return (decision, result);
     }
 }

@@ -9,7 +9,7 @@ using SessionPolicy.V1;
 namespace SessionPolicy.Server.Decisions;
 
 /// <summary>The decision RPCs: Decide, DecideBatch and GetPolicyInfo.</summary>
-internal sealed class SessionPolicyGrpcService(DecisionService decisions, PolicyStore policies, MalformedRequests malformed) : SessionPolicyBinding
+internal sealed class SessionPolicyGrpcService(DecisionService decisions, PolicyStore policies, MalformedRequests malformed, RequestClock clock) : SessionPolicyBinding
 {
     /// <summary>
     /// The warm path first: bytes already decided under this policy were a valid request then and decide
@@ -73,7 +73,7 @@ internal sealed class SessionPolicyGrpcService(DecisionService decisions, Policy
     /// <summary>Validates (into <paramref name="errors"/>) and decides; null when the request is invalid.</summary>
     private async ValueTask<Decision?> DecideAsync(DecideRequest request, byte[] encoded, FieldViolations errors, CancellationToken cancellationToken)
     {
-        var session = DecisionRequestReader.Read(request, errors);
+        var session = DecisionRequestReader.Read(request, clock.Bounds(), errors);
         return session is null ? null : await decisions.DecideAsync(session, request.Explain, encoded, cancellationToken);
     }
 

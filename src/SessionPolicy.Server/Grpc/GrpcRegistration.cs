@@ -17,6 +17,7 @@ internal static class GrpcRegistration
     {
         var limits = configuration.GetSection(LimitOptions.Section).Get<LimitOptions>() ?? new LimitOptions();
         services.AddSingleton<MalformedRequests>();
+        services.AddSingleton<RequestClock>();
         // The gRPC server logs every refused call at Information, a refused frame with its stack trace: a bad request
         // is a debug line of the service's own and a count (MalformedRequests), so only its warnings and errors stay.
         services.AddLogging(logging => logging.AddFilter("Grpc.AspNetCore.Server.ServerCallHandler", LogLevel.Warning));

@@ -17,6 +17,7 @@ internal sealed class SessionEventsGrpcService(
     LogoutStreamer streamer,
     SignalService signals,
     CallerAuthorization authorization,
+    RequestClock clock,
     TimeProvider time) : SessionEventsService.SessionEventsServiceBase
 {
     /// <summary>Without an actor in the request, the authenticated caller is the actor.</summary>
@@ -59,7 +60,7 @@ internal sealed class SessionEventsGrpcService(
     public override async Task<RegisterSessionResponse> RegisterSession(RegisterSessionRequest request, ServerCallContext context)
     {
         var errors = new FieldViolations();
-        var registration = SessionEventsReader.Read(request, errors).OrThrow(errors);
+        var registration = SessionEventsReader.Read(request, clock.Bounds(), errors).OrThrow(errors);
         var (session, decision) = await lifecycle.RegisterAsync(registration, context.CancellationToken);
         return new RegisterSessionResponse { Session = Info(session, time.GetUtcNow()), Decision = decision };
     }

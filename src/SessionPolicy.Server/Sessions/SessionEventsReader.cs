@@ -15,9 +15,9 @@ internal static class SessionEventsReader
     /// <summary>Longest cursor a caller can hold (an epoch and a stream id).</summary>
     public const int MaxCursorLength = 64;
 
-    public static Registration? Read(RegisterSessionRequest request, FieldViolations errors)
+    public static Registration? Read(RegisterSessionRequest request, TimeBounds times, FieldViolations errors)
     {
-        var session = SessionRequestReader.Read(request.Principal, request.Role, request.Context, errors);
+        var session = SessionRequestReader.Read(request.Principal, request.Role, request.Context, times, errors);
         SessionFieldsReader.Audiences(errors, "audiences", request.Audiences, required: true);
         SessionFieldsReader.SessionId(errors, "external_session_id", request.ExternalSessionId, required: false);
         if (errors.Any || session is null) return null;

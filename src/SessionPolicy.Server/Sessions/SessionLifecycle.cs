@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using SessionPolicy.Mapping;
 using SessionPolicy.Server.Audit;
 using SessionPolicy.Server.Decisions;
+using SessionPolicy.Server.Grpc;
 using SessionPolicy.Server.Sessions.Stores;
 using SessionPolicy.Server.Telemetry;
 using SessionPolicy.V1;
@@ -16,7 +17,7 @@ namespace SessionPolicy.Server.Sessions;
 /// ending goes through the store, which records its logout event in the same step.
 /// </summary>
 internal sealed class SessionLifecycle(ISessionStore store, DecisionService decisions, SessionMetrics metrics, AuditTrail audit, TimeProvider time,
-    ILogger<SessionLifecycle> logger)
+    RequestClock clock, ILogger<SessionLifecycle> logger)
 {
     private const int SweepBatch = 1000;
 
@@ -189,7 +190,7 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
     /// <summary>The session's decision now and its limits cut to it (never extended).</summary>
     private async Task<(Decision?, SessionRecord)> RedecideAsync(SessionRecord session, CancellationToken cancellationToken)
     {
-        if (DecisionRequestReader.ReadStored(session.Request) is not { } read) return (null, session);
+        if (DecisionRequestReader.ReadStored(session.Request, clock.Bounds()) is not { } read) return (null, session);
         var decision = await decisions.DecideAsync(read, explain: false, session.Request, cancellationToken, record: false);
         var expires = session.IssuedAt.AddSeconds(decision.MaxSessionSeconds);
         var idle = decision.IdleTimeoutSeconds == 0 ? session.IdleTimeoutSeconds

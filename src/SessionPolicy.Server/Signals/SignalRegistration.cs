@@ -7,6 +7,7 @@ internal static class SignalRegistration
     {
         services.AddOptions<SignalOptions>().BindConfiguration(SignalOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PrincipalGenerations>();
+        services.AddSingleton<SeenStates>();
         services.AddSingleton<SignalService>();
         return services;
     }

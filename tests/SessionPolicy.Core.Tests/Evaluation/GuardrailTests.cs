@@ -89,10 +89,10 @@ public sealed class GuardrailTests
         Assert.Equal(Outcome.Allow, Engine.Evaluate(Requests.Human(risk: null)).Outcome);
 
     [Theory]
-    [InlineData(null, 8 * 3600)]
+    [InlineData(null, 4 * 3600)]
     [InlineData("10.9.8.7", 8 * 3600)]
     [InlineData("203.0.113.5", 4 * 3600)]
-    public void Evaluate_OutsideCidrs_MatchesKnownOutsideAddressesOnly(string? ip, int maxSession) =>
+    public void Evaluate_OutsideCidrs_MatchesOutsideAndUnknownAddresses(string? ip, int maxSession) =>
         Assert.Equal(maxSession, Engine.Evaluate(Requests.Human(ip: ip)).MaxSessionSeconds);
 
     [Fact]
@@ -127,7 +127,9 @@ public sealed class GuardrailTests
 
         var d = engine.Evaluate(Requests.Human(groups: ["team", "t3", "t17"]));
 
-        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"g{i:D2}"), d.Guardrails.Select(g => g.Name));
+        // g00..g08 allow 12h or more: they match without effect.
+        Assert.Equal(Enumerable.Range(9, 11).Select(i => $"g{i:D2}"), d.Guardrails.Select(g => g.Name));
+        Assert.Equal(Enumerable.Range(0, 9).Select(i => $"g{i:D2}"), d.GuardrailsWithoutEffect.Select(g => g.Name));
         Assert.Equal(3600, d.MaxSessionSeconds);
     }
 
@@ -140,7 +142,8 @@ public sealed class GuardrailTests
 
         var d = engine.Evaluate(Requests.Human(groups: [.. Enumerable.Range(0, 24).Select(i => $"team-{i}")]));
 
-        Assert.Equal(24, d.Guardrails.Length);
+        Assert.Equal(10, d.Guardrails.Length);
+        Assert.Equal(14, d.GuardrailsWithoutEffect.Length);
         Assert.Equal(7200, d.MaxSessionSeconds);
     }
 }

@@ -32,18 +32,21 @@ public sealed class IndexEquivalenceTests
         {
             var request = GenerateRequest(random);
             var indexed = engine.Evaluate(request);
-            var (profile, guardrails) = Scan(policy.Policy!, request);
+            var (profile, guardrails) = Scan(policy.Policy!, engine.Facts(request));
+            var explained = engine.Evaluate(request, explain: true);
 
             Assert.Equal(profile, indexed.Profile);
-            Assert.Equal(guardrails, indexed.Guardrails.Select(g => g.Name));
+            Assert.Equal(guardrails, indexed.Guardrails.Concat(indexed.GuardrailsWithoutEffect).Select(g => g.Name).Order());
+            Assert.Equal(profile, explained.Profile);
+            Assert.Equal(indexed.Guardrails.Select(g => g.Name), explained.Guardrails.Select(g => g.Name));
         }
     }
 
-    private static (string Profile, List<string> Guardrails) Scan(PolicyDocument policy, SessionRequest r)
+    private static (string Profile, List<string> Guardrails) Scan(PolicyDocument policy, RequestFacts r)
     {
         var best = policy.Profiles.Where(p => p.Match.Matches(r))
             .OrderByDescending(p => p.Match.Specificity).ThenBy(p => p.Order).FirstOrDefault();
-        return (best?.Name ?? "default", [.. policy.Guardrails.Where(g => g.When.Matches(r)).Select(g => g.Name)]);
+        return (best?.Name ?? "default", [.. policy.Guardrails.Where(g => g.When.Matches(r)).Select(g => g.Name).Order()]);
     }
 
     private static string GeneratePolicy(Random random, int rules)

@@ -41,24 +41,37 @@ public sealed class DefaultPolicyTests
     private static EvaluationResults Evaluate(string yaml) =>
         Schema.Evaluate(JsonSerializer.SerializeToElement(YamlJson.Convert(yaml)), new EvaluationOptions { OutputFormat = OutputFormat.List });
 
+    private const string Dev = "development";
+    private static readonly Dictionary<string, string> Batch = new() { ["session-policy:workload"] = "batch" };
+
     public static TheoryData<string, SessionRequest, string, int, int, Outcome> Guidance => new()
     {
         { "production people: 1h, 15m idle", Requests.Human(environment: "production"), "production-human", 3600, 900, Outcome.Allow },
-        { "people elsewhere: 8h, NIST AAL2 idle 1h", Requests.Human(), "workforce-human", 8 * 3600, 3600, Outcome.Allow },
-        { "AAL3 people: 12h, 15m idle", Requests.Human(assurance: Assurance.Aal3), "high-assurance-human", 12 * 3600, 900, Outcome.Allow },
-        { "admins: 1h, 15m idle", Requests.Human(arn: Requests.AdminArn), "privileged-human", 3600, 900, Outcome.Allow },
+        { "Production, capitalised, is production", Requests.Human(environment: "Production", mfa: null), "production-human", 3600, 900, Outcome.Reauthenticate },
+        { "no environment is production", Requests.Human(), "production-human", 3600, 900, Outcome.Allow },
+        { "an undeclared environment is production", Requests.Human(environment: "qa-7"), "production-human", 3600, 900, Outcome.Allow },
+        { "people elsewhere: 8h, NIST AAL2 idle 1h", Requests.Human(environment: Dev), "workforce-human", 8 * 3600, 3600, Outcome.Allow },
+        { "admins, any case: 1h, 15m idle", Requests.Human(environment: Dev, arn: "arn:aws:iam::123456789012:role/PlatformADMIN"), "privileged-human", 3600, 900, Outcome.Allow },
         { "break glass: 15m, 5m idle", Requests.Human(groups: ["break-glass"], arn: "arn:aws:iam::123456789012:role/break-glass-admin"), "break-glass", 900, 300, Outcome.Allow },
-        { "card data: PCI 15m idle", Requests.Human(roleTags: new() { ["data-classification"] = "cardholder" }), "card-data-human", 3600, 900, Outcome.Allow },
-        { "batch: 12h, no idle", Requests.Service(), "batch-automation", 12 * 3600, 0, Outcome.Allow },
-        { "production automation: 1h", Requests.Service(environment: "production"), "production-automation", 3600, 0, Outcome.Allow },
-        { "no MFA: 1h, 15m idle", Requests.Human(mfa: false), "workforce-human", 3600, 900, Outcome.Allow },
+        { "card data: PCI 15m idle", Requests.Human(environment: Dev, roleTags: new() { ["data-classification"] = "cardholder" }), "workforce-human", 8 * 3600, 900, Outcome.Allow },
+        { "AAL3 role: NIST AAL3 15m idle", Requests.Human(environment: Dev, assurance: Assurance.Aal3, roleTags: new() { ["session-policy:assurance"] = "aal3" }), "workforce-human", 8 * 3600, 900, Outcome.Allow },
+        { "AAL3 role at AAL2: re-authenticate", Requests.Human(environment: Dev, roleTags: new() { ["session-policy:assurance"] = "aal3" }), "workforce-human", 8 * 3600, 900, Outcome.Reauthenticate },
+        { "batch: 12h, no idle", Requests.Service(environment: Dev, roleTags: Batch), "batch-automation", 12 * 3600, 0, Outcome.Allow },
+        { "a workload with no explicit profile: the 1h default", Requests.Service(environment: Dev), "default", 3600, 900, Outcome.Allow },
+        { "production automation: 1h", Requests.Service(environment: "production", roleTags: Batch), "production-automation", 3600, 0, Outcome.Allow },
+        { "no MFA: 1h, 15m idle", Requests.Human(environment: Dev, mfa: false), "workforce-human", 3600, 900, Outcome.Allow },
+        { "MFA not said: as no MFA", Requests.Human(environment: Dev, mfa: null), "workforce-human", 3600, 900, Outcome.Allow },
+        { "no assurance level: below AAL2", Requests.Human(environment: Dev, assurance: Assurance.None), "workforce-human", 3600, 900, Outcome.Allow },
+        { "device not assessed: as unmanaged", Requests.Human(environment: Dev, device: DeviceTrustLevel.Unknown), "workforce-human", 4 * 3600, 900, Outcome.Allow },
         { "no MFA in production: re-authenticate", Requests.Human(mfa: false, environment: "production"), "production-human", 3600, 900, Outcome.Reauthenticate },
-        { "high risk: re-authenticate", Requests.Human(risk: 75), "workforce-human", 900, 300, Outcome.Reauthenticate },
-        { "critical risk: deny", Requests.Human(risk: 95), "workforce-human", 900, 300, Outcome.Deny },
-        { "public address: 1h", Requests.Human(ip: "203.0.113.9"), "workforce-human", 3600, 3600, Outcome.Allow },
-        { "office address: untouched", Requests.Human(ip: "10.20.30.40"), "workforce-human", 8 * 3600, 3600, Outcome.Allow },
-        { "cross-account: 1h", Requests.Human(crossAccount: true), "workforce-human", 3600, 3600, Outcome.Allow },
-        { "role chaining: 1h", Requests.Service(chaining: true), "batch-automation", 3600, 0, Outcome.Allow },
+        { "high risk: re-authenticate", Requests.Human(environment: Dev, risk: 75), "workforce-human", 900, 300, Outcome.Reauthenticate },
+        { "critical risk: deny", Requests.Human(environment: Dev, risk: 95), "workforce-human", 900, 300, Outcome.Deny },
+        { "public address: 1h", Requests.Human(environment: Dev, ip: "203.0.113.9"), "workforce-human", 3600, 3600, Outcome.Allow },
+        { "no address: 1h", Requests.Human(environment: Dev, ip: null), "workforce-human", 3600, 3600, Outcome.Allow },
+        { "office address: untouched", Requests.Human(environment: Dev, ip: "10.20.30.40"), "workforce-human", 8 * 3600, 3600, Outcome.Allow },
+        { "cross-account: 1h", Requests.Human(environment: Dev, crossAccount: true), "workforce-human", 3600, 3600, Outcome.Allow },
+        { "role chaining: 1h", Requests.Service(environment: Dev, chaining: true, roleTags: Batch), "batch-automation", 3600, 0, Outcome.Allow },
+        { "a workload admin: 1h", Requests.Service(environment: Dev, arn: "arn:aws:iam::123456789012:role/ClusterAdmin", roleTags: Batch), "batch-automation", 3600, 0, Outcome.Allow },
     };
 
     [Theory]

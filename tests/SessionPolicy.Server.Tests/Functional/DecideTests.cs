@@ -49,7 +49,7 @@ public sealed class DecideTests : IDisposable
     public async Task Decide_RoleChainingAndRoleMaximum_AreClampedNotFailed()
     {
         var request = Sample.Service();
-        request.Context = new RequestContext { RoleChaining = true, RequestedDurationSeconds = 43200 };
+        request.Context = new RequestContext { Environment = "development", RoleChaining = true, RequestedDurationSeconds = 43200 };
 
         var d = (await Client.DecideAsync(request)).Decision;
 
@@ -165,7 +165,7 @@ public sealed class DecideTests : IDisposable
 
         Assert.Equal("embedded:default.yaml", info.Source);
         Assert.Equal(decision.PolicyVersion, info.Version);
-        Assert.Equal(8, info.ProfileCount);
+        Assert.Equal(6, info.ProfileCount);
         Assert.Empty(info.LastRejectedErrors);
     }
 }

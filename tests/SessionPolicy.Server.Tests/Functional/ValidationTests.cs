@@ -86,12 +86,14 @@ public sealed class ValidationTests : IDisposable
     }
 
     [Fact]
-    public async Task Decide_NoContext_IsAccepted()
+    public async Task Decide_NoContext_IsAcceptedAndReadAsTheMostRestrictiveEnvironment()
     {
         var request = Sample.Service();
         request.Context = null;
 
-        Assert.Equal(43200, (await Client.DecideAsync(request)).Decision.MaxSessionSeconds);
+        var d = (await Client.DecideAsync(request)).Decision;
+
+        Assert.Equal(("production-automation", 3600), (d.Profile, d.MaxSessionSeconds));
     }
 
     [Fact]

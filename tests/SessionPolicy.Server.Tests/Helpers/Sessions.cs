@@ -11,7 +11,7 @@ internal static class Sessions
         {
             Principal = new Principal { Id = principal, Type = PrincipalType.Human },
             Role = new Role { Arn = role },
-            Context = new RequestContext { Mfa = true },
+            Context = Sample.KnownContext(),
             ExternalSessionId = id,
         };
         request.Audiences.Add(audience);

@@ -70,8 +70,8 @@ public sealed class StsTestBed : IAsyncDisposable
     public static IssueSessionRequest Request(string role = LongRole, PrincipalType type = PrincipalType.Service, string principal = "etl-nightly") => new()
     {
         Principal = new Principal { Id = principal, Type = type },
-        Role = new Role { Arn = role },
-        Context = new RequestContext(),
+        Role = type == PrincipalType.Service ? Sample.BatchRole(role) : new Role { Arn = role },
+        Context = type == PrincipalType.Service ? new RequestContext { Environment = "development" } : Sample.KnownContext(),
         RoleSessionName = principal,
     };
 

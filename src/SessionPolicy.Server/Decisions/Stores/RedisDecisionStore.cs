@@ -66,11 +66,11 @@ internal sealed class RedisDecisionStore(RedisConnection redis, RedisKeys keys, 
     /// Stores a decision made under <paramref name="state"/>, waiting (within the budget) for Redis to take
     /// it, so that once a replica has answered every other replica finds the same decision.
     /// </summary>
-    public async ValueTask SetAsync(string key, PrincipalState state, Decision decision, CancellationToken cancellationToken)
+    public async ValueTask SetAsync(string key, PrincipalState state, Decision decision, DateTimeOffset? notAfter, CancellationToken cancellationToken)
     {
         if (!redis.IsConnected) return;
-        // A decision made under a signal lives no longer than the signal.
-        var ttl = state.ExpiresAt is { } end && end - time.GetUtcNow() < _ttl ? end - time.GetUtcNow() : _ttl;
+        // A decision made under a signal lives no longer than the signal, nor past a time window's edge.
+        var ttl = notAfter is { } end && end - time.GetUtcNow() < _ttl ? end - time.GetUtcNow() : _ttl;
         if (ttl <= TimeSpan.Zero) return;
         byte[] value = [.. Encoding.UTF8.GetBytes(state.Stamp), 0, .. decision.ToByteArray()];
         await RedisFailures.BestEffortAsync(logger, "store the decision", () =>
