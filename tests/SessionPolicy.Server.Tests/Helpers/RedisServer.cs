@@ -6,13 +6,19 @@ namespace SessionPolicy.Server.Tests.Helpers;
 
 /// <summary>
 /// A real redis-server on a free loopback port, started for a test and stopped after it; it can be
-/// stopped and started again on the same port to test outages. Nothing is persisted.
+/// stopped and started again on the same port to test outages. Nothing is persisted, unless started
+/// <c>persistent</c>: then every write is in an append-only file (fsync always) that a restart reads back.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
     private Process? _process;
+    private readonly string? _directory;
 
-    private RedisServer(int port) => Port = port;
+    private RedisServer(int port, string? directory)
+    {
+        Port = port;
+        _directory = directory;
+    }
 
     public int Port { get; }
 
@@ -30,9 +36,9 @@ public sealed class RedisServer : IAsyncDisposable
         ["SessionPolicy:Redis:OperationTimeout"] = "00:00:01",
     };
 
-    public static async Task<RedisServer> StartAsync()
+    public static async Task<RedisServer> StartAsync(bool persistent = false)
     {
-        var server = new RedisServer(FreePort());
+        var server = new RedisServer(FreePort(), persistent ? Directory.CreateTempSubdirectory("redis-aof-").FullName : null);
         await server.RestartAsync();
         return server;
     }
@@ -42,11 +48,12 @@ public sealed class RedisServer : IAsyncDisposable
     {
         var info = new ProcessStartInfo("redis-server")
         {
-            ArgumentList = { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--enable-debug-command", "local" },
+            ArgumentList = { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--daemonize", "no", "--enable-debug-command", "local" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var arg in (string[])(_directory is null ? ["--appendonly", "no"] : ["--appendonly", "yes", "--appendfsync", "always", "--dir", _directory])) info.ArgumentList.Add(arg);
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Process process;
         try
@@ -84,6 +91,7 @@ public sealed class RedisServer : IAsyncDisposable
     {
         await StopAsync();
         _process?.Dispose();
+        if (_directory is not null) Directory.Delete(_directory, recursive: true);
     }
 
     private static int FreePort()
