@@ -11,6 +11,9 @@ namespace SessionPolicy.Core.Policies;
 /// </summary>
 internal static class PolicyValidator
 {
+    /// <summary>Most profiles compared pairwise for reachability.</summary>
+    public const int MaxReachabilityProfiles = 2000;
+
     public static void Validate(PolicyDocument policy, YamlNodeReader r, IReadOnlyDictionary<string, int>? roleMaximums = null)
     {
         if (policy.MaxSessionSeconds > StsLimits.MaxDurationSeconds)
@@ -106,10 +109,15 @@ internal static class PolicyValidator
     private static void CheckReachable(YamlNodeReader r, PolicyDocument policy)
     {
         var profiles = policy.Profiles;
-        for (var i = 0; i < profiles.Count; i++)
+        // Each profile against each other: bounded, so a huge policy is still checked in about a second.
+        if (profiles.Count > MaxReachabilityProfiles)
+        {
+            r.Warning("profiles", $"more than {MaxReachabilityProfiles} profiles: only the first {MaxReachabilityProfiles} are checked for profiles that can never apply");
+        }
+        for (var i = 0; i < Math.Min(profiles.Count, MaxReachabilityProfiles); i++)
         {
             var p = profiles[i];
-            var winner = profiles.FirstOrDefault(q => !ReferenceEquals(q, p) && Outranks(q, p) && MatchImplication.Covers(q.Match, p.Match));
+            var winner = profiles.Take(MaxReachabilityProfiles).FirstOrDefault(q => !ReferenceEquals(q, p) && Outranks(q, p) && MatchImplication.Covers(q.Match, p.Match));
             if (winner is not null)
             {
                 r.Warning($"profiles[{p.Order}]", $"profile '{p.Name}' can never apply: '{winner.Name}' matches every request it matches and ranks higher");

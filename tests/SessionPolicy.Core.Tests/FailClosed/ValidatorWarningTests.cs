@@ -92,4 +92,13 @@ public sealed class ValidatorWarningTests
 
     [Fact]
     public void TheShippedDefault_HasNoWarnings() => Assert.Empty(DefaultPolicy.Load().Problems);
+
+    [Fact]
+    public void Reachability_OfAHugePolicy_IsCheckedForTheFirstProfilesAndSaysSo()
+    {
+        var profiles = string.Join("\n", Enumerable.Range(0, PolicyValidator.MaxReachabilityProfiles + 1)
+            .Select(i => $"  - {{ name: p{i}, match: {{ principal: {{ ids: [u{i}] }} }}, max_session: 1h, idle_timeout: 15m }}"));
+
+        AssertWarns(Head + "profiles:\n" + profiles + "\n", "profiles", $"more than {PolicyValidator.MaxReachabilityProfiles} profiles");
+    }
 }
