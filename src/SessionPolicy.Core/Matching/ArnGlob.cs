@@ -58,8 +58,15 @@ public sealed class ArnGlob
     public bool IsMatch(ReadOnlySpan<char> value)
     {
         var marker = value.IndexOf(RoleMarker, StringComparison.Ordinal);
-        // Characters from here on are the role's path and name.
-        var caseless = marker < 0 ? value.Length : marker + RoleMarker.Length;
+        return IsMatch(value, marker < 0 ? value.Length : marker + RoleMarker.Length);
+    }
+
+    /// <summary>Whether a parsed role ARN matches (its path and name start known). Allocates nothing.</summary>
+    public bool IsMatch(Evaluation.RoleArn arn) => IsMatch(arn.Value, arn.Value.Length - arn.PathAndName.Length);
+
+    /// <summary>Whether <paramref name="value"/> matches, its characters from <paramref name="caseless"/> on compared without regard to case.</summary>
+    private bool IsMatch(ReadOnlySpan<char> value, int caseless)
+    {
         var pattern = Pattern.AsSpan();
         if (IsExact)
         {
@@ -109,7 +116,8 @@ public sealed class ArnGlob
     /// </summary>
     public bool Covers(ArnGlob other) => IsExact ? other.IsExact && IsMatch(other.Pattern) : !HasSingleWildcard && IsMatch(other.Pattern);
 
-    private static bool Same(char a, char b, bool caseless) => a == b || (caseless && char.ToLowerInvariant(a) == char.ToLowerInvariant(b));
+    /// <summary>Role names are ASCII ([\w+=,.@-]): letters differ only in the 0x20 bit.</summary>
+    private static bool Same(char a, char b, bool caseless) => a == b || (caseless && (a ^ b) == 0x20 && char.IsAsciiLetter(a));
 
     /// <inheritdoc/>
     public override string ToString() => Pattern;

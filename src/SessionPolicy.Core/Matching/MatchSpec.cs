@@ -140,7 +140,7 @@ public sealed record MatchSpec
             Condition.Groups => AnyGroup(Groups!, r.Groups),
             Condition.Attributes => AllPresent(Attributes!, r.Attributes),
             Condition.Accounts => Array.IndexOf(Accounts!, r.Role.Account) >= 0,
-            Condition.RoleArns => AnyArn(RoleArns!, r.Role.Value),
+            Condition.RoleArns => AnyArn(RoleArns!, r.Role),
             Condition.RoleTags => AllPresent(RoleTags!, r.RoleTags),
             Condition.Environments => AnyName(Environments!, f.Environment),
             Condition.NetworkZones => AnyName(NetworkZones!, r.NetworkZone),
@@ -211,7 +211,7 @@ public sealed record MatchSpec
         return false;
     }
 
-    private static bool AnyArn(ArnGlob[] patterns, string arn)
+    private static bool AnyArn(ArnGlob[] patterns, RoleArn arn)
     {
         foreach (var p in patterns)
         {
