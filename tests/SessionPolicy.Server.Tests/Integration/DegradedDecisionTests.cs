@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using SessionPolicy.Server.Redis;
-using SessionPolicy.Server.Signals;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.V1;
 using StackExchange.Redis;
@@ -41,21 +38,11 @@ public sealed class DegradedDecisionTests : IAsyncLifetime
     /// <summary>On A: a critical risk score for crit, a disabled principal for mal; returns once B has heard of both.</summary>
     private async Task ReportOnAAsync()
     {
-        var heard = Task.WhenAll(Heard(_b, "crit"), Heard(_b, "mal"));
+        var heard = Task.WhenAll(ReplicaEvents.Heard(_b, "crit"), ReplicaEvents.Heard(_b, "mal"));
         var signals = new SessionEventsService.SessionEventsServiceClient(_a.Channel);
         await signals.ReportSignalAsync(new ReportSignalRequest { PrincipalId = "crit", RiskScore = 95 });
         await signals.ReportSignalAsync(new ReportSignalRequest { PrincipalId = "mal", DisablePrincipal = true });
         await heard.WaitAsync(TimeSpan.FromSeconds(30));
-    }
-
-    private static Task Heard(PolicyServiceFactory f, string principal)
-    {
-        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        f.Services.GetRequiredService<PrincipalGenerations>().Changed += p =>
-        {
-            if (p == principal) tcs.TrySetResult();
-        };
-        return tcs.Task;
     }
 
     /// <summary>A request of <paramref name="principal"/> in a variant of its own, so no earlier answer is cached for it.</summary>
@@ -157,7 +144,7 @@ public sealed class DegradedDecisionTests : IAsyncLifetime
     {
         await ReportOnAAsync();
         await DecideOnBAsync("read");
-        var restored = Restored(_b);
+        var restored = ReplicaEvents.Restored(_b);
 
         await _redis.StopAsync();
         var (crit, mal) = await DecideOnBAsync("down");
@@ -171,10 +158,4 @@ public sealed class DegradedDecisionTests : IAsyncLifetime
         Assert.Equal((Outcome.Deny, Outcome.Reauthenticate), (critAfter.Outcome, malAfter.Outcome));
     }
 
-    private static Task Restored(PolicyServiceFactory f)
-    {
-        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        f.Services.GetRequiredService<RedisConnection>().Restored += () => tcs.TrySetResult();
-        return tcs.Task;
-    }
 }

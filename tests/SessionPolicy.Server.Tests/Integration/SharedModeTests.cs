@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using SessionPolicy.Server.Redis;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.V1;
 using StackExchange.Redis;
@@ -56,7 +55,7 @@ public sealed class SharedModeTests : IAsyncLifetime
     public async Task RedisStopped_DecisionsKeepFlowingDegraded_AndResumeSharedWhenItIsBack()
     {
         Assert.Equal(HealthStatus.Serving, await Health(_a, "redis"));
-        var restored = Task.WhenAll(Restored(_a), Restored(_b));
+        var restored = Task.WhenAll(ReplicaEvents.Restored(_a), ReplicaEvents.Restored(_b));
         using var degradedCount = new MetricCollector<long>(_a.Services.GetRequiredService<IMeterFactory>(), "SessionPolicy.Server", "sessionpolicy.decisions.degraded");
         await Client(_a).DecideAsync(Sample.Human(id: "zoe"));
 
@@ -103,18 +102,11 @@ public sealed class SharedModeTests : IAsyncLifetime
         Assert.Equal("workforce-human", decision.Profile);
     }
 
-    private static Task Restored(PolicyServiceFactory f)
-    {
-        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        f.Services.GetRequiredService<RedisConnection>().Restored += () => tcs.TrySetResult();
-        return tcs.Task;
-    }
-
     [Fact]
     public async Task ReportSignal_OnOneReplica_DropsTheOtherReplicasCachedDecision()
     {
         var onB = (await Client(_b).DecideAsync(Sample.Human(id: "grace"))).Decision;
-        var heard = Heard(_b, "grace");
+        var heard = ReplicaEvents.Heard(_b, "grace");
 
         await new SessionEventsService.SessionEventsServiceClient(_a.Channel).ReportSignalAsync(new ReportSignalRequest { PrincipalId = "grace", RiskScore = 95 });
         await heard.WaitAsync(TimeSpan.FromSeconds(30));
@@ -129,7 +121,7 @@ public sealed class SharedModeTests : IAsyncLifetime
     public async Task DisablePrincipal_OnOneReplica_OtherReplicaAsksForReauthentication()
     {
         var onB = (await Client(_b).DecideAsync(Sample.Human(id: "mallory"))).Decision;
-        var heard = Heard(_b, "mallory");
+        var heard = ReplicaEvents.Heard(_b, "mallory");
 
         await new SessionEventsService.SessionEventsServiceClient(_a.Channel).ReportSignalAsync(new ReportSignalRequest { PrincipalId = "mallory", DisablePrincipal = true });
         await heard.WaitAsync(TimeSpan.FromSeconds(30));
@@ -148,16 +140,6 @@ public sealed class SharedModeTests : IAsyncLifetime
             new SessionEventsService.SessionEventsServiceClient(_a.Channel).ReportSignalAsync(new ReportSignalRequest { PrincipalId = "heidi", RiskScore = 95 }).ResponseAsync);
 
         Assert.Equal(global::Grpc.Core.StatusCode.Unavailable, ex.StatusCode);
-    }
-
-    private static Task Heard(PolicyServiceFactory f, string principal)
-    {
-        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        f.Services.GetRequiredService<SessionPolicy.Server.Signals.PrincipalGenerations>().Changed += p =>
-        {
-            if (p == principal) tcs.TrySetResult();
-        };
-        return tcs.Task;
     }
 
     [Fact]
