@@ -84,12 +84,11 @@ public sealed class PolicyEngine
 
         // What the session would be without guardrails: a guardrail is reported as applied only when it
         // cut below that or raised the outcome.
-        var (baseMax, _) = Clamps.Session(request, profile, 0, Policy.MaxSessionSeconds, null);
-        var (baseIdle, _) = Clamps.Idle(profile, 0, baseMax, Policy.MaxIdleSeconds, null);
+        var indexes = matched.Sorted();
+        var (baseMax, baseIdle) = indexes.Length == 0 ? (0, 0) : Base(request, profile);
         var guardrailMax = 0;
         var guardrailIdle = 0;
         var outcome = profile.Outcome;
-        var indexes = matched.Sorted();
         var effective = 0;
         foreach (var i in indexes)
         {
@@ -132,6 +131,14 @@ public sealed class PolicyEngine
             ValidUntil = _windows.Length == 0 ? null : facts.At + Stable(facts.At),
             Trace = trace?.ToArray(),
         };
+    }
+
+    /// <summary>The session length and idle timeout the profile and clamps give, before guardrails.</summary>
+    private (int Max, int Idle) Base(SessionRequest request, ProfileRule profile)
+    {
+        var (max, _) = Clamps.Session(request, profile, 0, Policy.MaxSessionSeconds, null);
+        var (idle, _) = Clamps.Idle(profile, 0, max, Policy.MaxIdleSeconds, null);
+        return (max, idle);
     }
 
     /// <summary>Whether a matched guardrail shortens the session or idle timeout below what it would be without guardrails, or raises the outcome.</summary>

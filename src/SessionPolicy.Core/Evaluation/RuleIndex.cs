@@ -20,10 +20,12 @@ internal sealed class RuleIndex
     private static readonly int DimensionCount = Enum.GetValues<Dimension>().Length;
     private static readonly string[] KindKeys = ["", "human", "service"];
 
+    // Exact ARNs are filed without regard to case as a whole: a superset of the rules that can match (the
+    // partition and account, compared as written, are checked with every candidate's conditions), and the
+    // frozen dictionary's fast case-insensitive lookup.
     private static IEqualityComparer<string> Comparer(Dimension d) => d switch
     {
-        Dimension.RoleArn => RoleArnComparer.Instance,
-        Dimension.RolePrefix or Dimension.Group or Dimension.Environment or Dimension.NetworkZone => StringComparer.OrdinalIgnoreCase,
+        Dimension.RoleArn or Dimension.RolePrefix or Dimension.Group or Dimension.Environment or Dimension.NetworkZone => StringComparer.OrdinalIgnoreCase,
         _ => StringComparer.Ordinal,
     };
 
@@ -126,33 +128,6 @@ internal sealed class RuleIndex
         if (s.NetworkZones is { Length: > 0 } zones) return (Dimension.NetworkZone, zones);
         if (s.PrincipalKind is { } kind) return (Dimension.PrincipalKind, [KindKeys[(int)kind]]);
         return (default, null);
-    }
-}
-
-/// <summary>Compares role ARNs as IAM does: partition and account as written, the path and name without regard to case.</summary>
-internal sealed class RoleArnComparer : IEqualityComparer<string>
-{
-    public static readonly RoleArnComparer Instance = new();
-
-    public bool Equals(string? x, string? y)
-    {
-        if (x is null || y is null) return ReferenceEquals(x, y);
-        var split = Split(x);
-        return split == Split(y) && x.AsSpan(0, split).SequenceEqual(y.AsSpan(0, split))
-            && x.AsSpan(split).Equals(y.AsSpan(split), StringComparison.OrdinalIgnoreCase);
-    }
-
-    public int GetHashCode(string value)
-    {
-        var split = Split(value);
-        return HashCode.Combine(string.GetHashCode(value.AsSpan(0, split), StringComparison.Ordinal),
-            string.GetHashCode(value.AsSpan(split), StringComparison.OrdinalIgnoreCase));
-    }
-
-    private static int Split(string arn)
-    {
-        var marker = arn.IndexOf(":role/", StringComparison.Ordinal);
-        return marker < 0 ? arn.Length : marker + 6;
     }
 }
 
