@@ -128,7 +128,7 @@ public sealed class PolicyEngine
             IdleBinding = idleBinding,
             PolicyVersion = Version,
             Environment = facts.Resolution,
-            ValidUntil = _windows.Length == 0 ? null : facts.At + Stable(facts.At),
+            ValidUntil = ValidUntil(facts.At),
             Trace = trace?.ToArray(),
         };
     }
@@ -146,6 +146,13 @@ public sealed class PolicyEngine
         (g.MaxSessionSeconds > 0 && Math.Max(g.MaxSessionSeconds, StsLimits.MinDurationSeconds) < baseMax)
         || (g.IdleTimeoutSeconds > 0 && (baseIdle == 0 || g.IdleTimeoutSeconds < baseIdle))
         || g.Outcome > profile.Outcome;
+
+    /// <summary>
+    /// Until when a decision made at <paramref name="at"/> holds as far as the policy's time windows go (the next
+    /// edge of any of them); null when the policy has none. What a cache keeps a decision of this policy for, however
+    /// it got the decision.
+    /// </summary>
+    public DateTimeOffset? ValidUntil(DateTimeOffset at) => _windows.Length == 0 ? null : at + Stable(at);
 
     /// <summary>How long from <paramref name="at"/> no time window of the policy changes its answer.</summary>
     private TimeSpan Stable(DateTimeOffset at)

@@ -76,7 +76,8 @@ internal sealed class DecisionService(PolicyStore store, DecisionCache cache, Pr
         if (!explain && lookup.Decision is { } stored && stored.PolicyVersion == snapshot.Version)
         {
             stored.Source = DecisionSource.SharedCache;
-            Remember(key, encoded, stored, request.PrincipalId, generation, state.ExpiresAt);
+            // Kept here no longer than the signal, nor past the next edge of a time window (as it was there).
+            Remember(key, encoded, stored, request.PrincipalId, generation, Earliest(state.ExpiresAt, snapshot.Engine.ValidUntil(time.GetUtcNow())));
             if (record)
             {
                 metrics.Decided(stored);
