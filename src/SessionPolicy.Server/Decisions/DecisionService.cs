@@ -68,11 +68,10 @@ internal sealed class DecisionService(PolicyStore store, DecisionCache cache, Pr
         if (degraded)
         {
             metrics.Degraded();
-            unread = !seen.TryRecall(request.PrincipalId, out var recalled);
-            state = recalled ?? PrincipalState.None;
+            unread = !seen.TryRecall(request.PrincipalId, generation, out state);
         }
         // Read before a change landed: the next decision reads again.
-        else if (generations.Current(request.PrincipalId) == generation) seen.Read(request.PrincipalId, state);
+        else if (generations.Current(request.PrincipalId) == generation) seen.Read(request.PrincipalId, state, generation);
         if (!explain && lookup.Decision is { } stored && stored.PolicyVersion == snapshot.Version)
         {
             stored.Source = DecisionSource.SharedCache;
