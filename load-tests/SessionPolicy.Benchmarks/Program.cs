@@ -14,6 +14,11 @@ if (args is ["--write-decide-body", var path])
     File.WriteAllBytes(path, request.ToByteArray());
     return 0;
 }
+// --evaluate-ab BEFORE_DIR AFTER_DIR [ROUNDS]: see EvaluateAb.
+if (args is ["--evaluate-ab", var beforeDir, var afterDir, ..])
+{
+    return SessionPolicy.Benchmarks.EvaluateAb.Run(beforeDir, afterDir, args.Length > 3 ? int.Parse(args[3]) : 40);
+}
 // --invalidation URL_A URL_B [ROUNDS]: see InvalidationLatency.
 if (args is ["--invalidation", var replicaA, var replicaB, ..])
 {
