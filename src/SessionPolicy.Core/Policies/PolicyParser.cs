@@ -16,21 +16,39 @@ public static class PolicyParser
     public const int FormatVersion = 1;
 
     /// <summary>Largest policy file accepted, in bytes.</summary>
-    public const int MaxBytes = 8 * 1024 * 1024;
+    public const int MaxBytes = PolicyLimits.MaxBytes;
 
     /// <summary>The version of a policy: a hash of its exact bytes, so equal files have equal versions.</summary>
     public static string ComputeVersion(ReadOnlySpan<byte> content) =>
         "sha256:" + Convert.ToHexStringLower(SHA256.HashData(content))[..16];
 
     /// <summary>Parses and validates policy text.</summary>
-    public static PolicyLoadResult Parse(string text, IReadOnlyDictionary<string, int>? roleMaximums = null) => Parse(Encoding.UTF8.GetBytes(text), roleMaximums);
+    public static PolicyLoadResult Parse(string text, IReadOnlyDictionary<string, int>? roleMaximums = null, CancellationToken cancellation = default) =>
+        Parse(Encoding.UTF8.GetBytes(text), roleMaximums, cancellation);
 
     /// <summary>
     /// Parses and validates policy bytes (UTF-8). With <paramref name="roleMaximums"/> (role ARN to its
     /// MaxSessionDuration in seconds, e.g. from <c>aws iam list-roles</c>), profiles longer than a role they
-    /// match allows are warned about.
+    /// match allows are warned about. Reading stops with an error when the file exceeds <see cref="PolicyLimits"/>:
+    /// its size, nesting, node count, an alias, or the time budget (<see cref="PolicyLimits.TimeBudget"/>,
+    /// or <paramref name="cancellation"/> when it is cancelled sooner).
     /// </summary>
-    public static PolicyLoadResult Parse(ReadOnlySpan<byte> content, IReadOnlyDictionary<string, int>? roleMaximums = null)
+    public static PolicyLoadResult Parse(ReadOnlySpan<byte> content, IReadOnlyDictionary<string, int>? roleMaximums = null, CancellationToken cancellation = default)
+    {
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        budget.CancelAfter(PolicyLimits.TimeBudget);
+        try
+        {
+            return Read(content, roleMaximums, budget.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return new PolicyLoadResult(null, ComputeVersion(content),
+                [new PolicyProblem(ProblemSeverity.Error, 1, 1, "", $"reading the policy took longer than {PolicyLimits.TimeBudget.TotalSeconds:0}s; it was not loaded")]);
+        }
+    }
+
+    private static PolicyLoadResult Read(ReadOnlySpan<byte> content, IReadOnlyDictionary<string, int>? roleMaximums, CancellationToken cancellation)
     {
         var version = ComputeVersion(content);
         if (content.Length > MaxBytes)
@@ -39,7 +57,7 @@ public static class PolicyParser
         }
         var reader = new YamlNodeReader();
         YamlNode? root;
-        var parser = new TrackingParser(new Parser(new StringReader(Encoding.UTF8.GetString(content))));
+        var parser = new GuardedParser(new Parser(new StringReader(Encoding.UTF8.GetString(content))), cancellation);
         try
         {
             var stream = new YamlStream();
@@ -49,6 +67,10 @@ public static class PolicyParser
             {
                 reader.Error(stream.Documents[1].RootNode, "", "a policy file holds one YAML document");
             }
+        }
+        catch (PolicyLimitException ex)
+        {
+            return new PolicyLoadResult(null, version, [new PolicyProblem(ProblemSeverity.Error, (int)ex.Mark.Line, (int)ex.Mark.Column, "", $"policy refused: {ex.Message}")]);
         }
         catch (YamlException ex)
         {
@@ -71,25 +93,11 @@ public static class PolicyParser
         var document = new PolicyDocumentReader(reader).Read(root);
         if (document is not null)
         {
-            PolicyValidator.Validate(document, reader, roleMaximums);
+            PolicyValidator.Validate(document, reader, roleMaximums, cancellation);
         }
         var problems = reader.Problems.OrderBy(p => p.Line).ThenBy(p => p.Column).ToList();
         var valid = document is not null && problems.All(p => p.Severity != ProblemSeverity.Error);
         return new PolicyLoadResult(valid ? document : null, version, problems);
-    }
-
-    /// <summary>Remembers where the last YAML event ended, to locate errors YamlDotNet reports without a mark.</summary>
-    private sealed class TrackingParser(IParser inner) : IParser
-    {
-        public Mark LastMark { get; private set; } = Mark.Empty;
-
-        public YamlDotNet.Core.Events.ParsingEvent? Current => inner.Current;
-
-        public bool MoveNext()
-        {
-            if (inner.Current is { } current) LastMark = current.End;
-            return inner.MoveNext();
-        }
     }
 
     /// <summary>YamlDotNet puts "(Line: 3, Col: 4, ...)" in front of its messages; the problem has its own location.</summary>

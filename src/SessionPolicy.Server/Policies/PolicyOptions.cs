@@ -18,7 +18,11 @@ public sealed class PolicyOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "SessionPolicy:Policy:PollInterval must be between 00:00:00 and 01:00:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long the file must stay quiet after a change before it is read, so a save in progress is not read half-written.</summary>
+    /// <summary>
+    /// How long a changed file must hold still before it is applied: it is read, read again this long after, and
+    /// applied only when both reads agree, so a file written in steps closer than this is never served half-written.
+    /// Writing the file elsewhere and renaming it into place (what Kubernetes does with a ConfigMap) is never seen half-written.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = "SessionPolicy:Policy:SettleDelay must be between 00:00:00 and 00:01:00")]
-    public TimeSpan SettleDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan SettleDelay { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -36,21 +36,13 @@ internal sealed class PolicyStore : IStartupTask
     /// <summary>The first load: throws <see cref="PolicyLoadException"/> when there is nothing good to serve.</summary>
     public void Load()
     {
-        string source;
-        byte[] bytes;
-        try
-        {
-            (source, bytes) = Read();
-        }
-        catch (IOException e)
-        {
-            throw new PolicyLoadException(FilePath ?? DefaultPolicy.Source, e);
-        }
-        var result = PolicyParser.Parse(bytes);
-        if (result.Policy is null) throw new PolicyLoadException(source, [.. result.Errors]);
-        _current = Snapshot(result, result.Policy, source);
-        Log.PolicyLoaded(_logger, source, _current.Version, result.Policy.Profiles.Count, result.Policy.Guardrails.Count);
-        LogWarnings(source, result);
+        var read = ReadFile();
+        if (read.Bytes is not { } bytes) throw new PolicyLoadException(read.Source, new IOException(read.Failure));
+        var result = Parse(bytes, CancellationToken.None);
+        if (result.Policy is null) throw new PolicyLoadException(read.Source, [.. result.Errors]);
+        _current = Snapshot(result, result.Policy, read.Source);
+        Log.PolicyLoaded(_logger, read.Source, _current.Version, result.Policy.Profiles.Count, result.Policy.Guardrails.Count);
+        LogWarnings(read.Source, result);
     }
 
     /// <summary>Raised after a new policy replaced the current one.</summary>
@@ -69,49 +61,44 @@ internal sealed class PolicyStore : IStartupTask
     public string? FilePath => string.IsNullOrEmpty(_options.Path) ? null : System.IO.Path.GetFullPath(_options.Path);
 
     /// <summary>
-    /// Reads the policy file again; swaps it in when it is valid and differs from the current one.
-    /// Returns true when the served policy changed.
+    /// Reads the policy file again and applies it (<see cref="Apply"/>). Returns true when the served policy changed.
     /// </summary>
-    public bool Reload()
+    public bool Reload(CancellationToken cancellation = default) => Apply(ReadFile(), cancellation);
+
+    /// <summary>
+    /// Swaps in what was read when it is valid and differs from the current policy. A file that cannot be
+    /// read (missing, a directory, too large, a dangling link) or that is refused becomes the last rejected
+    /// load, shown by GetPolicyInfo, and the current policy keeps serving. Returns true when the served
+    /// policy changed.
+    /// </summary>
+    public bool Apply(PolicyFileRead read, CancellationToken cancellation = default)
     {
         RejectedPolicy? rejected = null;
         lock (_reloadLock)
         {
-            string source;
-            byte[] bytes;
-            try
-            {
-                (source, bytes) = Read();
-            }
-            catch (IOException ex)
-            {
-                // A file mid-replacement can be briefly missing; the next notification or poll retries.
-                Log.PolicyUnreadable(_logger, FilePath ?? "", ex.Message);
-                return false;
-            }
-            var version = PolicyParser.ComputeVersion(bytes);
-            if (version == Current.Version)
+            if (read.Version == Current.Version)
             {
                 // The file is back to what is served: nothing newer was refused any more.
                 _lastRejected = null;
                 return false;
             }
-            if (version == _lastRejected?.Version) return false;
+            if (read.Version == _lastRejected?.Version) return false;
 
-            var result = PolicyParser.Parse(bytes);
-            if (result.Policy is null)
+            var result = read.Bytes is { } bytes ? Parse(bytes, cancellation) : null;
+            if (result?.Policy is null)
             {
-                rejected = new RejectedPolicy(source, version, _time.GetUtcNow(), [.. result.Errors]);
+                IReadOnlyList<PolicyProblem> errors = result is null ? [new PolicyProblem(ProblemSeverity.Error, 1, 1, "", $"cannot read: {read.Failure}")] : [.. result.Errors];
+                rejected = new RejectedPolicy(read.Source, read.Version, _time.GetUtcNow(), errors);
                 _lastRejected = rejected;
-                foreach (var error in result.Errors) Log.PolicyError(_logger, source, error.Line, error.Column, error.Path, error.Message);
-                Log.PolicyRejected(_logger, source, version, result.Errors.Count(), Current.Version);
+                foreach (var error in errors) Log.PolicyError(_logger, read.Source, error.Line, error.Column, error.Path, error.Message);
+                Log.PolicyRejected(_logger, read.Source, read.Version, errors.Count, Current.Version);
             }
             else
             {
-                _current = Snapshot(result, result.Policy, source);
+                _current = Snapshot(result, result.Policy, read.Source);
                 _lastRejected = null;
-                Log.PolicyLoaded(_logger, source, version, result.Policy.Profiles.Count, result.Policy.Guardrails.Count);
-                LogWarnings(source, result);
+                Log.PolicyLoaded(_logger, read.Source, read.Version, result.Policy.Profiles.Count, result.Policy.Guardrails.Count);
+                LogWarnings(read.Source, result);
             }
         }
         if (rejected is not null)
@@ -123,23 +110,52 @@ internal sealed class PolicyStore : IStartupTask
         return true;
     }
 
+    /// <summary>Records a load refused before it was parsed (the file never held still); the current policy keeps serving.</summary>
+    public void Refuse(PolicyFileRead read, string why)
+    {
+        var rejected = new RejectedPolicy(read.Source, "unstable:" + read.Version, _time.GetUtcNow(), [new PolicyProblem(ProblemSeverity.Error, 1, 1, "", why)]);
+        lock (_reloadLock) _lastRejected = rejected;
+        Log.PolicyError(_logger, read.Source, 1, 1, "", why);
+        Log.PolicyRejected(_logger, read.Source, rejected.Version, 1, Current.Version);
+        Rejected?.Invoke(rejected);
+    }
+
+    private static PolicyLoadResult Parse(byte[] bytes, CancellationToken cancellation) => PolicyParser.Parse(bytes, null, cancellation);
+
     private PolicySnapshot Snapshot(PolicyLoadResult result, PolicyDocument policy, string source) =>
         new(new PolicyEngine(policy, result.Version), source, _time.GetUtcNow(), [.. result.Warnings]);
 
-    private (string Source, byte[] Bytes) Read()
+    /// <summary>
+    /// The policy file's bytes (the shipped default when no file is configured), or why they cannot be read.
+    /// Never throws for what the file system holds: a missing file, a directory, a dangling link, a file that
+    /// is too large or unreadable are each a failure with its reason.
+    /// </summary>
+    public PolicyFileRead ReadFile()
     {
-        if (FilePath is not { } path) return (DefaultPolicy.Source, DefaultPolicy.ReadBytes());
-        var info = new FileInfo(path);
-        if (!info.Exists)
+        if (FilePath is not { } path) return new PolicyFileRead(DefaultPolicy.Source, DefaultPolicy.ReadBytes(), null);
+        try
         {
-            throw new FileNotFoundException($"policy file {path} (set by {PolicyOptions.Section}:Path) does not exist", path);
+            if (Directory.Exists(path)) return Failed(path, $"policy file {path} (set by {PolicyOptions.Section}:Path) is a directory");
+            var info = new FileInfo(path);
+            if (info.LinkTarget is { } target && info.ResolveLinkTarget(returnFinalTarget: true) is not { Exists: true })
+            {
+                return Failed(path, $"policy file {path} (set by {PolicyOptions.Section}:Path) is a link to {target}, which does not exist");
+            }
+            if (!info.Exists) return Failed(path, $"policy file {path} (set by {PolicyOptions.Section}:Path) does not exist");
+            // Read at most one byte past the limit: the file may grow after it was measured.
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var buffer = new byte[Math.Min(stream.Length, PolicyParser.MaxBytes) + 1];
+            var length = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            if (length > PolicyParser.MaxBytes) return Failed(path, $"{path} is larger than {PolicyParser.MaxBytes} bytes");
+            return new PolicyFileRead(path, buffer[..length], null);
         }
-        if (info.Length > PolicyParser.MaxBytes)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IOException($"{path} is larger than {PolicyParser.MaxBytes} bytes");
+            return Failed(path, $"{path} cannot be read ({e.GetType().Name})");
         }
-        return (path, File.ReadAllBytes(path));
     }
+
+    private static PolicyFileRead Failed(string path, string why) => new(path, null, why);
 
     private void LogWarnings(string source, PolicyLoadResult result)
     {

@@ -127,7 +127,7 @@ public sealed class PolicyStartupTests
 
         var ex = Assert.ThrowsAny<Exception>(() => factory.Server);
 
-        Assert.Contains("SessionPolicy:Policy:Path", FindInner<FileNotFoundException>(ex)?.Message);
+        Assert.Contains("SessionPolicy:Policy:Path", FindInner<PolicyLoadException>(ex)?.Message);
     }
 
     [Fact]

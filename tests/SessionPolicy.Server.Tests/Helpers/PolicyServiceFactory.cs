@@ -29,6 +29,8 @@ public sealed class PolicyServiceFactory : WebApplicationFactory<Program>
             PolicyPath = Path.Combine(Directory, "policy.yaml");
             File.WriteAllText(PolicyPath, policyYaml);
             _settings["SessionPolicy:Policy:Path"] = PolicyPath;
+            // Tests write whole files at once: a short settle keeps reload tests quick.
+            _settings["SessionPolicy:Policy:SettleDelay"] = "00:00:00.100";
         }
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) _settings[k] = v;
     }
