@@ -13,11 +13,12 @@ internal sealed class DecideCall(byte[] encoded)
         (call, context) => context.Complete(call.Encoded),
         context => new DecideCall(context.PayloadAsNewBuffer()));
 
+    private static readonly Google.Protobuf.MessageParser<DecideRequest> Known = Grpc.ProtoMarshaller.Parser(DecideRequest.Parser);
     private DecideRequest? _request;
 
     /// <summary>The request bytes: the cache key.</summary>
     public byte[] Encoded { get; } = encoded;
 
     /// <summary>The parsed request.</summary>
-    public DecideRequest Request => _request ??= DecideRequest.Parser.ParseFrom(Encoded);
+    public DecideRequest Request => _request ??= Known.ParseFrom(Encoded);
 }

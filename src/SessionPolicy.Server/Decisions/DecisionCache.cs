@@ -10,7 +10,9 @@ namespace SessionPolicy.Server.Decisions;
 /// or map entries; each request encoding that led to it is remembered as an alias, so a repeated request
 /// is found by its bytes before it is even parsed. Bounded; entries expire after the configured time to
 /// live (read from the injected clock) and are served only for the policy version and the principal
-/// state count (<see cref="PrincipalGenerations"/>) that made them. Holds only decisions, never credentials.
+/// state count (<see cref="PrincipalGenerations"/>) that made them. Bounded by entries and by bytes (keys,
+/// encodings and replies counted), and an encoding longer than <see cref="DecisionCacheOptions.MaxAliasBytes"/>
+/// is not remembered, so padded requests cannot grow it. Holds only decisions, never credentials.
 /// </summary>
 internal sealed class DecisionCache
 {
@@ -18,6 +20,9 @@ internal sealed class DecisionCache
     private readonly ConcurrentDictionary<byte[], Entry> _aliases = new(ByteKeyComparer.Instance);
     private readonly ConcurrentDictionary<byte[], Entry>.AlternateLookup<ReadOnlySpan<byte>> _aliasesBySpan;
     private readonly int _maxEntries;
+    private readonly long _maxBytes;
+    private readonly int _maxAliasBytes;
+    private long _bytes;
     private readonly long _ttlTicks;
     private readonly TimeProvider _time;
     private readonly PrincipalGenerations _generations;
@@ -27,14 +32,23 @@ internal sealed class DecisionCache
         _time = time;
         _generations = generations;
         _maxEntries = options.Value.MaxEntries;
+        _maxBytes = options.Value.MaxBytes;
+        _maxAliasBytes = options.Value.MaxAliasBytes;
         _ttlTicks = (long)(options.Value.TimeToLive.TotalSeconds * time.TimestampFrequency);
         _aliasesBySpan = _aliases.GetAlternateLookup<ReadOnlySpan<byte>>();
     }
 
-    private sealed record Entry(CachedDecision Cached, long ExpiresAt);
+    /// <summary>What an entry holds, in bytes: its reply and the decision's own strings, roughly.</summary>
+    private sealed record Entry(CachedDecision Cached, long ExpiresAt)
+    {
+        public long Bytes { get; } = 256 + Cached.EncodedResponse.Length * 2L;
+    }
 
     /// <summary>Decisions held (not counting aliases).</summary>
     public int Count => _decisions.Count;
+
+    /// <summary>Bytes held, as counted against <see cref="DecisionCacheOptions.MaxBytes"/>.</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
 
     /// <summary>What is held, by key and by request bytes, for inspection.</summary>
     public IEnumerable<(string Key, CachedDecision Cached)> Entries() =>
@@ -50,7 +64,7 @@ internal sealed class DecisionCache
                 cached = entry.Cached;
                 return true;
             }
-            _aliasesBySpan.TryRemove(encoded, out _);
+            if (_aliasesBySpan.TryRemove(encoded, out var alias, out _)) Released(alias.Length + 64);
         }
         cached = null!;
         return false;
@@ -71,7 +85,7 @@ internal sealed class DecisionCache
                 cached = entry.Cached;
                 return true;
             }
-            _decisions.TryRemove(new KeyValuePair<string, Entry>(key, entry));
+            if (_decisions.TryRemove(new KeyValuePair<string, Entry>(key, entry))) Released(key.Length * 2L + entry.Bytes);
         }
         cached = null!;
         return false;
@@ -84,7 +98,7 @@ internal sealed class DecisionCache
     public void Set(string key, ReadOnlySpan<byte> encoded, CachedDecision cached, DateTimeOffset? notAfter = null)
     {
         if (_maxEntries == 0) return;
-        if (_decisions.Count >= _maxEntries) Evict(_decisions);
+        if (_decisions.Count >= _maxEntries || Bytes >= _maxBytes) Evict(_decisions);
         var now = _time.GetTimestamp();
         var expires = now + _ttlTicks;
         if (notAfter is { } end)
@@ -93,7 +107,8 @@ internal sealed class DecisionCache
             expires = Math.Min(expires, now + left);
         }
         var entry = new Entry(cached, expires);
-        _decisions[key] = entry;
+        if (_decisions.TryGetValue(key, out var replaced) && _decisions.TryRemove(new KeyValuePair<string, Entry>(key, replaced))) Released(key.Length * 2L + replaced.Bytes);
+        if (_decisions.TryAdd(key, entry)) Interlocked.Add(ref _bytes, key.Length * 2L + entry.Bytes);
         AddAlias(encoded, entry);
     }
 
@@ -101,6 +116,7 @@ internal sealed class DecisionCache
     {
         _decisions.Clear();
         _aliases.Clear();
+        Interlocked.Exchange(ref _bytes, 0);
     }
 
     /// <summary>Not expired, and the principal's state has not changed since the decision was made.</summary>
@@ -109,9 +125,21 @@ internal sealed class DecisionCache
 
     private void AddAlias(ReadOnlySpan<byte> encoded, Entry entry)
     {
-        if (_aliases.Count >= _maxEntries) Evict(_aliases);
-        _aliasesBySpan[encoded] = entry;
+        if (encoded.Length > _maxAliasBytes) return;
+        if (_aliases.Count >= _maxEntries || Bytes >= _maxBytes) Evict(_aliases);
+        // An alias shares its entry's reply: only its own bytes count.
+        if (_aliasesBySpan.TryRemove(encoded, out var old, out _)) Released(old.Length + 64);
+        if (_aliasesBySpan.TryAdd(encoded, entry)) Interlocked.Add(ref _bytes, encoded.Length + 64);
     }
+
+    private void Released(long bytes) => Interlocked.Add(ref _bytes, -bytes);
+
+    private static long SizeOf<TKey>(KeyValuePair<TKey, Entry> pair) => pair.Key switch
+    {
+        string key => key.Length * 2L + pair.Value.Bytes,
+        byte[] alias => alias.Length + 64,
+        _ => 0,
+    };
 
     /// <summary>Drops expired entries, then, if still full, about a tenth of the rest.</summary>
     private void Evict<TKey>(ConcurrentDictionary<TKey, Entry> map) where TKey : notnull
@@ -120,12 +148,12 @@ internal sealed class DecisionCache
         var excess = Math.Max(1, _maxEntries / 10);
         foreach (var pair in map)
         {
-            if (pair.Value.ExpiresAt <= now) map.TryRemove(pair);
+            if (pair.Value.ExpiresAt <= now && map.TryRemove(pair)) Released(SizeOf(pair));
         }
         foreach (var pair in map)
         {
-            if (map.Count < _maxEntries - excess + 1) break;
-            map.TryRemove(pair);
+            if (map.Count < _maxEntries - excess + 1 && Bytes < _maxBytes - _maxBytes / 10) break;
+            if (map.TryRemove(pair)) Released(SizeOf(pair));
         }
     }
 }

@@ -15,4 +15,12 @@ public sealed class DecisionCacheOptions
     /// <summary>How long a cached decision is served.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "SessionPolicy:DecisionCache:TimeToLive must be between 00:00:01 and 1.00:00:00")]
     public TimeSpan TimeToLive { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Most bytes the cache holds (keys, request encodings and encoded replies), whatever the number of entries.</summary>
+    [Range(1024, long.MaxValue, ErrorMessage = "SessionPolicy:DecisionCache:MaxBytes must be at least 1024")]
+    public long MaxBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Request encodings longer than this are not remembered as they came; such a request is found by its normalised input.</summary>
+    [Range(0, 1024 * 1024, ErrorMessage = "SessionPolicy:DecisionCache:MaxAliasBytes must be between 0 and 1048576")]
+    public int MaxAliasBytes { get; set; } = 4096;
 }

@@ -9,7 +9,9 @@ namespace SessionPolicy.Server.Grpc;
 /// Binds every gRPC service (the service's own, health and reflection) as its generated <c>BindService</c>
 /// says, with one change: each method's request deserializer is guarded, so bytes that do not parse as the
 /// request message end the call with INVALID_ARGUMENT (<see cref="MalformedRequests"/>) instead of UNKNOWN.
-/// Parsing happens before any interceptor runs; this is the one path every method's parsing takes.
+/// Parsing happens before any interceptor runs; this is the one path every method's parsing takes. Fields
+/// the contract does not know are dropped as the message is parsed (<see cref="ProtoMarshaller.Parser{T}"/>),
+/// so padding a request never reaches a cache or a store.
 /// </summary>
 internal sealed class GuardedServiceMethodProvider<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] TService>(MalformedRequests malformed)
     : IServiceMethodProvider<TService> where TService : class
@@ -54,11 +56,12 @@ internal sealed class GuardedServiceMethodProvider<[DynamicallyAccessedMembers(D
         private Method<TRequest, TResponse> Guard<TRequest, TResponse>(Method<TRequest, TResponse> method) where TRequest : class where TResponse : class
         {
             var inner = method.RequestMarshaller;
+            var parse = KnownFieldsOnly<TRequest>() ?? inner.ContextualDeserializer;
             var requests = Marshallers.Create(inner.ContextualSerializer, context =>
             {
                 try
                 {
-                    return inner.ContextualDeserializer(context);
+                    return parse(context);
                 }
                 catch (Exception e) when (e is not RpcException and not OperationCanceledException)
                 {
@@ -66,6 +69,15 @@ internal sealed class GuardedServiceMethodProvider<[DynamicallyAccessedMembers(D
                 }
             });
             return new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, requests, method.ResponseMarshaller);
+        }
+
+        /// <summary>A deserializer that drops unknown fields, for a protobuf message type; null for any other.</summary>
+        [UnconditionalSuppressMessage("Trimming", "IL2090", Justification = "Generated message types keep their static Parser property.")]
+        private static Func<DeserializationContext, TRequest>? KnownFieldsOnly<TRequest>() where TRequest : class
+        {
+            if (typeof(TRequest).GetProperty("Parser", BindingFlags.Public | BindingFlags.Static)?.GetValue(null) is not Google.Protobuf.MessageParser parser) return null;
+            var known = parser.WithDiscardUnknownFields(true);
+            return context => (TRequest)known.ParseFrom(context.PayloadAsReadOnlySequence());
         }
 
         /// <summary>The service's implementation of the method (an override of the generated base's), and its endpoint metadata.</summary>
