@@ -48,6 +48,8 @@ public static class SessionPolicyHost
     /// <summary>Maps the gRPC services, health and reflection, behind the rate limits and the frame check.</summary>
     public static WebApplication MapSessionPolicy(this WebApplication app)
     {
+        var binding = app.Services.GetRequiredService<BindingGuard>();
+        app.Use((context, next) => binding.Checked ? next(context) : binding.RefuseAsync(context));
         if (app.Services.GetRequiredService<IOptions<LimitOptions>>().Value.Permits > 0) app.UseRateLimiter();
         app.UseGrpcFrameCheck();
         app.MapGrpcService<SessionPolicyGrpcService>();

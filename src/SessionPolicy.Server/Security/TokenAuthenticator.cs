@@ -7,14 +7,28 @@ using Microsoft.IdentityModel.Tokens;
 namespace SessionPolicy.Server.Security;
 
 /// <summary>
-/// Validates JWT bearer tokens (issuer, audience, signature by a configured key or one from the JWKS URL,
-/// lifetime) and remembers
+/// Validates JWT bearer tokens as RFC 8725 (JWT best current practice) asks: asymmetric algorithms only (no
+/// <c>none</c>, no HMAC with a public key), keys only from the configuration or the JWKS URL (never from the
+/// token's <c>jwk</c>, <c>jku</c>, <c>x5u</c> or <c>kid</c> alone), issuer, audience, subject and lifetime
+/// required, an access-token <c>typ</c> (or none), no encrypted tokens, and no <c>crit</c> header parameter
+/// (RFC 7515 §4.1.11: the service understands no extension, so any is refused). It remembers
 /// each valid token until it expires (at most five minutes), so a caller's repeated calls cost a lookup,
 /// not a signature check. Failures are never remembered.
 /// </summary>
 internal sealed class TokenAuthenticator
 {
     private const int MaxRemembered = 10_000;
+
+    /// <summary>The signature algorithms accepted (RFC 8725 §3.1, §3.2): asymmetric ones, matching the keys the service loads.</summary>
+    private static readonly string[] Algorithms =
+    [
+        SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512,
+        SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512,
+        SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.RsaSsaPssSha384, SecurityAlgorithms.RsaSsaPssSha512,
+    ];
+
+    /// <summary>The token types accepted when a token states one (RFC 8725 §3.11): bearer access tokens, not logout or event tokens.</summary>
+    private static readonly string[] Types = ["JWT", "at+jwt", "application/at+jwt"];
     private static readonly TimeSpan Remember = TimeSpan.FromMinutes(5);
     private readonly ConcurrentDictionary<string, Caller> _valid = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Caller>.AlternateLookup<ReadOnlySpan<char>> _validBySpan;
@@ -39,6 +53,10 @@ internal sealed class TokenAuthenticator
             ValidAudience = _options.Audience,
             IssuerSigningKeys = _fileKeys,
             ValidateLifetime = true,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ValidAlgorithms = Algorithms,
+            TryAllIssuerSigningKeys = true,
             ClockSkew = TimeSpan.FromSeconds(30),
             LifetimeValidator = (notBefore, expires, _, p) =>
                 (notBefore is null || notBefore <= _time.GetUtcNow().UtcDateTime + p.ClockSkew)
@@ -54,6 +72,10 @@ internal sealed class TokenAuthenticator
         {
             return PemKeys.Load(File.ReadAllText(file));
         }
+        catch (WeakKeyException e)
+        {
+            throw new InvalidOperationException($"'{file}': {e.Message}", e);
+        }
         catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException)
         {
             throw new InvalidOperationException($"'{file}' holds no PEM RSA or EC public key", e);
@@ -67,6 +89,7 @@ internal sealed class TokenAuthenticator
     /// <summary>Validates a token; the caller, or why the token was refused.</summary>
     public async Task<(Caller? Caller, string Failure)> ValidateAsync(string token)
     {
+        if (Refused(token) is { } refused) return (null, refused);
         if (_jwks is not null) await _jwks.RefreshAsync(unknownKey: false);
         var result = await _handler.ValidateTokenAsync(token, Parameters());
         if (!result.IsValid && _jwks is not null && result.Exception is SecurityTokenSignatureKeyNotFoundException && await _jwks.RefreshAsync(unknownKey: true))
@@ -75,10 +98,11 @@ internal sealed class TokenAuthenticator
         }
         if (!result.IsValid) return (null, Why(result.Exception));
         var jwt = (JsonWebToken)result.SecurityToken;
+        if (string.IsNullOrEmpty(jwt.Subject)) return (null, "the token names no subject (sub)");
         var now = _time.GetUtcNow();
         var until = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero);
         var caller = new Caller(
-            jwt.Subject ?? "unknown",
+            jwt.Subject,
             Values(jwt, _options.PermissionsClaim),
             Values(jwt, _options.AudiencesClaim),
             until < now + Remember ? until : now + Remember);
@@ -101,6 +125,24 @@ internal sealed class TokenAuthenticator
     private static HashSet<string> Values(JsonWebToken jwt, string claim) =>
         jwt.Claims.Where(c => c.Type == claim).SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>What the header alone rules out, before any key is tried; null when the signature may be checked.</summary>
+    private string? Refused(string token)
+    {
+        JsonWebToken jwt;
+        try
+        {
+            jwt = _handler.ReadJsonWebToken(token);
+        }
+        catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException)
+        {
+            return "the bearer token is not a JWT";
+        }
+        if (jwt.IsEncrypted) return "the token is encrypted (JWE); the service accepts signed tokens only";
+        if (jwt.TryGetHeaderValue<object>("crit", out _)) return "the token has critical header parameters (crit) the service does not understand";
+        if (jwt.Typ is { Length: > 0 } typ && !Types.Contains(typ, StringComparer.OrdinalIgnoreCase)) return "the token's type (typ) is not an access token";
+        return null;
+    }
+
     /// <summary>The kind of failure, never the token.</summary>
     private static string Why(Exception? e) => e switch
     {
@@ -111,6 +153,8 @@ internal sealed class TokenAuthenticator
         SecurityTokenInvalidIssuerException => "the token's issuer is not trusted",
         SecurityTokenInvalidAudienceException => "the token is not for this service",
         SecurityTokenMalformedException or ArgumentException => "the bearer token is not a JWT",
+        SecurityTokenInvalidAlgorithmException => "the token's algorithm (alg) is not accepted",
+        SecurityTokenNoExpirationException => "the token has no expiry (exp)",
         _ => "the token is not valid",
     };
 }

@@ -57,6 +57,39 @@ public sealed class StartupFailureTests : IDisposable
         Assert.DoesNotContain("   at ", output);
         Assert.DoesNotContain("Exception", message);
     }
+
+    /// <summary>Every way of giving Kestrel a port; the configured Urls (loopback, from appsettings) emptied so it is the one used.</summary>
+    public static TheoryData<string, string, string> Ports => new()
+    {
+        { "HTTP_PORTS", "env", "HTTP_PORTS" },
+        { "ASPNETCORE_HTTP_PORTS", "env", "ASPNETCORE_HTTP_PORTS" },
+        { "--http_ports", "arg", "--http_ports" },
+        { "Kestrel endpoint", "env", "Kestrel__Endpoints__Open__Url" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Ports))]
+    public async Task Start_ListeningOffLoopbackWithoutAuthentication_HoweverConfigured_IsRefused(string how, string kind, string name)
+    {
+        var port = FreePort();
+        var value = name is "Kestrel__Endpoints__Open__Url" ? $"http://0.0.0.0:{port}" : port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var environment = new Dictionary<string, string> { ["Urls"] = "" };
+        if (kind == "env") environment[name] = value;
+
+        var (code, output) = await ServerProcess.RunToExitAsync(environment, urls: null, kind == "arg" ? [name, value] : []);
+
+        Assert.True(code == 2, $"{how}: exit code {code}: {output}");
+        Assert.Contains($"refusing to serve", output);
+        Assert.Contains($":{port}", output);
+        Assert.Single(output.Split('\n'), l => l.StartsWith("session-policy: cannot start:", StringComparison.Ordinal));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }
 
 [CollectionDefinition(Name, DisableParallelization = true)]

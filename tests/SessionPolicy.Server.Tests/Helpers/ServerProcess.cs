@@ -69,16 +69,22 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>The built server on <paramref name="urls"/>, in production mode, with <paramref name="environment"/> added, its output redirected.</summary>
-    private static ProcessStartInfo StartInfo(string urls, IDictionary<string, string> environment)
+    private static ProcessStartInfo StartInfo(string? urls, IDictionary<string, string> environment, params string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { ServerDll(), "--urls", urls },
+            ArgumentList = { ServerDll() },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(ServerDll())!,
         };
+        if (urls is not null)
+        {
+            info.ArgumentList.Add("--urls");
+            info.ArgumentList.Add(urls);
+        }
+        foreach (var a in arguments) info.ArgumentList.Add(a);
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
         info.Environment["Logging__Console__FormatterName"] = "simple";
         foreach (var (k, v) in environment) info.Environment[k] = v;
@@ -86,9 +92,10 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Runs the server expecting it to stop by itself (a start-up it refuses): its exit code and everything it wrote.</summary>
-    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IDictionary<string, string> environment, string urls = "http://127.0.0.1:0")
+    /// <remarks>With <paramref name="urls"/> null, no <c>--urls</c> is passed: what listens is up to <paramref name="environment"/> and <paramref name="arguments"/>.</remarks>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IDictionary<string, string> environment, string? urls = "http://127.0.0.1:0", params string[] arguments)
     {
-        using var process = Process.Start(StartInfo(urls, environment))!;
+        using var process = Process.Start(StartInfo(urls, environment, arguments))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
