@@ -48,7 +48,10 @@ internal sealed partial class SessionIssuer(
         AssumeRoleResponse assumed;
         try
         {
-            assumed = await sts.AssumeRoleAsync(AssumeRoleRequestFor(order.Sts, decision.MaxSessionSeconds, sessionId), cancellationToken);
+            using (StsAttempts.Begin(options.Value.MaxErrorRetry + 1))
+            {
+                assumed = await sts.AssumeRoleAsync(AssumeRoleRequestFor(order.Sts, decision.MaxSessionSeconds, sessionId), cancellationToken);
+            }
         }
         catch (AmazonServiceException e) when (StsFailures.IsAboveRoleChainingLimit(e) && !session.RoleChaining)
         {
@@ -92,7 +95,10 @@ internal sealed partial class SessionIssuer(
         if (order.Explain) decision.Trace.Add(new TraceStep { Stage = "sts", Subject = session.Role.Value, Applied = true, Detail = why });
         try
         {
-            return (decision, asked, await sts.AssumeRoleAsync(AssumeRoleRequestFor(order.Sts, decision.MaxSessionSeconds, sessionId), cancellationToken));
+            using (StsAttempts.Begin(options.Value.MaxErrorRetry + 1))
+            {
+                return (decision, asked, await sts.AssumeRoleAsync(AssumeRoleRequestFor(order.Sts, decision.MaxSessionSeconds, sessionId), cancellationToken));
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -114,7 +120,7 @@ internal sealed partial class SessionIssuer(
 
     private ServiceFailure Refused(Exception e, IssueOrder order)
     {
-        if (e is AmazonServiceException aws) Log.StsRefused(logger, order.Sts.RoleArn, order.Session.PrincipalId, aws.ErrorCode ?? "", aws.RequestId ?? "");
+        if (e is AmazonServiceException aws) Log.StsRefused(logger, order.Sts.RoleArn, order.Session.PrincipalId, StsFailures.Code(aws), StsFailures.RequestId(aws));
         else Log.StsUnreachable(logger, order.Sts.RoleArn, e.GetBaseException().GetType().Name);
         return StsFailures.ToFailure(e, order.Sts, _region);
     }

@@ -21,6 +21,7 @@ internal static class StsClientFactory
             RetryMode = options.RetryMode,
             MaxErrorRetry = options.MaxErrorRetry,
             Timeout = options.Timeout,
+            HttpClientFactory = new StsAttempts.Factory(),
         };
         var region = options.Region.Length > 0 ? options.Region : DefaultRegion;
         if (options.ServiceUrl.Length > 0)

@@ -136,14 +136,16 @@ public sealed class StsErrorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task OtherValidationError_IsInvalidArgumentWithStsMessage()
+    public async Task OtherValidationError_IsInvalidArgumentWithAFixedMessage()
     {
         _bed.Sts.FailNext(StsError.Validation("1 validation error detected: Value at 'tags' failed to satisfy constraint"));
 
         var ex = await IssueFails();
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
-        Assert.Contains("STS ValidationError: 1 validation error detected", ex.Status.Detail);
+        Assert.Contains("STS refused the request as invalid", ex.Status.Detail);
+        Assert.Contains("STS ValidationError, AWS request id", ex.Status.Detail);
+        Assert.DoesNotContain("1 validation error detected", ex.Status.Detail);
         Assert.Single(_bed.Sts.Calls);
     }
 
