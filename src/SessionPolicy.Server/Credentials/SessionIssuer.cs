@@ -44,6 +44,8 @@ internal sealed partial class SessionIssuer(
         if (session.RoleMaxSessionSeconds == 0 && await roleMaximums.GetAsync(session.Role.Value) is { } learned) session = session with { RoleMaxSessionSeconds = learned };
 
         var (decision, asked) = await DecideAsync(order, session, cancellationToken);
+        // Nothing is minted that could not be registered: a session STS issues must be known, to be ended.
+        await lifecycle.CheckCanRegisterAsync(cancellationToken);
         var sessionId = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
         AssumeRoleResponse assumed;
         try
@@ -73,16 +75,32 @@ internal sealed partial class SessionIssuer(
         }
 
         var now = time.GetUtcNow();
-        // Credentials exist now, so the session is registered even if the caller has gone.
-        await lifecycle.RegisterIssuedAsync(SessionRecord.Started(sessionId, session.PrincipalId, session.Role.Value,
-            order.Audiences.Count > 0 ? order.Audiences : [_defaultAudience], "sts", decision, asked, now), CancellationToken.None);
-        Log.SessionIssued(logger, sessionId, session.PrincipalId, session.Role.Value, decision.MaxSessionSeconds, decision.IdleTimeoutSeconds, decision.DecisionId);
-        audit.Write(audit.Decided("session.issued", session, decision) with { SessionIds = [sessionId] });
-
         var credentials = assumed.Credentials;
         var expiration = credentials.Expiration is { } e2
             ? new DateTimeOffset(DateTime.SpecifyKind(e2, DateTimeKind.Utc).ToUniversalTime())
             : now.AddSeconds(decision.MaxSessionSeconds);
+        // Credentials exist now, so the session is registered even if the caller has gone.
+        try
+        {
+            await lifecycle.RegisterIssuedAsync(SessionRecord.Started(sessionId, session.PrincipalId, session.Role.Value,
+                order.Audiences.Count > 0 ? order.Audiences : [_defaultAudience], "sts", decision, asked, now), CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Minted and not registered: never handed out (nobody could end them), and never dropped silently.
+            Log.IssuedNotRegistered(logger, sessionId, session.PrincipalId, session.Role.Value, assumed.AssumedRoleUser?.Arn ?? "", expiration, e.GetType().Name);
+            audit.Write(audit.Decided("session.unregistered", session, decision) with
+            {
+                SessionIds = [sessionId],
+                Detail = $"STS issued credentials ({assumed.AssumedRoleUser?.Arn}) that could not be registered; not handed out, unused until they expire at {expiration:O}",
+            });
+            throw ServiceFailure.Unavailable(
+                $"STS issued credentials for session {sessionId}, but the session could not be registered; they were not handed out and expire unused at {expiration:O}; try again",
+                StsFailures.RetryDelay);
+        }
+        Log.SessionIssued(logger, sessionId, session.PrincipalId, session.Role.Value, decision.MaxSessionSeconds, decision.IdleTimeoutSeconds, decision.DecisionId);
+        audit.Write(audit.Decided("session.issued", session, decision) with { SessionIds = [sessionId] });
+
         return new IssuedSession(credentials, expiration, assumed.AssumedRoleUser?.Arn ?? "", decision, sessionId);
     }
 

@@ -38,6 +38,9 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
     }
 
     /// <summary>Registers a session issued through STS.</summary>
+    /// <summary>Throws UNAVAILABLE when a session could not be registered now; asked before credentials are minted.</summary>
+    public ValueTask CheckCanRegisterAsync(CancellationToken cancellationToken) => store.CheckWritableAsync(cancellationToken);
+
     public async Task RegisterIssuedAsync(SessionRecord session, CancellationToken cancellationToken)
     {
         if (!await store.AddAsync(session, cancellationToken)) throw ServiceFailure.Internal($"session id {session.Id} was issued twice");

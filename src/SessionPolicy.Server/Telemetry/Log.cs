@@ -25,6 +25,9 @@ internal static partial class Log
     [LoggerMessage(8, LogLevel.Information, "Session {SessionId} issued for {PrincipalId} on {RoleArn}: {DurationSeconds}s, idle {IdleSeconds}s, decision {DecisionId}")]
     public static partial void SessionIssued(ILogger logger, string sessionId, string principalId, string roleArn, int durationSeconds, int idleSeconds, string decisionId);
 
+    [LoggerMessage(60, LogLevel.Error, "Session {SessionId} for {PrincipalId} on {RoleArn} was issued by STS ({AssumedRoleArn}) but could not be registered ({Cause}); its credentials were not handed out and expire unused at {Expiration}")]
+    public static partial void IssuedNotRegistered(ILogger logger, string sessionId, string principalId, string roleArn, string assumedRoleArn, DateTimeOffset expiration, string cause);
+
     [LoggerMessage(9, LogLevel.Warning, "STS refused {RoleArn} for {PrincipalId}: {ErrorCode} (request {RequestId})")]
     public static partial void StsRefused(ILogger logger, string roleArn, string principalId, string errorCode, string requestId);
 

@@ -6,6 +6,9 @@ namespace SessionPolicy.Server.Sessions.Stores;
 /// </summary>
 internal interface ISessionStore
 {
+    /// <summary>Throws <see cref="Redis.SharedStoreUnavailableException"/> when a session could not be added now: asked before credentials are minted.</summary>
+    ValueTask CheckWritableAsync(CancellationToken cancellationToken);
+
     /// <summary>Adds a new session; false when the id is taken.</summary>
     ValueTask<bool> AddAsync(SessionRecord session, CancellationToken cancellationToken);
 

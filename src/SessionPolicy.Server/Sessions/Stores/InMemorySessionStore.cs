@@ -12,6 +12,8 @@ namespace SessionPolicy.Server.Sessions.Stores;
 /// </summary>
 internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> options, TimeProvider time) : ISessionStore
 {
+    public ValueTask CheckWritableAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SessionRecord> _sessions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _byPrincipal = new(StringComparer.Ordinal);

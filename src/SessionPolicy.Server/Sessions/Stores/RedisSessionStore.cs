@@ -39,6 +39,12 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, I
 
     private IDatabase Db => redis.Database;
 
+    public async ValueTask CheckWritableAsync(CancellationToken cancellationToken) => await Run("reach the shared store to register the session", async () =>
+    {
+        await Db.PingAsync();
+        return true;
+    });
+
     public ValueTask<bool> AddAsync(SessionRecord s, CancellationToken cancellationToken) => Run("register the session", async () =>
     {
         RedisValue[] args =
