@@ -20,8 +20,8 @@ public static class PolicyLimits
     /// <summary>Most YAML nodes (scalars, mappings, sequences) in a file: about 200 a rule for 2,500 rules.</summary>
     public const int MaxNodes = 500_000;
 
-    /// <summary>Longest a policy may take to read and check.</summary>
-    public static readonly TimeSpan TimeBudget = TimeSpan.FromSeconds(10);
+    /// <summary>Longest a policy's YAML may take to read (the largest file allowed reads in about a second).</summary>
+    public static readonly TimeSpan TimeBudget = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>A policy file that exceeds one of <see cref="PolicyLimits"/>, at <see cref="Mark"/>.</summary>

@@ -30,8 +30,8 @@ public static class PolicyParser
     /// Parses and validates policy bytes (UTF-8). With <paramref name="roleMaximums"/> (role ARN to its
     /// MaxSessionDuration in seconds, e.g. from <c>aws iam list-roles</c>), profiles longer than a role they
     /// match allows are warned about. Reading stops with an error when the file exceeds <see cref="PolicyLimits"/>:
-    /// its size, nesting, node count, an alias, or the time budget (<see cref="PolicyLimits.TimeBudget"/>,
-    /// or <paramref name="cancellation"/> when it is cancelled sooner).
+    /// its size, nesting, node count, an alias, or the time budget for reading its YAML (<see cref="PolicyLimits.TimeBudget"/>,
+    /// or <paramref name="cancellation"/> when it is cancelled sooner; the checks after it are bounded by the rule counts).
     /// </summary>
     public static PolicyLoadResult Parse(ReadOnlySpan<byte> content, IReadOnlyDictionary<string, int>? roleMaximums = null, CancellationToken cancellation = default)
     {
@@ -93,7 +93,7 @@ public static class PolicyParser
         var document = new PolicyDocumentReader(reader).Read(root);
         if (document is not null)
         {
-            PolicyValidator.Validate(document, reader, roleMaximums, cancellation);
+            PolicyValidator.Validate(document, reader, roleMaximums);
         }
         var problems = reader.Problems.OrderBy(p => p.Line).ThenBy(p => p.Column).ToList();
         var valid = document is not null && problems.All(p => p.Severity != ProblemSeverity.Error);

@@ -14,7 +14,7 @@ internal static class PolicyValidator
     /// <summary>Most profiles compared pairwise for reachability.</summary>
     public const int MaxReachabilityProfiles = 2000;
 
-    public static void Validate(PolicyDocument policy, YamlNodeReader r, IReadOnlyDictionary<string, int>? roleMaximums = null, CancellationToken cancellation = default)
+    public static void Validate(PolicyDocument policy, YamlNodeReader r, IReadOnlyDictionary<string, int>? roleMaximums = null)
     {
         if (policy.MaxSessionSeconds > StsLimits.MaxDurationSeconds)
         {
@@ -34,7 +34,7 @@ internal static class PolicyValidator
             CheckProfileRisk(r, path + ".match", profile.Match);
             if (roleMaximums is not null) CheckRoleMaximums(r, path, profile, roleMaximums);
         }
-        CheckReachable(r, policy, cancellation);
+        CheckReachable(r, policy);
         CheckEnvironmentsDeclared(r, policy);
 
         names.Clear();
@@ -106,7 +106,7 @@ internal static class PolicyValidator
     }
 
     /// <summary>Profiles that a higher-ranked profile always takes over, and defaults that no request reaches.</summary>
-    private static void CheckReachable(YamlNodeReader r, PolicyDocument policy, CancellationToken cancellation)
+    private static void CheckReachable(YamlNodeReader r, PolicyDocument policy)
     {
         var profiles = policy.Profiles;
         // Each profile against each other: bounded, so a huge policy is still checked in about a second.
@@ -116,7 +116,6 @@ internal static class PolicyValidator
         }
         for (var i = 0; i < Math.Min(profiles.Count, MaxReachabilityProfiles); i++)
         {
-            cancellation.ThrowIfCancellationRequested();
             var p = profiles[i];
             var winner = profiles.Take(MaxReachabilityProfiles).FirstOrDefault(q => !ReferenceEquals(q, p) && Outranks(q, p) && MatchImplication.Covers(q.Match, p.Match));
             if (winner is not null)

@@ -12,9 +12,11 @@ namespace SessionPolicy.Server.Sessions;
 /// SubscribeLogouts for one subscriber: subscribes first, then replays what it missed after its cursor,
 /// then streams what arrives, skipping anything already sent, so nothing is missed or sent twice. A
 /// keepalive goes out when the stream opens and, queued by the feed, at each keepalive interval in which nothing was sent.
+/// A message the subscriber does not take within <see cref="SessionLifecycleOptions.SubscriberWriteTimeout"/> ends the
+/// stream as ABORTED (SUBSCRIBER_TOO_SLOW) with the cursor to resume from, so a subscriber that stops reading holds nothing.
 /// </summary>
 internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, SessionMetrics metrics, IOptions<SessionLifecycleOptions> options,
-    IOptions<LimitOptions> limits, SecurityEventTokens? tokens = null)
+    IOptions<LimitOptions> limits, TimeProvider time, SecurityEventTokens? tokens = null)
 {
     private const int ReplayPage = 500;
 
@@ -58,7 +60,7 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, Sessi
             last = request.Cursor ?? await store.LatestCursorAsync(cancellationToken);
             // Read before the stream opens, so a cursor the log cannot resume from fails the call at once.
             var page = request.Cursor is not null ? await store.ReadAsync(last, ReplayPage, cancellationToken) : null;
-            await stream.WriteAsync(new SubscribeLogoutsResponse { Keepalive = true, Cursor = last ?? "" }, cancellationToken);
+            await SendAsync(stream, new SubscribeLogoutsResponse { Keepalive = true, Cursor = last ?? "" }, cancellationToken);
             if (page is not null) last = await ReplayAsync(request, subscription, stream, page, last, cancellationToken);
 
             var reader = subscription.Reader;
@@ -68,7 +70,7 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, Sessi
                 {
                     if (ReferenceEquals(record, LogoutSubscription.Keepalive))
                     {
-                        await stream.WriteAsync(new SubscribeLogoutsResponse { Keepalive = true, Cursor = last ?? "" }, cancellationToken);
+                        await SendAsync(stream, new SubscribeLogoutsResponse { Keepalive = true, Cursor = last ?? "" }, cancellationToken);
                         continue;
                     }
                     if (last is not null && store.CompareCursors(record.Cursor, last) <= 0) continue;
@@ -78,6 +80,13 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, Sessi
                 }
             }
             await reader.Completion;
+        }
+        catch (SubscriberStuckException)
+        {
+            throw new ServiceFailure(FailureKind.Aborted, $"this subscriber took no message for {options.Value.SubscriberWriteTimeout.TotalSeconds:0.###}s; resume with cursor {last}")
+            {
+                Reason = "SUBSCRIBER_TOO_SLOW", Metadata = new Dictionary<string, string> { ["cursor"] = last ?? "" },
+            };
         }
         catch (SubscriberOverflowException)
         {
@@ -121,7 +130,24 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, Sessi
         if (subscription.Render(record) is not { } e) return;
         var response = new SubscribeLogoutsResponse { Event = e, Cursor = e.Cursor };
         if (request.SecurityEventTokens) response.SecurityEventToken = tokens!.Render(e, request.Audiences);
-        await stream.WriteAsync(response, cancellationToken);
+        await SendAsync(stream, response, cancellationToken);
         metrics.Delivered();
     }
+
+    /// <summary>Every write to the subscriber: within the write timeout, or <see cref="SubscriberStuckException"/>.</summary>
+    private async Task SendAsync(IServerStreamWriter<SubscribeLogoutsResponse> stream, SubscribeLogoutsResponse response, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(options.Value.SubscriberWriteTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            await stream.WriteAsync(response, linked.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new SubscriberStuckException();
+        }
+    }
+
+    private sealed class SubscriberStuckException : Exception;
 }

@@ -24,6 +24,10 @@ public sealed class SessionLifecycleOptions
     [Range(16, 1_000_000, ErrorMessage = "SessionPolicy:Sessions:SubscriberBuffer must be between 16 and 1000000")]
     public int SubscriberBuffer { get; set; } = 1024;
 
+    /// <summary>A message to a subscriber that is not written within this long ends its stream (it then resumes from its cursor).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "SessionPolicy:Sessions:SubscriberWriteTimeout must be between 00:00:01 and 00:10:00")]
+    public TimeSpan SubscriberWriteTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>A keepalive is sent on a stream that carried nothing for this long.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "SessionPolicy:Sessions:KeepaliveInterval must be between 00:00:01 and 00:10:00")]
     public TimeSpan KeepaliveInterval { get; set; } = TimeSpan.FromSeconds(15);

@@ -24,6 +24,8 @@ public sealed class SlowSubscriberTests : IDisposable
 
         public WriteOptions? WriteOptions { get; set; }
 
+        public Task WriteAsync(SubscribeLogoutsResponse message, CancellationToken cancellationToken) => WriteAsync(message);
+
         public async Task WriteAsync(SubscribeLogoutsResponse message)
         {
             Written.Add(message);
