@@ -12,6 +12,7 @@ internal static class RedisStateRegistration
     public static IServiceCollection AddRedisState(this IServiceCollection services)
     {
         services.AddSingleton<RedisConnection>();
+        services.AddSingleton<RedisDurability>().AddStartupTask<RedisDurability>();
         services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RedisOptions>>().Value.KeyPrefix));
         services.AddSingleton<RedisSessionStore>().AddStartupTask<RedisSessionStore>();
         services.AddSingleton<ISessionStore>(sp => sp.GetRequiredService<RedisSessionStore>());

@@ -1,0 +1,112 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
+using SessionPolicy.Server.Decisions;
+using SessionPolicy.Server.Hosting;
+using SessionPolicy.Server.Telemetry;
+using StackExchange.Redis;
+
+namespace SessionPolicy.Server.Redis;
+
+/// <summary>What the shared store promises about keeping what it acknowledged, as read from its own settings.</summary>
+internal sealed record DurabilityState(bool Known, bool AppendOnly, int Replicas)
+{
+    public static readonly DurabilityState Unknown = new(false, false, 0);
+
+    /// <summary>Whether an acknowledged write survives a restart (AOF) or the loss of the primary (a replica).</summary>
+    public bool Durable => Known && (AppendOnly || Replicas > 0);
+
+    public string Describe() => !Known
+        ? "the store's persistence and replication could not be read"
+        : Durable ? $"{(AppendOnly ? "AOF on" : "AOF off")}, {Replicas} replica(s)"
+        : "no AOF and no replica: a restart of Redis loses every session, logout event and risk signal it acknowledged";
+}
+
+/// <summary>
+/// Reads Redis's persistence and replication (INFO persistence, INFO replication of every primary) at start and
+/// after each reconnect, and says when acknowledged logouts or revocations could be lost: a warning in the log,
+/// the <c>sessionpolicy.redis.durable</c> gauge (1 durable, 0 not, -1 unknown) and the shared store's health
+/// detail (degraded). With <see cref="RedisOptions.WaitReplicas"/> set, <see cref="ConfirmAsync"/> waits for
+/// that many replicas (and, with <see cref="RedisOptions.WaitAof"/>, for the AOF) before a logout or a signal
+/// is reported as done.
+/// </summary>
+internal sealed class RedisDurability : IStartupTask
+{
+    private readonly RedisConnection _redis;
+    private readonly RedisOptions _options;
+    private readonly ILogger<RedisDurability> _logger;
+    private volatile DurabilityState _state = DurabilityState.Unknown;
+
+    public RedisDurability(RedisConnection redis, IOptions<RedisOptions> options, IMeterFactory meters, ILogger<RedisDurability> logger)
+    {
+        _redis = redis;
+        _options = options.Value;
+        _logger = logger;
+        meters.Create(DecisionMetrics.MeterName).CreateObservableGauge("sessionpolicy.redis.durable", () => _state switch
+        {
+            { Known: false } => -1,
+            { Durable: true } => 1,
+            _ => 0,
+        }, unit: "1", description: "Whether Redis keeps what it acknowledged across a restart or failover: 1 AOF or a replica, 0 neither, -1 not known.");
+    }
+
+    public DurabilityState State => _state;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _redis.Restored += () => _ = ReadAsync();
+        await ReadAsync();
+    }
+
+    /// <summary>Reads the settings again; never throws (an unreachable store leaves the state unknown).</summary>
+    public async Task ReadAsync()
+    {
+        var state = DurabilityState.Unknown;
+        try
+        {
+            var primaries = _redis.Multiplexer.GetServers().Where(s => s.IsConnected && !s.IsReplica).ToList();
+            if (primaries.Count > 0)
+            {
+                var each = new List<DurabilityState>();
+                foreach (var server in primaries)
+                {
+                    // INFO through a script: the client refuses INFO itself outside its admin mode, which the service does not enable.
+                    var text = (string?)await server.ExecuteAsync("EVAL", "return redis.call('INFO','persistence') .. '\\n' .. redis.call('INFO','replication')", 0)
+                        .WaitAsync(TimeSpan.FromSeconds(2)) ?? "";
+                    var values = text.Split('\n').Select(l => l.Trim().Split(':', 2)).Where(p => p.Length == 2)
+                        .GroupBy(p => p[0], StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First()[1], StringComparer.Ordinal);
+                    each.Add(new DurabilityState(true, values.GetValueOrDefault("aof_enabled") == "1",
+                        int.TryParse(values.GetValueOrDefault("connected_slaves"), out var n) ? n : 0));
+                }
+                // The weakest primary is what a caller's write may land on.
+                state = each.OrderBy(s => s.Durable).ThenBy(s => s.Replicas).First();
+            }
+        }
+        catch (Exception e) when (e is RedisException or RedisCommandException or TimeoutException)
+        {
+            Log.SharedStoreFailed(_logger, "read the store's persistence settings", e.GetType().Name);
+        }
+        _state = state;
+        if (state.Known && !state.Durable) Log.StoreNotDurable(_logger, state.Describe());
+    }
+
+    /// <summary>
+    /// After a logout or a signal was written: waits for <see cref="RedisOptions.WaitReplicas"/> replicas (and the AOF
+    /// when asked) within <see cref="RedisOptions.WaitTimeout"/>; throws UNAVAILABLE when fewer confirmed, so success
+    /// means the write survives a failover. Does nothing when no wait is configured.
+    /// </summary>
+    public async Task ConfirmAsync(string operation)
+    {
+        if (_options.WaitReplicas == 0 && !_options.WaitAof) return;
+        var timeout = (long)_options.WaitTimeout.TotalMilliseconds;
+        var confirmed = await RedisFailures.RunAsync(operation, async () => _options.WaitAof
+            ? (RedisResult[])(await _redis.Database.ExecuteAsync("WAITAOF", _options.WaitAof ? 1 : 0, _options.WaitReplicas, timeout))!
+            : [RedisResult.Create(1), await _redis.Database.ExecuteAsync("WAIT", _options.WaitReplicas, timeout)]);
+        var local = (long)confirmed[0];
+        var replicas = (long)confirmed[1];
+        if ((_options.WaitAof && local < 1) || replicas < _options.WaitReplicas)
+        {
+            throw ServiceFailure.Unavailable(
+                $"recorded, but confirmed by {replicas} of {_options.WaitReplicas} replicas{(_options.WaitAof && local < 1 ? " and not yet in the AOF" : "")} within {_options.WaitTimeout.TotalMilliseconds:0} ms: it may not survive a failover; retry");
+        }
+    }
+}
