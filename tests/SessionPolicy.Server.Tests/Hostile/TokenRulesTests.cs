@@ -63,6 +63,42 @@ public sealed class TokenRulesTests : IDisposable
         Assert.Contains(why, status.Detail);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task MangledTokens_AreUnauthenticated_NeverAnythingElse(int seed)
+    {
+        var random = new Random(seed);
+        var valid = Token();
+        var statuses = new List<StatusCode>();
+        for (var i = 0; i < 150; i++)
+        {
+            var token = random.Next(4) switch
+            {
+                0 => new string([.. Enumerable.Range(0, random.Next(1, 300)).Select(_ => (char)random.Next(33, 127))]),
+                1 => valid[..random.Next(1, valid.Length - 1)],
+                2 => string.Join('.', valid.Split('.').Select(p => random.Next(3) == 0 ? B64(new string('{', random.Next(1, 2000))) : p)),
+                // One character of the payload changed (never a segment's last, whose spare bits may not count): the signature no longer holds.
+                _ => ChangeOneCharacter(valid, random),
+            };
+            if (token == valid) continue;
+            statuses.Add((await StatusOf("Decide", token)).StatusCode);
+        }
+
+        Assert.All(statuses, s => Assert.Equal(StatusCode.Unauthenticated, s));
+    }
+
+    private static string ChangeOneCharacter(string token, Random random)
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        var parts = token.Split('.');
+        var payload = parts[1].ToCharArray();
+        var at = random.Next(payload.Length - 2);
+        payload[at] = alphabet[(alphabet.IndexOf(payload[at]) + 1 + random.Next(alphabet.Length - 1)) % alphabet.Length];
+        parts[1] = new string(payload);
+        return string.Join('.', parts);
+    }
+
     [Fact]
     public async Task TheBaseline_IsAccepted() => Assert.Equal(StatusCode.OK, (await StatusOf("Decide", Token())).StatusCode);
 
