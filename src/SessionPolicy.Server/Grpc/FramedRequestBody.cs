@@ -46,8 +46,10 @@ internal sealed class FramedRequestBody(PipeReader inner, string method, Malform
     {
         var read = inner.ReadAsync(cancellationToken);
         if (!read.IsCompletedSuccessfully) return Checked(read);
-        Check(read.Result);
-        return read;
+        // A ValueTask may be consumed once: its result is handed on in a new one, never the task itself again.
+        var result = read.Result;
+        Check(result);
+        return new ValueTask<ReadResult>(result);
     }
 
     private async ValueTask<ReadResult> Checked(ValueTask<ReadResult> read)

@@ -25,9 +25,7 @@ internal sealed record DurabilityState(bool Known, bool AppendOnly, int Replicas
 /// Reads Redis's persistence and replication (INFO persistence, INFO replication of every primary) at start and
 /// after each reconnect, and says when acknowledged logouts or revocations could be lost: a warning in the log,
 /// the <c>sessionpolicy.redis.durable</c> gauge (1 durable, 0 not, -1 unknown) and the shared store's health
-/// detail (degraded). With <see cref="RedisOptions.WaitReplicas"/> set, <see cref="ConfirmAsync"/> waits for
-/// that many replicas (and, with <see cref="RedisOptions.WaitAof"/>, for the AOF) before a logout or a signal
-/// is reported as done.
+/// detail (degraded).
 /// </summary>
 internal sealed class RedisDurability : IStartupTask
 {
@@ -87,26 +85,5 @@ internal sealed class RedisDurability : IStartupTask
         }
         _state = state;
         if (state.Known && !state.Durable) Log.StoreNotDurable(_logger, state.Describe());
-    }
-
-    /// <summary>
-    /// After a logout or a signal was written: waits for <see cref="RedisOptions.WaitReplicas"/> replicas (and the AOF
-    /// when asked) within <see cref="RedisOptions.WaitTimeout"/>; throws UNAVAILABLE when fewer confirmed, so success
-    /// means the write survives a failover. Does nothing when no wait is configured.
-    /// </summary>
-    public async Task ConfirmAsync(string operation)
-    {
-        if (_options.WaitReplicas == 0 && !_options.WaitAof) return;
-        var timeout = (long)_options.WaitTimeout.TotalMilliseconds;
-        var confirmed = await RedisFailures.RunAsync(operation, async () => _options.WaitAof
-            ? (RedisResult[])(await _redis.Database.ExecuteAsync("WAITAOF", _options.WaitAof ? 1 : 0, _options.WaitReplicas, timeout))!
-            : [RedisResult.Create(1), await _redis.Database.ExecuteAsync("WAIT", _options.WaitReplicas, timeout)]);
-        var local = (long)confirmed[0];
-        var replicas = (long)confirmed[1];
-        if ((_options.WaitAof && local < 1) || replicas < _options.WaitReplicas)
-        {
-            throw ServiceFailure.Unavailable(
-                $"recorded, but confirmed by {replicas} of {_options.WaitReplicas} replicas{(_options.WaitAof && local < 1 ? " and not yet in the AOF" : "")} within {_options.WaitTimeout.TotalMilliseconds:0} ms: it may not survive a failover; retry");
-        }
     }
 }

@@ -26,20 +26,6 @@ public sealed class RedisOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00", ErrorMessage = "SessionPolicy:Redis:ConnectTimeout must be between 00:00:00.100 and 00:01:00")]
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>
-    /// Replicas that must confirm a ForceLogout or a ReportSignal (Redis <c>WAIT</c>) before it is reported as done;
-    /// 0 does not wait. With replicas, success then means the write survives a failover.
-    /// </summary>
-    [Range(0, 16, ErrorMessage = "SessionPolicy:Redis:WaitReplicas must be between 0 and 16")]
-    public int WaitReplicas { get; set; }
-
-    /// <summary>Also wait for the write to reach the primary's append-only file (Redis 7.2 <c>WAITAOF</c>).</summary>
-    public bool WaitAof { get; set; }
-
-    /// <summary>Longest the wait for replicas or the AOF takes before the call answers UNAVAILABLE.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:30", ErrorMessage = "SessionPolicy:Redis:WaitTimeout must be between 00:00:00.010 and 00:00:30")]
-    public TimeSpan WaitTimeout { get; set; } = TimeSpan.FromSeconds(1);
-
     /// <summary>Whether a shared store is configured.</summary>
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Configuration);
 }

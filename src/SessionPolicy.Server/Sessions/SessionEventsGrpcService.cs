@@ -10,8 +10,7 @@ namespace SessionPolicy.Server.Sessions;
 
 /// <summary>
 /// The edge of <c>SessionEventsService</c>: each call is read and checked (<see cref="SessionEventsReader"/>,
-/// <see cref="SignalReader"/>), handed to its feature as a domain request, and the answer written back. In shared mode a
-/// logout or a signal is confirmed on the configured replicas before success is answered (<see cref="Redis.RedisDurability"/>).
+/// <see cref="SignalReader"/>), handed to its feature as a domain request, and the answer written back.
 /// </summary>
 internal sealed class SessionEventsGrpcService(
     SessionLifecycle lifecycle,
@@ -19,8 +18,7 @@ internal sealed class SessionEventsGrpcService(
     SignalService signals,
     CallerAuthorization authorization,
     RequestClock clock,
-    TimeProvider time,
-    Redis.RedisDurability? durability = null) : SessionEventsService.SessionEventsServiceBase
+    TimeProvider time) : SessionEventsService.SessionEventsServiceBase
 {
     /// <summary>Without an actor in the request, the authenticated caller is the actor.</summary>
     public override async Task<ForceLogoutResponse> ForceLogout(ForceLogoutRequest request, ServerCallContext context)
@@ -28,7 +26,6 @@ internal sealed class SessionEventsGrpcService(
         var errors = new FieldViolations();
         var order = SessionEventsReader.Read(request, errors).OrThrow(errors);
         var result = await lifecycle.ForceLogoutAsync(order, CallerName(context), context.CancellationToken);
-        if (durability is not null) await durability.ConfirmAsync("confirm the logout on the replicas");
         var response = new ForceLogoutResponse { EventId = result.Event?.EventId ?? "" };
         response.SessionIds.Add(result.Ended.Select(s => s.Id));
         return response;
@@ -92,7 +89,6 @@ internal sealed class SessionEventsGrpcService(
         var errors = new FieldViolations();
         var report = SignalReader.Read(request, signals.DefaultTtl, errors).OrThrow(errors);
         var ended = await signals.ReportAsync(report, CallerName(context), context.CancellationToken);
-        if (durability is not null) await durability.ConfirmAsync("confirm the signal on the replicas");
         var response = new ReportSignalResponse { EventId = ended.Event?.EventId ?? "" };
         response.EndedSessionIds.Add(ended.Ended.Select(s => s.Id));
         return response;

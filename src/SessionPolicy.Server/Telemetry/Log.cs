@@ -25,7 +25,7 @@ internal static partial class Log
     [LoggerMessage(8, LogLevel.Information, "Session {SessionId} issued for {PrincipalId} on {RoleArn}: {DurationSeconds}s, idle {IdleSeconds}s, decision {DecisionId}")]
     public static partial void SessionIssued(ILogger logger, string sessionId, string principalId, string roleArn, int durationSeconds, int idleSeconds, string decisionId);
 
-    [LoggerMessage(61, LogLevel.Warning, "Redis does not keep what it acknowledges ({State}): acknowledged logouts and revocations could be lost; enable appendonly or add a replica (and SessionPolicy:Redis:WaitReplicas)")]
+    [LoggerMessage(61, LogLevel.Warning, "Redis does not keep what it acknowledges ({State}): acknowledged logouts and revocations could be lost; enable appendonly or add a replica")]
     public static partial void StoreNotDurable(ILogger logger, string state);
 
     [LoggerMessage(60, LogLevel.Error, "Session {SessionId} for {PrincipalId} on {RoleArn} was issued by STS ({AssumedRoleArn}) but could not be registered ({Cause}); its credentials were not handed out and expire unused at {Expiration}")]

@@ -36,12 +36,9 @@ public sealed class RedisServer : IAsyncDisposable
         ["SessionPolicy:Redis:OperationTimeout"] = "00:00:01",
     };
 
-    /// <param name="replicaOf">A primary this server replicates (a replica without persistence of its own).</param>
-    private int? _replicaOf;
-
-    public static async Task<RedisServer> StartAsync(bool persistent = false, RedisServer? replicaOf = null)
+    public static async Task<RedisServer> StartAsync(bool persistent = false)
     {
-        var server = new RedisServer(FreePort(), persistent ? Directory.CreateTempSubdirectory("redis-aof-").FullName : null) { _replicaOf = replicaOf?.Port };
+        var server = new RedisServer(FreePort(), persistent ? Directory.CreateTempSubdirectory("redis-aof-").FullName : null);
         await server.RestartAsync();
         return server;
     }
@@ -56,7 +53,6 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (_replicaOf is { } primary) foreach (var arg in (string[])["--replicaof", "127.0.0.1", primary.ToString()]) info.ArgumentList.Add(arg);
         foreach (var arg in (string[])(_directory is null ? ["--appendonly", "no"] : ["--appendonly", "yes", "--appendfsync", "always", "--dir", _directory])) info.ArgumentList.Add(arg);
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Process process;
