@@ -19,9 +19,9 @@ public sealed class PolicyReloadTests : IDisposable
     public async Task FileChanges_ToValidPolicy_NewVersionServedWithoutRestart()
     {
         var before = (await Client.DecideAsync(Sample.Human())).Decision;
-        var changed = Next<PolicySnapshot>(h => Store.Changed += h, h => Store.Changed -= h, s => s.Version == PolicyVersionOf(Sample.TwoHourPolicy));
+        var changed = PolicyFiles.Next<PolicySnapshot>(h => Store.Changed += h, h => Store.Changed -= h, s => s.Version == PolicyFiles.VersionOf(Sample.TwoHourPolicy));
 
-        await ReplaceAsync(Sample.TwoHourPolicy);
+        await PolicyFiles.ReplaceAsync(_factory.PolicyPath!, Sample.TwoHourPolicy);
         var snapshot = await changed.WaitAsync(Patience);
         var after = (await Client.DecideAsync(Sample.Human())).Decision;
 
@@ -37,9 +37,9 @@ public sealed class PolicyReloadTests : IDisposable
     {
         var before = (await Client.DecideAsync(Sample.Human())).Decision;
         const string broken = "version: 1\ndefaults: { max_session: 20h, idle_timeout: soon }\nprofiles: oops\n";
-        var rejected = Next<RejectedPolicy>(h => Store.Rejected += h, h => Store.Rejected -= h, r => r.Version == PolicyVersionOf(broken));
+        var rejected = PolicyFiles.Next<RejectedPolicy>(h => Store.Rejected += h, h => Store.Rejected -= h, r => r.Version == PolicyFiles.VersionOf(broken));
 
-        await ReplaceAsync(broken);
+        await PolicyFiles.ReplaceAsync(_factory.PolicyPath!, broken);
         var refusal = await rejected.WaitAsync(Patience);
         var after = (await Client.DecideAsync(Sample.Human())).Decision;
         var info = await Client.GetPolicyInfoAsync(new GetPolicyInfoRequest());
@@ -78,30 +78,8 @@ public sealed class PolicyReloadTests : IDisposable
         Assert.Equal(first.DecisionId, second.DecisionId);
     }
 
-    /// <summary>Replaces the policy file in one step, as deployment tools do (write aside, then rename).</summary>
-    private async Task ReplaceAsync(string yaml)
-    {
-        var temp = _factory.PolicyPath + ".tmp";
-        await File.WriteAllTextAsync(temp, yaml);
-        File.Move(temp, _factory.PolicyPath!, overwrite: true);
-    }
 
-    private static string PolicyVersionOf(string yaml) => Core.Policies.PolicyParser.ComputeVersion(System.Text.Encoding.UTF8.GetBytes(yaml));
 
-    /// <summary>A task that completes with the next value an event raises that satisfies <paramref name="wanted"/>.</summary>
-    private static Task<T> Next<T>(Action<Action<T>> subscribe, Action<Action<T>> unsubscribe, Func<T, bool> wanted)
-    {
-        var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Action<T> handler = null!;
-        handler = value =>
-        {
-            if (!wanted(value)) return;
-            unsubscribe(handler);
-            tcs.TrySetResult(value);
-        };
-        subscribe(handler);
-        return tcs.Task;
-    }
 }
 
 public sealed class PolicyStartupTests

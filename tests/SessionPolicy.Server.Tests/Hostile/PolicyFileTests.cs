@@ -23,12 +23,12 @@ public sealed class PolicyFileTests : IDisposable
     {
         await Client.DecideAsync(Sample.Human());
         var deep = "version: 1\nprofiles: " + new string('[', 30_000) + new string(']', 30_000) + "\n";
-        var refused = Next<RejectedPolicy>(h => Store.Rejected += h, h => Store.Rejected -= h, r => r.Version == VersionOf(deep));
-        await ReplaceAsync(deep);
+        var refused = PolicyFiles.Next<RejectedPolicy>(h => Store.Rejected += h, h => Store.Rejected -= h, r => r.Version == PolicyFiles.VersionOf(deep));
+        await PolicyFiles.ReplaceAsync(_factory.PolicyPath!, deep);
         var refusal = await refused.WaitAsync(Patience);
 
-        var changed = Next<PolicySnapshot>(h => Store.Changed += h, h => Store.Changed -= h, s => s.Version == VersionOf(Sample.TwoHourPolicy));
-        await ReplaceAsync(Sample.TwoHourPolicy);
+        var changed = PolicyFiles.Next<PolicySnapshot>(h => Store.Changed += h, h => Store.Changed -= h, s => s.Version == PolicyFiles.VersionOf(Sample.TwoHourPolicy));
+        await PolicyFiles.ReplaceAsync(_factory.PolicyPath!, Sample.TwoHourPolicy);
         await changed.WaitAsync(Patience);
         var after = (await Client.DecideAsync(Sample.Human())).Decision;
 
@@ -41,15 +41,15 @@ public sealed class PolicyFileTests : IDisposable
     {
         var bomb = new StringBuilder("version: 1\na0: &a0 [x, x, x, x, x, x, x, x, x]\n");
         for (var i = 1; i <= 10; i++) bomb.Append($"a{i}: &a{i} {{ ? *a{i - 1} : [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}] }}\n");
-        var refused = Next<RejectedPolicy>(h => Store.Rejected += h, h => Store.Rejected -= h, r => r.Version == VersionOf(bomb.ToString()));
-        await ReplaceAsync(bomb.ToString());
+        var refused = PolicyFiles.Next<RejectedPolicy>(h => Store.Rejected += h, h => Store.Rejected -= h, r => r.Version == PolicyFiles.VersionOf(bomb.ToString()));
+        await PolicyFiles.ReplaceAsync(_factory.PolicyPath!, bomb.ToString());
         await refused.WaitAsync(Patience);
 
-        var changed = Next<PolicySnapshot>(h => Store.Changed += h, h => Store.Changed -= h, s => s.Version == VersionOf(Sample.TwoHourPolicy));
-        await ReplaceAsync(Sample.TwoHourPolicy);
+        var changed = PolicyFiles.Next<PolicySnapshot>(h => Store.Changed += h, h => Store.Changed -= h, s => s.Version == PolicyFiles.VersionOf(Sample.TwoHourPolicy));
+        await PolicyFiles.ReplaceAsync(_factory.PolicyPath!, Sample.TwoHourPolicy);
         await changed.WaitAsync(Patience);
 
-        Assert.Equal(VersionOf(Sample.TwoHourPolicy), (await Client.GetPolicyInfoAsync(new GetPolicyInfoRequest())).Version);
+        Assert.Equal(PolicyFiles.VersionOf(Sample.TwoHourPolicy), (await Client.GetPolicyInfoAsync(new GetPolicyInfoRequest())).Version);
     }
 
     public static TheoryData<string, string> Unreadable => new()
@@ -83,28 +83,8 @@ public sealed class PolicyFileTests : IDisposable
         Assert.NotNull(info.LastRejectedAt);
     }
 
-    private async Task ReplaceAsync(string yaml)
-    {
-        var temp = _factory.PolicyPath + ".tmp";
-        await File.WriteAllTextAsync(temp, yaml);
-        File.Move(temp, _factory.PolicyPath!, overwrite: true);
-    }
 
-    private static string VersionOf(string yaml) => PolicyParser.ComputeVersion(Encoding.UTF8.GetBytes(yaml));
 
-    private static Task<T> Next<T>(Action<Action<T>> subscribe, Action<Action<T>> unsubscribe, Func<T, bool> wanted)
-    {
-        var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Action<T> handler = null!;
-        handler = value =>
-        {
-            if (!wanted(value)) return;
-            unsubscribe(handler);
-            tcs.TrySetResult(value);
-        };
-        subscribe(handler);
-        return tcs.Task;
-    }
 }
 
 /// <summary>A file is applied only once it holds still (fake clock: each settle interval passes when the test says).</summary>
