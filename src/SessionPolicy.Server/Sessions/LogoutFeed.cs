@@ -133,8 +133,10 @@ internal sealed class LogoutFeed : BackgroundService
             }
             catch (CursorOutOfRangeException)
             {
-                // The log was trimmed past this replica's position (or reset): carry on from its end;
-                // subscribers learn of the gap when they resume from a cursor.
+                // The log was trimmed past this replica's position, or lost (a restart without persistence): events
+                // between may be gone. Every live subscriber is ended and told, never carried on past the gap; each
+                // resumes from its cursor and learns from the log itself whether it still can.
+                foreach (var s in _subscriptions.Keys) s.End(new FeedGapException());
                 _position = await _store.LatestCursorAsync(stoppingToken);
             }
             catch (Exception e)

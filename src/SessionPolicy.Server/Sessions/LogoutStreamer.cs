@@ -95,6 +95,14 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, Sessi
                 Reason = "SUBSCRIBER_TOO_SLOW", Metadata = new Dictionary<string, string> { ["cursor"] = last ?? "" },
             };
         }
+        catch (FeedGapException)
+        {
+            throw new ServiceFailure(FailureKind.OutOfRange,
+                $"the logout log was trimmed or lost (a Redis restart without persistence?) past what this replica had read: events after cursor {last} may have been lost; resume from it to be told whether it still can")
+            {
+                Reason = "LOG_GAP", Metadata = new Dictionary<string, string> { ["cursor"] = last ?? "" },
+            };
+        }
         catch (FeedStoppedException)
         {
             throw ServiceFailure.Unavailable($"the server is shutting down; reconnect to another replica and resume with cursor {last}");

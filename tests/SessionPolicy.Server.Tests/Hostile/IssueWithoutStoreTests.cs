@@ -55,22 +55,9 @@ public sealed class IssueWithoutStoreTests : IDisposable
     }
 
     /// <summary>A store whose adds fail as Redis's do when it stops answering; everything else is the in-memory store's.</summary>
-    private sealed class FailingAdds(ISessionStore inner) : ISessionStore
+    private sealed class FailingAdds(ISessionStore inner) : DelegatingSessionStore(inner)
     {
-        public ValueTask CheckWritableAsync(CancellationToken cancellationToken) => inner.CheckWritableAsync(cancellationToken);
-        public ValueTask<bool> AddAsync(SessionRecord session, CancellationToken cancellationToken) =>
+        public override ValueTask<bool> AddAsync(SessionRecord session, CancellationToken cancellationToken) =>
             throw new SharedStoreUnavailableException("register the session", new TimeoutException());
-        public ValueTask<SessionRecord?> GetAsync(string id, CancellationToken cancellationToken) => inner.GetAsync(id, cancellationToken);
-        public ValueTask<IReadOnlyList<SessionRecord>> ListAsync(SessionFilter filter, string afterId, int max, CancellationToken cancellationToken) => inner.ListAsync(filter, afterId, max, cancellationToken);
-        public ValueTask<IReadOnlyList<string>> ActiveIdsAsync(string? principalId, CancellationToken cancellationToken) => inner.ActiveIdsAsync(principalId, cancellationToken);
-        public ValueTask<long> ActiveCountAsync(CancellationToken cancellationToken) => inner.ActiveCountAsync(cancellationToken);
-        public ValueTask<SessionRecord?> TouchAsync(string id, DateTimeOffset at, CancellationToken cancellationToken) => inner.TouchAsync(id, at, cancellationToken);
-        public ValueTask ReviseAsync(string id, DateTimeOffset expiresAt, int idleTimeoutSeconds, CancellationToken cancellationToken) => inner.ReviseAsync(id, expiresAt, idleTimeoutSeconds, cancellationToken);
-        public ValueTask<EndResult> EndAsync(EndRequest request, CancellationToken cancellationToken) => inner.EndAsync(request, cancellationToken);
-        public ValueTask<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken) => inner.DueAsync(now, max, cancellationToken);
-        public ValueTask<LogPage> ReadAsync(string? afterCursor, int max, CancellationToken cancellationToken) => inner.ReadAsync(afterCursor, max, cancellationToken);
-        public ValueTask<string?> LatestCursorAsync(CancellationToken cancellationToken) => inner.LatestCursorAsync(cancellationToken);
-        public int CompareCursors(string a, string b) => inner.CompareCursors(a, b);
-        public event Action? Appended { add => inner.Appended += value; remove => inner.Appended -= value; }
     }
 }

@@ -191,4 +191,30 @@ public sealed class SharedSessionsTests : IAsyncLifetime
         Assert.Equal(StatusCode.OutOfRange, ex.StatusCode);
         Assert.Contains("another incarnation", ex.Status.Detail);
     }
+
+    [Fact]
+    public async Task LiveSubscriber_AfterARestartThatLostTheLog_IsToldOfTheGap_NeverCarriedOnSilently()
+    {
+        await using var live = await LogoutStream.OpenAsync(_a.Channel, ["app-a"]);
+        var id = (await Client(_a).RegisterSessionAsync(Register("pia"))).Session.SessionId;
+        await Client(_a).ForceLogoutAsync(new ForceLogoutRequest { SessionId = id });
+        var heard = (await live.NextEventAsync()).Event;
+
+        // Redis runs without persistence here: a restart loses the log the feed was reading.
+        var restored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _a.Services.GetRequiredService<RedisConnection>().Multiplexer.ConnectionRestored += (_, e) =>
+        {
+            if (e.ConnectionType == StackExchange.Redis.ConnectionType.Interactive) restored.TrySetResult();
+        };
+        await _redis.StopAsync();
+        await _redis.RestartAsync();
+        await restored.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var after = (await Client(_a).RegisterSessionAsync(Register("quinn"))).Session.SessionId;
+        await Client(_a).ForceLogoutAsync(new ForceLogoutRequest { SessionId = after });
+        var ended = await live.EndAsync();
+
+        Assert.Equal([id], heard.SessionIds);
+        Assert.Equal(StatusCode.OutOfRange, ended.StatusCode);
+        Assert.Contains("may have been lost", ended.Status.Detail);
+    }
 }
