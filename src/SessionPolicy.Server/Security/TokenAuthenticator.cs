@@ -89,12 +89,14 @@ internal sealed class TokenAuthenticator
     /// <summary>Validates a token; the caller, or why the token was refused.</summary>
     public async Task<(Caller? Caller, string Failure)> ValidateAsync(string token)
     {
-        if (Refused(token) is { } refused) return (null, refused);
+        var (read, refused) = Read(token);
+        if (read is null) return (null, refused);
         if (_jwks is not null) await _jwks.RefreshAsync(unknownKey: false);
-        var result = await _handler.ValidateTokenAsync(token, Parameters());
+        // The token read once above is what is validated: its header was checked, it is not parsed again.
+        var result = await _handler.ValidateTokenAsync(read, Parameters());
         if (!result.IsValid && _jwks is not null && result.Exception is SecurityTokenSignatureKeyNotFoundException && await _jwks.RefreshAsync(unknownKey: true))
         {
-            result = await _handler.ValidateTokenAsync(token, Parameters());
+            result = await _handler.ValidateTokenAsync(read, Parameters());
         }
         if (!result.IsValid) return (null, Why(result.Exception));
         var jwt = (JsonWebToken)result.SecurityToken;
@@ -125,8 +127,8 @@ internal sealed class TokenAuthenticator
     private static HashSet<string> Values(JsonWebToken jwt, string claim) =>
         jwt.Claims.Where(c => c.Type == claim).SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
 
-    /// <summary>What the header alone rules out, before any key is tried; null when the signature may be checked.</summary>
-    private string? Refused(string token)
+    /// <summary>The token read, or why its header alone rules it out before any key is tried.</summary>
+    private (JsonWebToken? Token, string Failure) Read(string token)
     {
         JsonWebToken jwt;
         try
@@ -135,12 +137,12 @@ internal sealed class TokenAuthenticator
         }
         catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException)
         {
-            return "the bearer token is not a JWT";
+            return (null, "the bearer token is not a JWT");
         }
-        if (jwt.IsEncrypted) return "the token is encrypted (JWE); the service accepts signed tokens only";
-        if (jwt.TryGetHeaderValue<object>("crit", out _)) return "the token has critical header parameters (crit) the service does not understand";
-        if (jwt.Typ is { Length: > 0 } typ && !Types.Contains(typ, StringComparer.OrdinalIgnoreCase)) return "the token's type (typ) is not an access token";
-        return null;
+        if (jwt.IsEncrypted) return (null, "the token is encrypted (JWE); the service accepts signed tokens only");
+        if (jwt.TryGetHeaderValue<object>("crit", out _)) return (null, "the token has critical header parameters (crit) the service does not understand");
+        if (jwt.Typ is { Length: > 0 } typ && !Types.Contains(typ, StringComparer.OrdinalIgnoreCase)) return (null, "the token's type (typ) is not an access token");
+        return (jwt, "");
     }
 
     /// <summary>The kind of failure, never the token.</summary>
