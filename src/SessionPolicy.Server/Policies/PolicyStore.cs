@@ -142,11 +142,17 @@ internal sealed class PolicyStore : IStartupTask
                 return Failed(path, $"policy file {path} (set by {PolicyOptions.Section}:Path) is a link to {target}, which does not exist");
             }
             if (!info.Exists) return Failed(path, $"policy file {path} (set by {PolicyOptions.Section}:Path) does not exist");
-            // Read at most one byte past the limit: the file may grow after it was measured.
+            // Read to the end, at most one byte past the limit: the file may grow after it was measured.
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             var buffer = new byte[Math.Min(stream.Length, PolicyParser.MaxBytes) + 1];
-            var length = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            if (length > PolicyParser.MaxBytes) return Failed(path, $"{path} is larger than {PolicyParser.MaxBytes} bytes");
+            var length = 0;
+            int read;
+            while ((read = stream.Read(buffer, length, buffer.Length - length)) > 0)
+            {
+                length += read;
+                if (length > PolicyParser.MaxBytes) return Failed(path, $"{path} is larger than {PolicyParser.MaxBytes} bytes");
+                if (length == buffer.Length) Array.Resize(ref buffer, (int)Math.Min(buffer.Length * 2L, PolicyParser.MaxBytes + 1L));
+            }
             return new PolicyFileRead(path, buffer[..length], null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
