@@ -83,25 +83,16 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, Sessi
         }
         catch (SubscriberStuckException)
         {
-            throw new ServiceFailure(FailureKind.Aborted, $"this subscriber took no message for {options.Value.SubscriberWriteTimeout.TotalSeconds:0.###}s; resume with cursor {last}")
-            {
-                Reason = "SUBSCRIBER_TOO_SLOW", Metadata = new Dictionary<string, string> { ["cursor"] = last ?? "" },
-            };
+            throw Resume(FailureKind.Aborted, "SUBSCRIBER_TOO_SLOW", $"this subscriber took no message for {options.Value.SubscriberWriteTimeout.TotalSeconds:0.###}s; resume with cursor {last}", last);
         }
         catch (SubscriberOverflowException)
         {
-            throw new ServiceFailure(FailureKind.Aborted, $"this subscriber fell more than {options.Value.SubscriberBuffer} events behind; resume with cursor {last}")
-            {
-                Reason = "SUBSCRIBER_TOO_SLOW", Metadata = new Dictionary<string, string> { ["cursor"] = last ?? "" },
-            };
+            throw Resume(FailureKind.Aborted, "SUBSCRIBER_TOO_SLOW", $"this subscriber fell more than {options.Value.SubscriberBuffer} events behind; resume with cursor {last}", last);
         }
         catch (FeedGapException)
         {
-            throw new ServiceFailure(FailureKind.OutOfRange,
-                $"the logout log was trimmed or lost (a Redis restart without persistence?) past what this replica had read: events after cursor {last} may have been lost; resume from it to be told whether it still can")
-            {
-                Reason = "LOG_GAP", Metadata = new Dictionary<string, string> { ["cursor"] = last ?? "" },
-            };
+            throw Resume(FailureKind.OutOfRange, "LOG_GAP",
+                $"the logout log was trimmed or lost (a Redis restart without persistence?) past what this replica had read: events after cursor {last} may have been lost; resume from it to be told whether it still can", last);
         }
         catch (FeedStoppedException)
         {
@@ -141,6 +132,10 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, Sessi
         await SendAsync(stream, response, cancellationToken);
         metrics.Delivered();
     }
+
+    /// <summary>A stream ended with the reason and the cursor to resume from (google.rpc.ErrorInfo metadata <c>cursor</c>).</summary>
+    private static ServiceFailure Resume(FailureKind kind, string reason, string message, string? cursor) =>
+        new(kind, message) { Reason = reason, Metadata = new Dictionary<string, string> { ["cursor"] = cursor ?? "" } };
 
     /// <summary>Every write to the subscriber: within the write timeout, or <see cref="SubscriberStuckException"/>.</summary>
     private async Task SendAsync(IServerStreamWriter<SubscribeLogoutsResponse> stream, SubscribeLogoutsResponse response, CancellationToken cancellationToken)
