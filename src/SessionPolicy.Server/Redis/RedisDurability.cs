@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Microsoft.Extensions.Options;
 using SessionPolicy.Server.Decisions;
 using SessionPolicy.Server.Hosting;
 using SessionPolicy.Server.Telemetry;
@@ -30,14 +29,12 @@ internal sealed record DurabilityState(bool Known, bool AppendOnly, int Replicas
 internal sealed class RedisDurability : IStartupTask
 {
     private readonly RedisConnection _redis;
-    private readonly RedisOptions _options;
     private readonly ILogger<RedisDurability> _logger;
     private volatile DurabilityState _state = DurabilityState.Unknown;
 
-    public RedisDurability(RedisConnection redis, IOptions<RedisOptions> options, IMeterFactory meters, ILogger<RedisDurability> logger)
+    public RedisDurability(RedisConnection redis, IMeterFactory meters, ILogger<RedisDurability> logger)
     {
         _redis = redis;
-        _options = options.Value;
         _logger = logger;
         meters.Create(DecisionMetrics.MeterName).CreateObservableGauge("sessionpolicy.redis.durable", () => _state switch
         {

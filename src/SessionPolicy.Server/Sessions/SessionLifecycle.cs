@@ -37,10 +37,10 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
         return (await ViewAsync(record, cancellationToken), decision);
     }
 
-    /// <summary>Registers a session issued through STS.</summary>
     /// <summary>Throws UNAVAILABLE when a session could not be registered now; asked before credentials are minted.</summary>
     public ValueTask CheckCanRegisterAsync(CancellationToken cancellationToken) => store.CheckWritableAsync(cancellationToken);
 
+    /// <summary>Registers a session issued through STS.</summary>
     public async Task RegisterIssuedAsync(SessionRecord session, CancellationToken cancellationToken)
     {
         if (!await store.AddAsync(session, cancellationToken)) throw ServiceFailure.Internal($"session id {session.Id} was issued twice");
