@@ -10,6 +10,14 @@ public static class TestTokens
     public const string Issuer = "https://idp.test";
     public const string Audience = "session-policy";
 
+    /// <summary>The settings of a service that accepts this issuer's tokens signed by the key in <paramref name="keyFile"/>.</summary>
+    public static Dictionary<string, string?> ServerSettings(string keyFile) => new()
+    {
+        ["SessionPolicy:Auth:Issuer"] = Issuer,
+        ["SessionPolicy:Auth:Audience"] = Audience,
+        ["SessionPolicy:Auth:SigningKeyFiles:0"] = keyFile,
+    };
+
     /// <summary>
     /// A token for <paramref name="subject"/> with <paramref name="permissions"/> (and the logout audiences, when
     /// given), valid from ten minutes before <paramref name="expires"/> (five minutes from now unless told).

@@ -18,12 +18,7 @@ public sealed class TokenRulesTests : IDisposable
     public TokenRulesTests()
     {
         File.WriteAllText(_keyFile, _key.ExportSubjectPublicKeyInfoPem());
-        _server = new PolicyServiceFactory(Sample.OneHourPolicy, settings: new Dictionary<string, string?>
-        {
-            ["SessionPolicy:Auth:Issuer"] = TestTokens.Issuer,
-            ["SessionPolicy:Auth:Audience"] = TestTokens.Audience,
-            ["SessionPolicy:Auth:SigningKeyFiles:0"] = _keyFile,
-        });
+        _server = new PolicyServiceFactory(Sample.OneHourPolicy, settings: TestTokens.ServerSettings(_keyFile));
     }
 
     public void Dispose()
@@ -193,12 +188,7 @@ public sealed class ShortKeyTests
         File.WriteAllText(file, rsa.ExportSubjectPublicKeyInfoPem());
         try
         {
-            using var server = new PolicyServiceFactory(Sample.OneHourPolicy, settings: new Dictionary<string, string?>
-            {
-                ["SessionPolicy:Auth:Issuer"] = TestTokens.Issuer,
-                ["SessionPolicy:Auth:Audience"] = TestTokens.Audience,
-                ["SessionPolicy:Auth:SigningKeyFiles:0"] = file,
-            });
+            using var server = new PolicyServiceFactory(Sample.OneHourPolicy, settings: TestTokens.ServerSettings(file));
 
             var ex = Assert.ThrowsAny<Exception>(() => server.Server);
 

@@ -19,12 +19,7 @@ public sealed class AuthTests : IDisposable
     public AuthTests()
     {
         File.WriteAllText(_keyFile, _key.ExportSubjectPublicKeyInfoPem());
-        _server = new PolicyServiceFactory(Sample.OneHourPolicy, settings: new Dictionary<string, string?>
-        {
-            ["SessionPolicy:Auth:Issuer"] = Issuer,
-            ["SessionPolicy:Auth:Audience"] = Audience,
-            ["SessionPolicy:Auth:SigningKeyFiles:0"] = _keyFile,
-        });
+        _server = new PolicyServiceFactory(Sample.OneHourPolicy, settings: TestTokens.ServerSettings(_keyFile));
     }
 
     public void Dispose()

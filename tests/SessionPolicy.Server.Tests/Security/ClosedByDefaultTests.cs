@@ -17,12 +17,7 @@ public sealed class ClosedByDefaultTests : IDisposable
     public ClosedByDefaultTests()
     {
         File.WriteAllText(_keyFile, _key.ExportSubjectPublicKeyInfoPem());
-        _server = new PolicyServiceFactory(Sample.OneHourPolicy, settings: new Dictionary<string, string?>
-        {
-            ["SessionPolicy:Auth:Issuer"] = TestTokens.Issuer,
-            ["SessionPolicy:Auth:Audience"] = TestTokens.Audience,
-            ["SessionPolicy:Auth:SigningKeyFiles:0"] = _keyFile,
-        });
+        _server = new PolicyServiceFactory(Sample.OneHourPolicy, settings: TestTokens.ServerSettings(_keyFile));
     }
 
     public void Dispose()
