@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check of the repository: buf lint on the contract, then the whole test suite
-# (unit, functional, end-to-end, and shared mode against real redis-server processes) in Release.
-# Installs what it needs on a fresh Debian machine (redis-server with apt-get, buf with npm).
+# (unit, functional, end-to-end, and shared mode against real redis-server processes: single servers and a
+# three-master Redis Cluster started on loopback ports) in Release.
+# Installs what it needs on a fresh Debian machine (redis-server and redis-cli with apt-get, buf with npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +12,8 @@ if ! command -v dotnet >/dev/null; then
 fi
 
 # redis-server for the shared-mode tests, which start their own servers on free loopback ports.
-if ! command -v redis-server >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq redis-server >/dev/null
+if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq redis-server redis-tools >/dev/null
 fi
 
 # buf, pinned, from npm into .tools/ (ignored by git).

@@ -103,7 +103,7 @@ internal sealed class DecisionService(PolicyStore store, DecisionCache cache, Pr
         var notAfter = Earliest(state.ExpiresAt, evaluated.ValidUntil);
         if (notAfter <= time.GetUtcNow()) return decision;
         var kept = Remember(key, encoded, decision, request.PrincipalId, generation, notAfter);
-        await shared.SetAsync(key, state, kept, notAfter, cancellationToken);
+        await shared.SetAsync(request.PrincipalId, key, state, kept, notAfter, cancellationToken);
         return decision;
     }
 

@@ -7,7 +7,10 @@ namespace SessionPolicy.Server.Redis;
 /// The one place a Redis fault becomes the service's answer: every Redis operation runs through
 /// <see cref="RunAsync{T}"/>, which turns the client's exceptions (connection, timeout, server errors) into
 /// <see cref="SharedStoreUnavailableException"/>. Calls that record something answer UNAVAILABLE with it;
-/// the decision path catches it and decides locally (degraded).
+/// the decision path catches it and decides locally (degraded). A command the client refuses to send
+/// (<see cref="RedisCommandException"/>, e.g. keys of one call in different cluster slots) is a bug of the key
+/// layout, which the tests on a cluster catch; in production it fails closed the same way, and its type name is
+/// what the log shows as the cause.
 /// </summary>
 internal static class RedisFailures
 {
@@ -17,7 +20,7 @@ internal static class RedisFailures
         {
             return await call();
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (e is RedisException or RedisCommandException or TimeoutException)
         {
             throw new SharedStoreUnavailableException(operation, e);
         }

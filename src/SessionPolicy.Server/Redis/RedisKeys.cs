@@ -9,34 +9,46 @@ namespace SessionPolicy.Server.Redis;
 /// configured prefix. C# builds keys only here, and every Lua script gets its keys from here through
 /// <c>KEYS[]</c>, never by building a name itself.
 /// </summary>
-/// <remarks>The table of keys, their types and what they hold is in docs/shared-mode.md.</remarks>
+/// <remarks>
+/// Laid out for a Redis Cluster as for a single Redis: keys one operation reads or writes together share a hash
+/// tag (the part in braces, which alone picks the slot). A principal's signal, revocation and decisions share
+/// the tag <c>{p:PRINCIPAL}</c>, so the lookup of a decision is one multi-key read on one node and different
+/// principals spread over every slot. The session registry and the logout log share the tag <c>{sessions}</c>:
+/// ending sessions and appending their event is one atomic script, which a cluster runs only within one slot.
+/// Role maximums are single keys. A principal id holding a closing brace only shortens its tag, the same way for
+/// each of its keys. The table of keys, their types and what they hold is in docs/shared-mode.md.
+/// </remarks>
 internal sealed class RedisKeys(string prefix)
 {
     public string Prefix { get; } = prefix;
 
-    public RedisKey Signal(string principalId) => Prefix + "signal:" + principalId;
+    private string Principal(string principalId) => Prefix + "{p:" + principalId + "}:";
 
-    public RedisKey Revocation(string principalId) => Prefix + "revoked:" + principalId;
+    private string Sessions => Prefix + "{sessions}:";
 
-    /// <summary>A decision by its normalised input (hashed: the input can be long and holds attribute values).</summary>
-    public RedisKey Decision(string normalizedInput) =>
-        Prefix + "decision:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalizedInput)));
+    public RedisKey Signal(string principalId) => Principal(principalId) + "signal";
+
+    public RedisKey Revocation(string principalId) => Principal(principalId) + "revoked";
+
+    /// <summary>A principal's decision by its normalised input (hashed: the input can be long and holds attribute values).</summary>
+    public RedisKey Decision(string principalId, string normalizedInput) =>
+        Principal(principalId) + "decision:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalizedInput)));
 
     public RedisKey RoleMaximum(string roleArn) => Prefix + "rolemax:" + roleArn;
 
-    public RedisKey Session(string id) => Prefix + "session:" + id;
+    public RedisKey Session(string id) => Sessions + "session:" + id;
 
-    public RedisKey PrincipalSessions(string principalId) => Prefix + "psessions:" + principalId;
+    public RedisKey PrincipalSessions(string principalId) => Sessions + "principal:" + principalId;
 
-    public RedisKey RoleSessions(string roleArn) => Prefix + "rsessions:" + roleArn;
+    public RedisKey RoleSessions(string roleArn) => Sessions + "role:" + roleArn;
 
-    public RedisKey AllSessions => Prefix + "sessions";
+    public RedisKey AllSessions => Sessions + "all";
 
-    public RedisKey Deadlines => Prefix + "deadlines";
+    public RedisKey Deadlines => Sessions + "deadlines";
 
-    public RedisKey LogoutLog => Prefix + "logouts";
+    public RedisKey LogoutLog => Sessions + "logouts";
 
-    public RedisKey LogEpoch => Prefix + "logouts:epoch";
+    public RedisKey LogEpoch => Sessions + "logouts:epoch";
 
     public RedisChannel Invalidations => RedisChannel.Literal(Prefix + "invalidate");
 

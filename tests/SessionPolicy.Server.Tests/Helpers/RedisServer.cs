@@ -9,15 +9,17 @@ namespace SessionPolicy.Server.Tests.Helpers;
 /// stopped and started again on the same port to test outages. Nothing is persisted, unless started
 /// <c>persistent</c>: then every write is in an append-only file (fsync always) that a restart reads back.
 /// </summary>
-public sealed class RedisServer : IAsyncDisposable
+public sealed class RedisServer : IRedisTarget, IAsyncDisposable
 {
     private Process? _process;
     private readonly string? _directory;
+    private readonly string[] _extra;
 
-    private RedisServer(int port, string? directory)
+    private RedisServer(int port, string? directory, string[] extra)
     {
         Port = port;
         _directory = directory;
+        _extra = extra;
     }
 
     public int Port { get; }
@@ -29,16 +31,21 @@ public sealed class RedisServer : IAsyncDisposable
     /// Settings for replicas sharing this server under a key prefix of their own, with an operation budget
     /// generous enough that a loaded test machine never turns a healthy round trip into a degraded one.
     /// </summary>
-    public Dictionary<string, string?> SharedSettings() => new()
-    {
-        ["SessionPolicy:Redis:Configuration"] = Configuration,
-        ["SessionPolicy:Redis:KeyPrefix"] = $"test:{Guid.NewGuid():N}:",
-        ["SessionPolicy:Redis:OperationTimeout"] = "00:00:01",
-    };
+    public Dictionary<string, string?> SharedSettings() => IRedisTarget.SharedSettings(Configuration);
 
     public static async Task<RedisServer> StartAsync(bool persistent = false)
     {
-        var server = new RedisServer(FreePort(), persistent ? Directory.CreateTempSubdirectory("redis-aof-").FullName : null);
+        var server = new RedisServer(FreePort(), persistent ? Directory.CreateTempSubdirectory("redis-aof-").FullName : null, []);
+        await server.RestartAsync();
+        return server;
+    }
+
+    /// <summary>A node of a Redis Cluster, on a free port whose cluster bus port (+10000) is free too, keeping its cluster state in <paramref name="directory"/>.</summary>
+    internal static async Task<RedisServer> StartClusterNodeAsync(string directory)
+    {
+        var port = FreePort(clusterBus: true);
+        var server = new RedisServer(port, null,
+            ["--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(directory, $"nodes-{port}.conf"), "--cluster-node-timeout", "2000", "--dir", directory]);
         await server.RestartAsync();
         return server;
     }
@@ -54,6 +61,7 @@ public sealed class RedisServer : IAsyncDisposable
             UseShellExecute = false,
         };
         foreach (var arg in (string[])(_directory is null ? ["--appendonly", "no"] : ["--appendonly", "yes", "--appendfsync", "always", "--dir", _directory])) info.ArgumentList.Add(arg);
+        foreach (var arg in _extra) info.ArgumentList.Add(arg);
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Process process;
         try
@@ -94,10 +102,35 @@ public sealed class RedisServer : IAsyncDisposable
         if (_directory is not null) Directory.Delete(_directory, recursive: true);
     }
 
-    private static int FreePort()
+    private static int FreePort(bool clusterBus = false)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, clusterBus ? Random.Shared.Next(20000, 55000) : 0);
+            try
+            {
+                listener.Start();
+            }
+            catch (SocketException)
+            {
+                continue;
+            }
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            if (!clusterBus || IsFree(port + 10000)) return port;
+        }
+    }
+
+    private static bool IsFree(int port)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, port);
+        try
+        {
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }

@@ -3,39 +3,44 @@ using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using SessionPolicy.Server.Tests.Helpers;
+using SessionPolicy.Server.Tests.Stores;
 using SessionPolicy.V1;
 using StackExchange.Redis;
 using HealthStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace SessionPolicy.Server.Tests.Integration;
 
-/// <summary>Two replicas on one real redis-server, each test under its own key prefix.</summary>
-public sealed class SharedModeTests : IAsyncLifetime
+/// <summary>Two replicas sharing one real Redis (a server or a cluster), each test under its own key prefix.</summary>
+public abstract class SharedModeContract : IAsyncLifetime
 {
-    private RedisServer _redis = null!;
-    private PolicyServiceFactory _a = null!;
-    private PolicyServiceFactory _b = null!;
+    private protected IRedisTarget _redis = null!;
+    private protected PolicyServiceFactory _a = null!;
+    private protected PolicyServiceFactory _b = null!;
+    private protected Dictionary<string, string?> _settings = null!;
+
+    /// <summary>The Redis of this test.</summary>
+    private protected abstract Task<IRedisTarget> RedisAsync();
 
     public async Task InitializeAsync()
     {
-        _redis = await RedisServer.StartAsync();
-        var settings = _redis.SharedSettings();
-        _a = new PolicyServiceFactory(settings: settings);
-        _b = new PolicyServiceFactory(settings: settings);
+        _redis = await RedisAsync();
+        _settings = _redis.SharedSettings();
+        _a = new PolicyServiceFactory(settings: _settings);
+        _b = new PolicyServiceFactory(settings: _settings);
         await Health(_a, "redis");
         await Health(_b, "redis");
     }
 
-    public async Task DisposeAsync()
+    public virtual Task DisposeAsync()
     {
         _a.Dispose();
         _b.Dispose();
-        await _redis.DisposeAsync();
+        return Task.CompletedTask;
     }
 
-    private static SessionPolicyService.SessionPolicyServiceClient Client(PolicyServiceFactory f) => new(f.Channel);
+    private protected static SessionPolicyService.SessionPolicyServiceClient Client(PolicyServiceFactory f) => new(f.Channel);
 
-    private static async Task<HealthStatus> Health(PolicyServiceFactory f, string service) =>
+    private protected static async Task<HealthStatus> Health(PolicyServiceFactory f, string service) =>
         (await new global::Grpc.Health.V1.Health.HealthClient(f.Channel).CheckAsync(new HealthCheckRequest { Service = service })).Status;
 
     [Fact]
@@ -49,57 +54,6 @@ public sealed class SharedModeTests : IAsyncLifetime
         Assert.False(onA.Degraded);
         Assert.Equal((onA.DecisionId, DecisionSource.SharedCache), (onB.DecisionId, onB.Source));
         Assert.Equal((onA.DecisionId, DecisionSource.LocalCache), (againOnB.DecisionId, againOnB.Source));
-    }
-
-    [Fact]
-    public async Task RedisStopped_DecisionsKeepFlowingDegraded_AndResumeSharedWhenItIsBack()
-    {
-        Assert.Equal(HealthStatus.Serving, await Health(_a, "redis"));
-        var restored = Task.WhenAll(ReplicaEvents.Restored(_a), ReplicaEvents.Restored(_b));
-        using var degradedCount = new MetricCollector<long>(_a.Services.GetRequiredService<IMeterFactory>(), "SessionPolicy.Server", "sessionpolicy.decisions.degraded");
-        await Client(_a).DecideAsync(Sample.Human(id: "zoe"));
-
-        await _redis.StopAsync();
-        var during = (await Client(_a).DecideAsync(Sample.Human(id: "dave"))).Decision;
-        var cachedDuring = (await Client(_a).DecideAsync(Sample.Human(id: "zoe"))).Decision;
-        var redisHealth = await Health(_a, "redis");
-        var liveness = await Health(_a, "liveness");
-        var readiness = await Health(_a, "readiness");
-
-        await _redis.RestartAsync();
-        await restored.WaitAsync(TimeSpan.FromSeconds(30));
-        var after = (await Client(_a).DecideAsync(Sample.Human(id: "erin"))).Decision;
-        var afterOnB = (await Client(_b).DecideAsync(Sample.Human(id: "erin"))).Decision;
-        var cachedAfter = (await Client(_a).DecideAsync(Sample.Human(id: "zoe"))).Decision;
-
-        Assert.True(during.Degraded);
-        Assert.Equal(1, degradedCount.GetMeasurementSnapshot().Sum(m => m.Value));
-        // Best effort during the outage: this replica's cache keeps answering.
-        Assert.Equal(DecisionSource.LocalCache, cachedDuring.Source);
-        // After the reconnect it was emptied, since invalidations may have been missed meanwhile.
-        Assert.NotEqual(DecisionSource.LocalCache, cachedAfter.Source);
-        Assert.Equal(DecisionSource.Computed, during.Source);
-        Assert.Equal("workforce-human", during.Profile);
-        Assert.Equal(HealthStatus.NotServing, redisHealth);
-        Assert.Equal(HealthStatus.Serving, liveness);
-        Assert.Equal(HealthStatus.Serving, readiness);
-        Assert.False(after.Degraded);
-        Assert.Equal((after.DecisionId, DecisionSource.SharedCache), (afterOnB.DecisionId, afterOnB.Source));
-    }
-
-    [Fact]
-    public async Task RedisAnsweringSlowly_DecisionIsMadeLocallyWithinTheBudget()
-    {
-        await using var admin = await ConnectionMultiplexer.ConnectAsync($"{_redis.Configuration},allowAdmin=true");
-        // Awaited: once Redis has answered, it holds every other client's commands for 4 s, so the decision's
-        // lookup cannot reach Redis first (a DEBUG SLEEP sent without waiting could arrive after it).
-        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "4000", "ALL");
-
-        var decision = (await Client(_a).DecideAsync(Sample.Human(id: "frank"))).Decision;
-
-        // Redis held commands for 4 s; only the operation budget (1 s) ending the wait explains a degraded answer.
-        Assert.True(decision.Degraded);
-        Assert.Equal("workforce-human", decision.Profile);
     }
 
     [Fact]
@@ -129,33 +83,6 @@ public sealed class SharedModeTests : IAsyncLifetime
 
         Assert.Equal(Outcome.Allow, onB.Outcome);
         Assert.Equal(Outcome.Reauthenticate, afterOnB.Outcome);
-    }
-
-    [Fact]
-    public async Task ReportSignal_WithRedisDown_IsUnavailableRatherThanPretending()
-    {
-        await _redis.StopAsync();
-
-        var ex = await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(() =>
-            new SessionEventsService.SessionEventsServiceClient(_a.Channel).ReportSignalAsync(new ReportSignalRequest { PrincipalId = "heidi", RiskScore = 95 }).ResponseAsync);
-
-        Assert.Equal(global::Grpc.Core.StatusCode.Unavailable, ex.StatusCode);
-    }
-
-    [Fact]
-    public async Task StrictPolicy_WithRedisDown_AsksEveryoneToReauthenticate()
-    {
-        using var strict = new PolicyServiceFactory(
-            "version: 1\nshared_state: strict\ndefaults: { max_session: 1h, idle_timeout: 15m }\n",
-            settings: new Dictionary<string, string?> { ["SessionPolicy:Redis:Configuration"] = _redis.Configuration, ["SessionPolicy:Redis:KeyPrefix"] = $"test:{Guid.NewGuid():N}:" });
-        var up = (await Client(strict).DecideAsync(Sample.Human(id: "ivan"))).Decision;
-
-        await _redis.StopAsync();
-        var down = (await Client(strict).DecideAsync(Sample.Human(id: "judy"))).Decision;
-
-        Assert.Equal(Outcome.Allow, up.Outcome);
-        Assert.True(down.Degraded);
-        Assert.Equal(Outcome.Reauthenticate, down.Outcome);
     }
 
     [Fact]
@@ -195,6 +122,131 @@ public sealed class SharedModeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task L1Miss_ServedFromTheSharedCache_CostsOneRedisRoundTrip()
+    {
+        await Client(_a).DecideAsync(Sample.Human(id: "kim"));
+        await using var admin = await ConnectionMultiplexer.ConnectAsync($"{_redis.Configuration},allowAdmin=true");
+        var servers = admin.GetServers().Where(s => !s.IsReplica).ToList();
+        var before = await CommandCallsAsync(servers);
+
+        var onB = (await Client(_b).DecideAsync(Sample.Human(id: "kim"))).Decision;
+        var after = await CommandCallsAsync(servers);
+
+        Assert.Equal(DecisionSource.SharedCache, onB.Source);
+        // The data commands Redis ran meanwhile (on every node): one lookup, no other read or write.
+        Assert.Equal(1, after.GetValueOrDefault("cmdstat_mget") - before.GetValueOrDefault("cmdstat_mget"));
+        Assert.Equal(before.Where(p => p.Key != "cmdstat_mget" && IsData(p.Key)), after.Where(p => p.Key != "cmdstat_mget" && IsData(p.Key)));
+    }
+
+    private static bool IsData(string command) => command is "cmdstat_get" or "cmdstat_set" or "cmdstat_setex" or "cmdstat_publish";
+
+    private static async Task<Dictionary<string, long>> CommandCallsAsync(IEnumerable<IServer> servers)
+    {
+        var calls = new Dictionary<string, long>();
+        foreach (var server in servers)
+        {
+            var info = await server.InfoAsync("commandstats");
+            foreach (var p in info.SelectMany(g => g).Where(p => p.Key.StartsWith("cmdstat_", StringComparison.Ordinal)))
+            {
+                calls[p.Key] = calls.GetValueOrDefault(p.Key) + long.Parse(p.Value.Split(',')[0].Split('=')[1]);
+            }
+        }
+        return calls;
+    }
+}
+
+/// <summary>The shared mode on one real redis-server per test, with what only a server of one's own allows: stopping and pausing it.</summary>
+public sealed class SharedModeTests : SharedModeContract
+{
+    private RedisServer Server => (RedisServer)_redis;
+
+    private protected override async Task<IRedisTarget> RedisAsync() => await RedisServer.StartAsync();
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task RedisStopped_DecisionsKeepFlowingDegraded_AndResumeSharedWhenItIsBack()
+    {
+        Assert.Equal(HealthStatus.Serving, await Health(_a, "redis"));
+        var restored = Task.WhenAll(ReplicaEvents.Restored(_a), ReplicaEvents.Restored(_b));
+        using var degradedCount = new MetricCollector<long>(_a.Services.GetRequiredService<IMeterFactory>(), "SessionPolicy.Server", "sessionpolicy.decisions.degraded");
+        await Client(_a).DecideAsync(Sample.Human(id: "zoe"));
+
+        await Server.StopAsync();
+        var during = (await Client(_a).DecideAsync(Sample.Human(id: "dave"))).Decision;
+        var cachedDuring = (await Client(_a).DecideAsync(Sample.Human(id: "zoe"))).Decision;
+        var redisHealth = await Health(_a, "redis");
+        var liveness = await Health(_a, "liveness");
+        var readiness = await Health(_a, "readiness");
+
+        await Server.RestartAsync();
+        await restored.WaitAsync(TimeSpan.FromSeconds(30));
+        var after = (await Client(_a).DecideAsync(Sample.Human(id: "erin"))).Decision;
+        var afterOnB = (await Client(_b).DecideAsync(Sample.Human(id: "erin"))).Decision;
+        var cachedAfter = (await Client(_a).DecideAsync(Sample.Human(id: "zoe"))).Decision;
+
+        Assert.True(during.Degraded);
+        Assert.Equal(1, degradedCount.GetMeasurementSnapshot().Sum(m => m.Value));
+        // Best effort during the outage: this replica's cache keeps answering.
+        Assert.Equal(DecisionSource.LocalCache, cachedDuring.Source);
+        // After the reconnect it was emptied, since invalidations may have been missed meanwhile.
+        Assert.NotEqual(DecisionSource.LocalCache, cachedAfter.Source);
+        Assert.Equal(DecisionSource.Computed, during.Source);
+        Assert.Equal("workforce-human", during.Profile);
+        Assert.Equal(HealthStatus.NotServing, redisHealth);
+        Assert.Equal(HealthStatus.Serving, liveness);
+        Assert.Equal(HealthStatus.Serving, readiness);
+        Assert.False(after.Degraded);
+        Assert.Equal((after.DecisionId, DecisionSource.SharedCache), (afterOnB.DecisionId, afterOnB.Source));
+    }
+
+    [Fact]
+    public async Task RedisAnsweringSlowly_DecisionIsMadeLocallyWithinTheBudget()
+    {
+        await using var admin = await ConnectionMultiplexer.ConnectAsync($"{_redis.Configuration},allowAdmin=true");
+        // Awaited: once Redis has answered, it holds every other client's commands for 4 s, so the decision's
+        // lookup cannot reach Redis first (a DEBUG SLEEP sent without waiting could arrive after it).
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "4000", "ALL");
+
+        var decision = (await Client(_a).DecideAsync(Sample.Human(id: "frank"))).Decision;
+
+        // Redis held commands for 4 s; only the operation budget (1 s) ending the wait explains a degraded answer.
+        Assert.True(decision.Degraded);
+        Assert.Equal("workforce-human", decision.Profile);
+    }
+
+    [Fact]
+    public async Task ReportSignal_WithRedisDown_IsUnavailableRatherThanPretending()
+    {
+        await Server.StopAsync();
+
+        var ex = await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(() =>
+            new SessionEventsService.SessionEventsServiceClient(_a.Channel).ReportSignalAsync(new ReportSignalRequest { PrincipalId = "heidi", RiskScore = 95 }).ResponseAsync);
+
+        Assert.Equal(global::Grpc.Core.StatusCode.Unavailable, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task StrictPolicy_WithRedisDown_AsksEveryoneToReauthenticate()
+    {
+        using var strict = new PolicyServiceFactory(
+            "version: 1\nshared_state: strict\ndefaults: { max_session: 1h, idle_timeout: 15m }\n",
+            settings: new Dictionary<string, string?> { ["SessionPolicy:Redis:Configuration"] = _redis.Configuration, ["SessionPolicy:Redis:KeyPrefix"] = $"test:{Guid.NewGuid():N}:" });
+        var up = (await Client(strict).DecideAsync(Sample.Human(id: "ivan"))).Decision;
+
+        await Server.StopAsync();
+        var down = (await Client(strict).DecideAsync(Sample.Human(id: "judy"))).Decision;
+
+        Assert.Equal(Outcome.Allow, up.Outcome);
+        Assert.True(down.Degraded);
+        Assert.Equal(Outcome.Reauthenticate, down.Outcome);
+    }
+
+    [Fact]
     public async Task SamePolicyFileOnTwoReplicas_HasOneVersion()
     {
         const string yaml = "version: 1\ndefaults: { max_session: 2h, idle_timeout: 10m }\n";
@@ -207,30 +259,54 @@ public sealed class SharedModeTests : IAsyncLifetime
         Assert.Equal(first.Version, second.Version);
         Assert.NotEqual(first.Source, second.Source);
     }
+}
+
+/// <summary>The shared mode on a three-master Redis Cluster: what works on one Redis works there, with a principal's keys on one node and principals spread.</summary>
+[Collection(SharedCluster.Collection)]
+public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeContract
+{
+    private protected override Task<IRedisTarget> RedisAsync() => Task.FromResult<IRedisTarget>(shared.Cluster);
 
     [Fact]
-    public async Task L1Miss_ServedFromTheSharedCache_CostsOneRedisRoundTrip()
+    public async Task Decisions_SpreadOverNodesByPrincipal_EachPrincipalsKeysOnOneNode()
     {
-        await Client(_a).DecideAsync(Sample.Human(id: "kim"));
-        await using var admin = await ConnectionMultiplexer.ConnectAsync($"{_redis.Configuration},allowAdmin=true");
-        var server = admin.GetServer(admin.GetEndPoints()[0]);
-        var before = await CommandCallsAsync(server);
+        var principals = Enumerable.Range(0, 12).Select(i => $"spread-{i}").ToList();
+        foreach (var p in principals)
+        {
+            await Client(_a).DecideAsync(Sample.Human(id: p));
+            await new SessionEventsService.SessionEventsServiceClient(_a.Channel).ReportSignalAsync(new ReportSignalRequest { PrincipalId = p, RiskScore = 10 });
+        }
 
-        var onB = (await Client(_b).DecideAsync(Sample.Human(id: "kim"))).Decision;
-        var after = await CommandCallsAsync(server);
+        var prefix = _settings["SessionPolicy:Redis:KeyPrefix"]!;
+        var nodeOfKey = new Dictionary<string, int>();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(shared.Cluster.Configuration);
+        foreach (var (server, index) in shared.Cluster.Nodes.Select((n, i) => (connection.GetServer(n.Configuration), i)))
+        {
+            await foreach (var key in server.KeysAsync(pattern: prefix + "*")) nodeOfKey[key.ToString()] = index;
+        }
+        var nodesOfPrincipal = principals.ToDictionary(p => p, p => nodeOfKey.Where(k => k.Key.Contains("{p:" + p + "}", StringComparison.Ordinal)).ToList());
 
-        Assert.Equal(DecisionSource.SharedCache, onB.Source);
-        // The data commands Redis ran meanwhile: one lookup, no other read or write.
-        Assert.Equal(1, after.GetValueOrDefault("cmdstat_mget") - before.GetValueOrDefault("cmdstat_mget"));
-        Assert.Equal(before.Where(p => p.Key != "cmdstat_mget" && IsData(p.Key)), after.Where(p => p.Key != "cmdstat_mget" && IsData(p.Key)));
+        // Each principal has its signal and its decision in Redis, both on one node; the principals are on more than one.
+        Assert.All(nodesOfPrincipal, p => Assert.True(p.Value.Count >= 2, $"{p.Key}: {p.Value.Count} keys"));
+        Assert.All(nodesOfPrincipal, p => Assert.Single(p.Value.Select(k => k.Value).Distinct()));
+        Assert.True(nodesOfPrincipal.Select(p => p.Value[0].Value).Distinct().Count() >= 2, "every principal landed on one node");
     }
 
-    private static bool IsData(string command) => command is "cmdstat_get" or "cmdstat_set" or "cmdstat_setex" or "cmdstat_publish";
-
-    private static async Task<Dictionary<string, long>> CommandCallsAsync(IServer server)
+    [Fact]
+    public async Task Health_ReadsThroughTheLayout_UnhealthyWhenTheNodeOfTheRegistryIsDown()
     {
-        var info = await server.InfoAsync("commandstats");
-        return info.SelectMany(g => g).Where(p => p.Key.StartsWith("cmdstat_", StringComparison.Ordinal))
-            .ToDictionary(p => p.Key, p => long.Parse(p.Value.Split(',')[0].Split('=')[1]));
+        // A cluster of its own: this test stops a node.
+        await using var cluster = await RedisCluster.StartAsync();
+        var settings = cluster.SharedSettings();
+        settings["SessionPolicy:Redis:ConnectTimeout"] = "00:00:00.500";
+        using var replica = new PolicyServiceFactory(settings: settings);
+        Assert.Equal(HealthStatus.Serving, await Health(replica, "redis"));
+        var keys = new SessionPolicy.Server.Redis.RedisKeys(settings["SessionPolicy:Redis:KeyPrefix"]!);
+        var registryNode = await cluster.NodeOfAsync(keys.Deadlines);
+
+        await cluster.Nodes[registryNode].StopAsync();
+
+        // Another node still answers a ping; the store does not work for the service, and health says so.
+        Assert.Equal(HealthStatus.NotServing, await Health(replica, "redis"));
     }
 }

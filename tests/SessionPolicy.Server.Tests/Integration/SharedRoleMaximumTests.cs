@@ -4,16 +4,21 @@ using static SessionPolicy.Server.Tests.Helpers.StsTestBed;
 
 namespace SessionPolicy.Server.Tests.Integration;
 
-/// <summary>A role maximum one replica learns from STS is used by the others, through a real redis-server.</summary>
-public sealed class SharedRoleMaximumTests : IAsyncLifetime
+/// <summary>A role maximum one replica learns from STS is used by the others, through a real Redis (a server or a cluster).</summary>
+public abstract class SharedRoleMaximumContract : IAsyncLifetime
 {
-    private RedisServer _redis = null!;
+    private IRedisTarget _redis = null!;
     private StsTestBed _a = null!;
     private StsTestBed _b = null!;
 
+    /// <summary>The Redis of this test, and what disposing of it takes.</summary>
+    private protected abstract Task<(IRedisTarget Redis, Func<ValueTask> Release)> RedisAsync();
+
+    private Func<ValueTask> _release = () => ValueTask.CompletedTask;
+
     public async Task InitializeAsync()
     {
-        _redis = await RedisServer.StartAsync();
+        (_redis, _release) = await RedisAsync();
         var settings = _redis.SharedSettings();
         _a = await StartAsync(settings: settings);
         _b = await StartAsync(settings: settings);
@@ -23,7 +28,7 @@ public sealed class SharedRoleMaximumTests : IAsyncLifetime
     {
         await _a.DisposeAsync();
         await _b.DisposeAsync();
-        await _redis.DisposeAsync();
+        await _release();
     }
 
     [Fact]
@@ -39,4 +44,22 @@ public sealed class SharedRoleMaximumTests : IAsyncLifetime
         Assert.Null(call.ErrorCode);
         Assert.Equal(Constraint.RoleMaximum, onB.Decision.BindingConstraint);
     }
+}
+
+/// <summary>On a redis-server of its own.</summary>
+public sealed class SharedRoleMaximumTests : SharedRoleMaximumContract
+{
+    private protected override async Task<(IRedisTarget, Func<ValueTask>)> RedisAsync()
+    {
+        var server = await RedisServer.StartAsync();
+        return (server, server.DisposeAsync);
+    }
+}
+
+/// <summary>On the shared three-master cluster.</summary>
+[Collection(SessionPolicy.Server.Tests.Stores.SharedCluster.Collection)]
+public sealed class ClusterSharedRoleMaximumTests(SessionPolicy.Server.Tests.Stores.SharedCluster shared) : SharedRoleMaximumContract
+{
+    private protected override Task<(IRedisTarget, Func<ValueTask>)> RedisAsync() =>
+        Task.FromResult<(IRedisTarget, Func<ValueTask>)>((shared.Cluster, () => ValueTask.CompletedTask));
 }

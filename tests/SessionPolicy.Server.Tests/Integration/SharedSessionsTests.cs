@@ -3,23 +3,27 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using SessionPolicy.Server.Redis;
 using SessionPolicy.Server.Tests.Helpers;
+using SessionPolicy.Server.Tests.Stores;
 using SessionPolicy.V1;
 using static SessionPolicy.Server.Tests.Helpers.Sessions;
 
 namespace SessionPolicy.Server.Tests.Integration;
 
-/// <summary>The session registry and the logout log shared by two replicas through a real redis-server.</summary>
-public sealed class SharedSessionsTests : IAsyncLifetime
+/// <summary>The session registry and the logout log shared by two replicas through a real Redis (a server or a cluster).</summary>
+public abstract class SharedSessionsContract : IAsyncLifetime
 {
-    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
-    private RedisServer _redis = null!;
-    private Dictionary<string, string?> _settings = null!;
-    private PolicyServiceFactory _a = null!;
-    private PolicyServiceFactory _b = null!;
+    private protected readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    private protected IRedisTarget _redis = null!;
+    private protected Dictionary<string, string?> _settings = null!;
+    private protected PolicyServiceFactory _a = null!;
+    private protected PolicyServiceFactory _b = null!;
+
+    /// <summary>The Redis of this test.</summary>
+    private protected abstract Task<IRedisTarget> RedisAsync();
 
     public async Task InitializeAsync()
     {
-        _redis = await RedisServer.StartAsync();
+        _redis = await RedisAsync();
         _settings = _redis.SharedSettings();
         _settings["SessionPolicy:Sessions:EventRetention"] = "100";
         _a = new PolicyServiceFactory(clock: _clock, settings: _settings);
@@ -28,11 +32,11 @@ public sealed class SharedSessionsTests : IAsyncLifetime
         _ = _b.Server;
     }
 
-    public async Task DisposeAsync()
+    public virtual Task DisposeAsync()
     {
         _a.Dispose();
         _b.Dispose();
-        await _redis.DisposeAsync();
+        return Task.CompletedTask;
     }
 
     [Fact]
@@ -136,32 +140,46 @@ public sealed class SharedSessionsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SessionWhoseHashIsGone_LeavesTheDeadlineIndexAtTheNextSweep()
+    {
+        var id = (await Client(_a).RegisterSessionAsync(Register("jane"))).Session.SessionId;
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+        var db = redis.GetDatabase();
+        var keys = new RedisKeys(_settings["SessionPolicy:Redis:KeyPrefix"]!);
+        await db.KeyDeleteAsync(keys.Session(id));
+
+        _clock.Advance(TimeSpan.FromHours(9));
+        await _a.Services.GetRequiredService<SessionPolicy.Server.Sessions.SessionLifecycle>().SweepAsync(CancellationToken.None);
+
+        Assert.Null(await db.SortedSetScoreAsync(keys.Deadlines, id));
+    }
+}
+
+/// <summary>The shared registry on one real redis-server per test, with what only a server of one's own allows: stopping it, losing its data.</summary>
+public sealed class SharedSessionsTests : SharedSessionsContract
+{
+    private RedisServer Server => (RedisServer)_redis;
+
+    private protected override async Task<IRedisTarget> RedisAsync() => await RedisServer.StartAsync();
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Server.DisposeAsync();
+    }
+
+    [Fact]
     public async Task RedisDown_ForceLogoutAndRegisterAreUnavailable()
     {
         var id = (await Client(_a).RegisterSessionAsync(Register("hank"))).Session.SessionId;
 
-        await _redis.StopAsync();
+        await Server.StopAsync();
         var logout = await Assert.ThrowsAsync<RpcException>(() => Client(_a).ForceLogoutAsync(new ForceLogoutRequest { SessionId = id }).ResponseAsync);
         var register = await Assert.ThrowsAsync<RpcException>(() => Client(_a).RegisterSessionAsync(Register("ivan")).ResponseAsync);
 
         Assert.Equal(StatusCode.Unavailable, logout.StatusCode);
         Assert.Contains("could not record the logout", logout.Status.Detail);
         Assert.Equal(StatusCode.Unavailable, register.StatusCode);
-    }
-
-    [Fact]
-    public async Task SessionWhoseHashIsGone_LeavesTheDeadlineIndexAtTheNextSweep()
-    {
-        var id = (await Client(_a).RegisterSessionAsync(Register("jane"))).Session.SessionId;
-        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
-        var db = redis.GetDatabase();
-        var prefix = _settings["SessionPolicy:Redis:KeyPrefix"];
-        await db.KeyDeleteAsync($"{prefix}session:{id}");
-
-        _clock.Advance(TimeSpan.FromHours(9));
-        await _a.Services.GetRequiredService<SessionPolicy.Server.Sessions.SessionLifecycle>().SweepAsync(CancellationToken.None);
-
-        Assert.Null(await db.SortedSetScoreAsync($"{prefix}deadlines", id));
     }
 
     [Fact]
@@ -178,8 +196,8 @@ public sealed class SharedSessionsTests : IAsyncLifetime
         {
             if (e.ConnectionType == StackExchange.Redis.ConnectionType.Interactive) restored.TrySetResult();
         };
-        await _redis.StopAsync();
-        await _redis.RestartAsync();
+        await Server.StopAsync();
+        await Server.RestartAsync();
         await restored.Task.WaitAsync(TimeSpan.FromSeconds(30));
         for (var i = 0; i < 3; i++)
         {
@@ -206,8 +224,8 @@ public sealed class SharedSessionsTests : IAsyncLifetime
         {
             if (e.ConnectionType == StackExchange.Redis.ConnectionType.Interactive) restored.TrySetResult();
         };
-        await _redis.StopAsync();
-        await _redis.RestartAsync();
+        await Server.StopAsync();
+        await Server.RestartAsync();
         await restored.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var after = (await Client(_a).RegisterSessionAsync(Register("quinn"))).Session.SessionId;
         await Client(_a).ForceLogoutAsync(new ForceLogoutRequest { SessionId = after });
@@ -217,4 +235,11 @@ public sealed class SharedSessionsTests : IAsyncLifetime
         Assert.Equal(StatusCode.OutOfRange, ended.StatusCode);
         Assert.Contains("may have been lost", ended.Status.Detail);
     }
+}
+
+/// <summary>The shared registry and logout log on a three-master Redis Cluster.</summary>
+[Collection(SharedCluster.Collection)]
+public sealed class ClusterSharedSessionsTests(SharedCluster shared) : SharedSessionsContract
+{
+    private protected override Task<IRedisTarget> RedisAsync() => Task.FromResult<IRedisTarget>(shared.Cluster);
 }

@@ -2,13 +2,13 @@ using Microsoft.Extensions.Options;
 using SessionPolicy.Server.Redis;
 using SessionPolicy.Server.Sessions;
 using SessionPolicy.Server.Sessions.Stores;
+using SessionPolicy.Server.Tests.Helpers;
 using StackExchange.Redis;
 
 namespace SessionPolicy.Server.Tests.Stores;
 
-/// <summary>The store contract against the Redis store and its Lua scripts, on one shared server, keys unique to each test.</summary>
-[Collection(SharedRedis.Collection)]
-public sealed class RedisSessionStoreTests(SharedRedis redis) : SessionStoreContract
+/// <summary>The store contract against the Redis store and its Lua scripts, keys unique to each test.</summary>
+public abstract class RedisSessionStoreContract(IRedisTarget target) : SessionStoreContract
 {
     private readonly RedisKeys _keys = new($"contract:{Guid.NewGuid():N}:");
     private RedisConnection? _connection;
@@ -17,7 +17,7 @@ public sealed class RedisSessionStoreTests(SharedRedis redis) : SessionStoreCont
     {
         _connection = new RedisConnection(Microsoft.Extensions.Options.Options.Create(new RedisOptions
         {
-            Configuration = redis.Server.Configuration, KeyPrefix = _keys.Prefix, OperationTimeout = TimeSpan.FromSeconds(5),
+            Configuration = target.Configuration, KeyPrefix = _keys.Prefix, OperationTimeout = TimeSpan.FromSeconds(5),
         }));
         var store = new RedisSessionStore(_connection, _keys, options);
         await store.StartAsync(default);
@@ -34,10 +34,19 @@ public sealed class RedisSessionStoreTests(SharedRedis redis) : SessionStoreCont
     public override async Task DisposeAsync()
     {
         if (_connection is null) return;
-        var server = _connection.Multiplexer.GetServers()[0];
-        var doomed = new List<RedisKey>();
-        await foreach (var key in server.KeysAsync(pattern: _keys.Prefix + "*")) doomed.Add(key);
-        if (doomed.Count > 0) await _connection.Database.KeyDeleteAsync([.. doomed]);
+        // Key by key: on a cluster the test's keys live in several slots.
+        foreach (var server in _connection.Multiplexer.GetServers().Where(s => !s.IsReplica))
+        {
+            await foreach (var key in server.KeysAsync(pattern: _keys.Prefix + "*")) await _connection.Database.KeyDeleteAsync(key);
+        }
         _connection.Dispose();
     }
 }
+
+/// <summary>The store contract on one shared redis-server.</summary>
+[Collection(SharedRedis.Collection)]
+public sealed class RedisSessionStoreTests(SharedRedis redis) : RedisSessionStoreContract(redis.Server);
+
+/// <summary>The store contract on a three-master Redis Cluster.</summary>
+[Collection(SharedCluster.Collection)]
+public sealed class ClusterSessionStoreTests(SharedCluster cluster) : RedisSessionStoreContract(cluster.Cluster);

@@ -16,7 +16,7 @@ internal sealed class InMemoryDecisionStore(InMemorySignalStore signals) : IDeci
         return ValueTask.FromResult(ReferenceEquals(state, PrincipalState.None) ? SharedLookup.NothingKnown : new SharedLookup(true, state, null));
     }
 
-    public ValueTask SetAsync(string key, PrincipalState state, Decision decision, DateTimeOffset? notAfter, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    public ValueTask SetAsync(string principalId, string key, PrincipalState state, Decision decision, DateTimeOffset? notAfter, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     /// <summary>One process sees every change it makes: never raised.</summary>
     public event Action? InvalidationsMissed { add { } remove { } }

@@ -45,7 +45,7 @@ internal sealed class RedisDecisionStore(RedisConnection redis, RedisKeys keys, 
         try
         {
             var values = await RedisFailures.RunAsync("look up the decision", () =>
-                redis.Database.StringGetAsync([keys.Signal(principalId), keys.Revocation(principalId), keys.Decision(key)])
+                redis.Database.StringGetAsync([keys.Signal(principalId), keys.Revocation(principalId), keys.Decision(principalId, key)])
                     .WaitAsync(redis.OperationTimeout, time, cancellationToken));
             var state = PrincipalState.Decode(values[0], values[1]);
             return new SharedLookup(true, state, DecodeDecision(values[2], state.Stamp));
@@ -66,7 +66,7 @@ internal sealed class RedisDecisionStore(RedisConnection redis, RedisKeys keys, 
     /// Stores a decision made under <paramref name="state"/>, waiting (within the budget) for Redis to take
     /// it, so that once a replica has answered every other replica finds the same decision.
     /// </summary>
-    public async ValueTask SetAsync(string key, PrincipalState state, Decision decision, DateTimeOffset? notAfter, CancellationToken cancellationToken)
+    public async ValueTask SetAsync(string principalId, string key, PrincipalState state, Decision decision, DateTimeOffset? notAfter, CancellationToken cancellationToken)
     {
         if (!redis.IsConnected) return;
         // A decision made under a signal lives no longer than the signal, nor past a time window's edge.
@@ -74,7 +74,7 @@ internal sealed class RedisDecisionStore(RedisConnection redis, RedisKeys keys, 
         if (ttl <= TimeSpan.Zero) return;
         byte[] value = [.. Encoding.UTF8.GetBytes(state.Stamp), 0, .. decision.ToByteArray()];
         await RedisFailures.BestEffortAsync(logger, "store the decision", () =>
-            redis.Database.StringSetAsync(keys.Decision(key), value, ttl).WaitAsync(redis.OperationTimeout, time, cancellationToken), false);
+            redis.Database.StringSetAsync(keys.Decision(principalId, key), value, ttl).WaitAsync(redis.OperationTimeout, time, cancellationToken), false);
     }
 
     private static Decision? DecodeDecision(RedisValue value, string stamp)

@@ -39,11 +39,9 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, I
 
     private IDatabase Db => redis.Database;
 
+    // A read of the registry's own key: on a cluster it reaches the node that would take the session.
     public async ValueTask CheckWritableAsync(CancellationToken cancellationToken) => await Run("reach the shared store to register the session", async () =>
-    {
-        await Db.PingAsync();
-        return true;
-    });
+        await Db.KeyExistsAsync(keys.Deadlines));
 
     public ValueTask<bool> AddAsync(SessionRecord s, CancellationToken cancellationToken) => Run("register the session", async () =>
     {
