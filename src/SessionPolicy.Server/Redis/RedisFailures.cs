@@ -12,19 +12,41 @@ namespace SessionPolicy.Server.Redis;
 /// layout, which the tests on a cluster catch; in production it fails closed the same way, and its type name is
 /// what the log shows as the cause.
 /// </summary>
+/// <remarks>
+/// On a Redis Cluster a slot being moved answers a multi-key command whose keys are split between the two nodes
+/// with <c>TRYAGAIN</c> until the move is done: the command did not run, so the call is made again, a few
+/// milliseconds apart, for as long as <c>retryFor</c> allows (<see cref="TryAgainFor"/> unless told: a decision's
+/// lookup passes its own budget). <c>MOVED</c> and <c>ASK</c> are followed by the client. The pauses are real time:
+/// they wait for a real Redis.
+/// </remarks>
 internal static class RedisFailures
 {
-    public static async Task<T> RunAsync<T>(string operation, Func<Task<T>> call)
+    /// <summary>How long a call that records something is made again while Redis answers <c>TRYAGAIN</c>.</summary>
+    internal static readonly TimeSpan TryAgainFor = TimeSpan.FromSeconds(2);
+
+    public static async Task<T> RunAsync<T>(string operation, Func<Task<T>> call, TimeSpan? retryFor = null)
     {
-        try
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (var attempt = 1; ; attempt++)
         {
-            return await call();
-        }
-        catch (Exception e) when (e is RedisException or RedisCommandException or TimeoutException)
-        {
-            throw new SharedStoreUnavailableException(operation, e);
+            var pause = TimeSpan.FromMilliseconds(Math.Min(2 * attempt, 50));
+            try
+            {
+                return await call();
+            }
+            catch (RedisServerException e) when (IsTryAgain(e) && System.Diagnostics.Stopwatch.GetElapsedTime(started) + pause < (retryFor ?? TryAgainFor))
+            {
+                await Task.Delay(pause);
+            }
+            catch (Exception e) when (e is RedisException or RedisCommandException or TimeoutException)
+            {
+                throw new SharedStoreUnavailableException(operation, e);
+            }
         }
     }
+
+    // The error code Redis puts first; the rest of the message is never read.
+    private static bool IsTryAgain(RedisServerException e) => e.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal);
 
     /// <summary>A Redis call whose failure is not the caller's: the fault is logged and <paramref name="fallback"/> answered.</summary>
     public static async Task<T> BestEffortAsync<T>(ILogger logger, string operation, Func<Task<T>> call, T fallback)

@@ -51,6 +51,52 @@ public sealed class RedisCluster : IRedisTarget, IAsyncDisposable
         return Nodes.Select((n, i) => (n.Port, i)).Single(p => p.Port == port).i;
     }
 
+    /// <summary>
+    /// Moves the slot of <paramref name="key"/> to node <paramref name="to"/> the way <c>redis-cli --cluster reshard</c>
+    /// does (<c>CLUSTER SETSLOT ... IMPORTING/MIGRATING</c>, <c>MIGRATE</c> of its keys, <c>SETSLOT ... NODE</c> on every
+    /// node), one key per <c>MIGRATE</c>, so the slot is split between two nodes for as long as possible.
+    /// <paramref name="migrated"/> is called after each key moved. Returns the number of keys moved.
+    /// </summary>
+    public async Task<int> MoveSlotAsync(RedisKey key, int to, Func<Task>? migrated = null)
+    {
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(Configuration + ",allowAdmin=true");
+        var from = await NodeOfAsync(key);
+        if (from == to) throw new ArgumentException("the slot is already on that node", nameof(to));
+        var slot = admin.HashSlot(key);
+        IServer Server(int i) => admin.GetServer(Nodes[i].Configuration);
+        async Task<string> IdAsync(int i) => (string)(await Server(i).ExecuteAsync("CLUSTER", "MYID"))!;
+        var (fromId, toId) = (await IdAsync(from), await IdAsync(to));
+        await Server(to).ExecuteAsync("CLUSTER", "SETSLOT", slot, "IMPORTING", fromId);
+        await Server(from).ExecuteAsync("CLUSTER", "SETSLOT", slot, "MIGRATING", toId);
+        var moved = 0;
+        while (true)
+        {
+            var keys = (RedisResult[])(await Server(from).ExecuteAsync("CLUSTER", "GETKEYSINSLOT", slot, 1))!;
+            if (keys.Length == 0) break;
+            await Server(from).ExecuteAsync("MIGRATE", "127.0.0.1", Nodes[to].Port, (string)keys[0]!, 0, 5000);
+            moved++;
+            if (migrated is not null) await migrated();
+        }
+        for (var i = 0; i < Nodes.Count; i++) await Server(i).ExecuteAsync("CLUSTER", "SETSLOT", slot, "NODE", toId);
+        return moved;
+    }
+
+    /// <summary>How many commands the masters refused with <c>TRYAGAIN</c> (a multi-key command on a slot split by a move), from <c>INFO errorstats</c>.</summary>
+    public async Task<long> TryAgainCountAsync()
+    {
+        _admin ??= await ConnectionMultiplexer.ConnectAsync(Configuration + ",allowAdmin=true");
+        long count = 0;
+        foreach (var node in Nodes)
+        {
+            var stats = await _admin.GetServer(node.Configuration).InfoAsync("errorstats");
+            var line = stats.SelectMany(g => g).FirstOrDefault(p => p.Key == "errorstat_TRYAGAIN");
+            if (line.Value is { } value) count += long.Parse(value.Split('=')[1]);
+        }
+        return count;
+    }
+
+    private ConnectionMultiplexer? _admin;
+
     private async Task WaitUntilOkAsync()
     {
         // cluster create returns once slots are assigned; the nodes agree a moment later (gossip).
@@ -81,6 +127,7 @@ public sealed class RedisCluster : IRedisTarget, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_admin is not null) await _admin.DisposeAsync();
         foreach (var node in Nodes) await node.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
     }

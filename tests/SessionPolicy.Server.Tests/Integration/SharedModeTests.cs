@@ -293,6 +293,58 @@ public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeCon
     }
 
     [Fact]
+    public async Task SlotsMovedWhileCallsRun_NoCallFailsAndNoDecisionIsDegraded()
+    {
+        // A cluster of its own: this test moves slots.
+        await using var cluster = await RedisCluster.StartAsync();
+        var settings = cluster.SharedSettings();
+        using var replica = new PolicyServiceFactory(settings: settings);
+        var keys = new SessionPolicy.Server.Redis.RedisKeys(settings["SessionPolicy:Redis:KeyPrefix"]!);
+        var events = new SessionEventsService.SessionEventsServiceClient(replica.Channel);
+        await events.ReportSignalAsync(new ReportSignalRequest { PrincipalId = "mover", RiskScore = 10 });
+        for (var i = 0; i < 20; i++)
+        {
+            await events.RegisterSessionAsync(Helpers.Sessions.Register("mover"));
+            await Client(replica).DecideAsync(Sample.Human(id: "mover", environment: $"env-{i}"));
+        }
+        var round = 0;
+        var degraded = 0;
+        var calls = new List<Task>();
+        async Task CallsAsync(int r)
+        {
+            var decision = (await Client(replica).DecideAsync(Sample.Human(id: "mover", environment: $"during-{r}"))).Decision;
+            if (decision.Degraded) Interlocked.Increment(ref degraded);
+            var id = (await events.RegisterSessionAsync(Helpers.Sessions.Register("mover"))).Session.SessionId;
+            await events.RecordActivityAsync(Helpers.Sessions.Activity(id));
+            await events.ForceLogoutAsync(new ForceLogoutRequest { SessionId = id });
+            await events.ListSessionsAsync(new ListSessionsRequest { PrincipalId = "mover" });
+        }
+        // After each key moved (the slot split between two nodes), a round of every kind of call starts; the move goes
+        // on once Redis has refused one of them for the split (TRYAGAIN) or the round is done.
+        async Task SplitAsync()
+        {
+            var refused = await cluster.TryAgainCountAsync();
+            var running = CallsAsync(++round);
+            calls.Add(running);
+            while (!running.IsCompleted && await cluster.TryAgainCountAsync() == refused) await Task.Yield();
+        }
+
+        var registryFrom = await cluster.NodeOfAsync(keys.Deadlines);
+        var registryMoved = await cluster.MoveSlotAsync(keys.Deadlines, (registryFrom + 1) % 3, SplitAsync);
+        var principalFrom = await cluster.NodeOfAsync(keys.Signal("mover"));
+        var principalMoved = await cluster.MoveSlotAsync(keys.Signal("mover"), (principalFrom + 1) % 3, SplitAsync);
+        await Task.WhenAll(calls);
+        await events.ForceLogoutAsync(new ForceLogoutRequest { PrincipalId = "mover" });
+
+        Assert.True(await cluster.TryAgainCountAsync() > 0, "no call met a split slot");
+        Assert.True(registryMoved >= 20 && principalMoved >= 20, $"moved {registryMoved} and {principalMoved} keys");
+        Assert.Equal(0, degraded);
+        Assert.Equal((registryFrom + 1) % 3, await cluster.NodeOfAsync(keys.Deadlines));
+        Assert.Equal((principalFrom + 1) % 3, await cluster.NodeOfAsync(keys.Signal("mover")));
+        Assert.Equal(Outcome.Allow, (await Client(replica).DecideAsync(Sample.Human(id: "mover"))).Decision.Outcome);
+    }
+
+    [Fact]
     public async Task Health_ReadsThroughTheLayout_UnhealthyWhenTheNodeOfTheRegistryIsDown()
     {
         // A cluster of its own: this test stops a node.

@@ -46,7 +46,7 @@ internal sealed class RedisDecisionStore(RedisConnection redis, RedisKeys keys, 
         {
             var values = await RedisFailures.RunAsync("look up the decision", () =>
                 redis.Database.StringGetAsync([keys.Signal(principalId), keys.Revocation(principalId), keys.Decision(principalId, key)])
-                    .WaitAsync(redis.OperationTimeout, time, cancellationToken));
+                    .WaitAsync(redis.OperationTimeout, time, cancellationToken), retryFor: redis.OperationTimeout);
             var state = PrincipalState.Decode(values[0], values[1]);
             return new SharedLookup(true, state, DecodeDecision(values[2], state.Stamp));
         }
