@@ -45,7 +45,8 @@ public sealed class RedisServer : IRedisTarget, IAsyncDisposable
     {
         var port = FreePort(clusterBus: true);
         var server = new RedisServer(port, null,
-            ["--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(directory, $"nodes-{port}.conf"), "--cluster-node-timeout", "2000", "--dir", directory]);
+            ["--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(directory, $"nodes-{port}.conf"), "--cluster-node-timeout", "2000",
+             "--cluster-require-full-coverage", "no", "--dir", directory]);
         await server.RestartAsync();
         return server;
     }

@@ -345,6 +345,34 @@ public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeCon
     }
 
     [Fact]
+    public async Task NodeDownWithoutReplica_ItsPrincipalsDegrade_OthersAndTheRegistryKeepWorking()
+    {
+        // A cluster of its own: this test stops a node (the cluster keeps serving the slots it still has: cluster-require-full-coverage no).
+        await using var cluster = await RedisCluster.StartAsync();
+        var settings = cluster.SharedSettings();
+        using var replica = new PolicyServiceFactory(settings: settings);
+        var keys = new SessionPolicy.Server.Redis.RedisKeys(settings["SessionPolicy:Redis:KeyPrefix"]!);
+        var registry = await cluster.NodeOfAsync(keys.Deadlines);
+        var down = (registry + 1) % 3;
+        var principals = Enumerable.Range(0, 40).Select(i => $"node-{i}").ToList();
+        var nodes = new Dictionary<string, int>();
+        foreach (var p in principals) nodes[p] = await cluster.NodeOfAsync(keys.Signal(p));
+        var lost = principals.First(p => nodes[p] == down);
+        var kept = principals.First(p => nodes[p] != down);
+        var events = new SessionEventsService.SessionEventsServiceClient(replica.Channel);
+
+        await cluster.Nodes[down].StopAsync();
+        var onLost = (await Client(replica).DecideAsync(Sample.Human(id: lost))).Decision;
+        var onKept = (await Client(replica).DecideAsync(Sample.Human(id: kept))).Decision;
+        var session = (await events.RegisterSessionAsync(Helpers.Sessions.Register(kept))).Session.SessionId;
+        var logout = await events.ForceLogoutAsync(new ForceLogoutRequest { SessionId = session });
+
+        Assert.True(onLost.Degraded);
+        Assert.False(onKept.Degraded);
+        Assert.Equal([session], logout.SessionIds);
+    }
+
+    [Fact]
     public async Task Health_ReadsThroughTheLayout_UnhealthyWhenTheNodeOfTheRegistryIsDown()
     {
         // A cluster of its own: this test stops a node.
