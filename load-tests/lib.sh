@@ -22,11 +22,35 @@ start_redis() {
   redis_address="127.0.0.1:$port"
 }
 
-# start_server NAME [REDIS]: starts the Release server on a free port; sets $server_url to its base URL.
+# start_cluster: a three-master Redis Cluster on free loopback ports (each port's cluster bus port, +10000,
+# free too); prints nothing, sets $cluster_address to its seed endpoints and adds its pids to $pids.
+start_cluster() {
+  local ports=() port
+  while [ ${#ports[@]} -lt 3 ]; do
+    port=$(python3 -c 'import random,socket
+while True:
+    p=random.randint(20000,55000)
+    try:
+        for q in (p,p+10000): socket.socket().bind(("127.0.0.1",q))
+        print(p); break
+    except OSError: pass')
+    redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --cluster-enabled yes \
+      --cluster-config-file "$work/nodes-$port.conf" --cluster-require-full-coverage no --dir "$work" >"$work/redis-$port.log" 2>&1 &
+    pids+=("$!"); ports+=("$port")
+  done
+  for p in "${ports[@]}"; do for _ in $(seq 50); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.1; done; done
+  redis-cli --cluster create "${ports[@]/#/127.0.0.1:}" --cluster-replicas 0 --cluster-yes >/dev/null
+  for p in "${ports[@]}"; do for _ in $(seq 100); do redis-cli -p "$p" cluster info | grep -q cluster_state:ok && break; sleep 0.1; done; done
+  cluster_address=$(IFS=,; echo "${ports[*]/#/127.0.0.1:}")
+}
+
+# start_server NAME [REDIS] [VAR=VALUE ...]: starts the Release server on a free port, with the given extra
+# environment; sets $server_url to its base URL.
 start_server() {
-  local log="$work/$1.log"
+  local log="$work/$1.log" redis=${2:-}
+  shift; [ $# -gt 0 ] && shift
   env Logging__LogLevel__Default=Warning "Logging__LogLevel__Microsoft.Hosting.Lifetime=Information" \
-    SessionPolicy__Redis__Configuration="${2:-}" \
+    SessionPolicy__Redis__Configuration="$redis" "$@" \
     dotnet "$root/src/SessionPolicy.Server/bin/Release/net10.0/SessionPolicy.Server.dll" --urls http://127.0.0.1:0 >"$log" 2>&1 &
   server_pid=$!; pids+=("$server_pid")
   await_listening "$log" http
