@@ -22,23 +22,14 @@ dotnet build -c Release "$here/SessionPolicy.Benchmarks" -nologo -clp:ErrorsOnly
 openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$work/key.pem"
 openssl ec -in "$work/key.pem" -pubout -out "$work/pub.pem" 2>/dev/null
 token=$(dotnet run -c Release --no-build --project "$here/SessionPolicy.Benchmarks" -- --write-token "$work/key.pem" https://idp.bench session-policy)
-write_decide_body "$work/decide.bin"
-python3 - "$work/decide.bin" "$work/framed.bin" <<'PY'
-import sys
-raw = open(sys.argv[1], "rb").read()
-open(sys.argv[2], "wb").write(b"\x00" + len(raw).to_bytes(4, "big") + raw)
-PY
+write_framed_decide_body "$work/framed.bin"
 
 start_server open; open_url="$server_url/sessionpolicy.v1.SessionPolicyService/Decide"; open_pid=$server_pid
 SessionPolicy__Auth__Issuer=https://idp.bench SessionPolicy__Auth__Audience=session-policy SessionPolicy__Auth__SigningKeyFiles__0="$work/pub.pem" \
   start_server authenticated; auth_url="$server_url/sessionpolicy.v1.SessionPolicyService/Decide"; auth_pid=$server_pid
 calls=${CPU_CALLS:-100000} ticks=$(getconf CLK_TCK)
 
-load() {  # URL [HEADER] -> "req/s errors"
-  h2load -D "$secs" --warm-up-time=2 -c "$clients" -m "$streams" -t 1 -d "$work/framed.bin" \
-    -H 'content-type: application/grpc' -H 'te: trailers' ${2:+-H "$2"} "$1" 2>&1 \
-    | awk '/^finished in/ {gsub(",", "", $4); r=$4} /^requests:/ {e=$10} END {print r, e}'
-}
+load() { h2load_decide "$1" "$work/framed.bin" "$secs" "$clients" "$streams" ${2:+"$2"}; }  # URL [HEADER] -> "req/s errors"
 cpu_per_call() {  # PID URL [HEADER] -> server CPU µs per call over $calls calls
   local before; before=$(cpu_ticks "$1")
   h2load -n "$calls" -c "$clients" -m "$streams" -t 1 -d "$work/framed.bin" \

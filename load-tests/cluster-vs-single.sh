@@ -16,12 +16,7 @@ root=$(cd "$here/.." && pwd)
 source "$here/lib.sh"
 
 build_server
-write_decide_body "$work/decide.bin"
-python3 - "$work/decide.bin" "$work/framed.bin" <<'PY'
-import sys
-raw = open(sys.argv[1], "rb").read()
-open(sys.argv[2], "wb").write(b"\x00" + len(raw).to_bytes(4, "big") + raw)
-PY
+write_framed_decide_body "$work/framed.bin"
 
 start_redis
 start_cluster
@@ -31,11 +26,7 @@ start_server warm-cluster "$cluster_address"; warm_cluster="$server_url$decide"
 start_server miss-single "$redis_address" SessionPolicy__DecisionCache__MaxEntries=0; miss_single="$server_url$decide"
 start_server miss-cluster "$cluster_address" SessionPolicy__DecisionCache__MaxEntries=0; miss_cluster="$server_url$decide"
 
-load() {  # URL -> "req/s errors"
-  h2load -D "$secs" --warm-up-time=2 -c "$clients" -m "$streams" -t 1 -d "$work/framed.bin" \
-    -H 'content-type: application/grpc' -H 'te: trailers' "$1" 2>&1 \
-    | awk '/^finished in/ {gsub(",", "", $4); r=$4} /^requests:/ {e=$10} END {print r, e}'
-}
+load() { h2load_decide "$1" "$work/framed.bin" "$secs" "$clients" "$streams"; }  # URL -> "req/s errors"
 for mode in warm miss; do
   single_var="${mode}_single"; cluster_var="${mode}_cluster"
   ratios=()

@@ -11,6 +11,25 @@ build_server() { dotnet build -c Release "$root/src/SessionPolicy.Server" -nolog
 # write_decide_body FILE: one Decide request as raw protobuf.
 write_decide_body() { dotnet run -c Release --project "$here/SessionPolicy.Benchmarks" -- --write-decide-body "$1"; }
 
+# write_framed_decide_body FILE: the same request framed as one gRPC message (flag byte, length), the body h2load sends.
+write_framed_decide_body() {
+  write_decide_body "$work/decide.bin"
+  python3 - "$work/decide.bin" "$1" <<'PY'
+import sys
+raw = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(b"\x00" + len(raw).to_bytes(4, "big") + raw)
+PY
+}
+
+# h2load_decide URL BODY SECONDS CLIENTS STREAMS [HEADER ...]: drives gRPC calls with BODY at URL; prints "req/s errors".
+h2load_decide() {
+  local url=$1 body=$2 secs=$3 clients=$4 streams=$5; shift 5
+  local headers=(); for h in "$@"; do headers+=(-H "$h"); done
+  h2load -D "$secs" --warm-up-time=2 -c "$clients" -m "$streams" -t 1 -d "$body" \
+    -H 'content-type: application/grpc' -H 'te: trailers' "${headers[@]}" "$url" 2>&1 \
+    | awk '/^finished in/ {gsub(",", "", $4); r=$4} /^requests:/ {e=$10} END {print r, e}'
+}
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start_redis: prints host:port of a new redis-server (nothing persisted); its pid is in $redis_pid.

@@ -15,22 +15,13 @@ root=$(cd "$here/.." && pwd)
 source "$here/lib.sh"
 
 build_server
-write_decide_body "$work/decide.bin"
-python3 - "$work/decide.bin" "$work/framed.bin" <<'PY'
-import sys
-raw = open(sys.argv[1], "rb").read()
-open(sys.argv[2], "wb").write(b"\x00" + len(raw).to_bytes(4, "big") + raw)
-PY
+write_framed_decide_body "$work/framed.bin"
 
 start_redis
 start_server embedded; embedded="$server_url/sessionpolicy.v1.SessionPolicyService/Decide"
 start_server shared "$redis_address"; shared="$server_url/sessionpolicy.v1.SessionPolicyService/Decide"
 
-load() {  # URL -> "req/s errors"
-  h2load -D "$secs" --warm-up-time=2 -c "$clients" -m "$streams" -t 1 -d "$work/framed.bin" \
-    -H 'content-type: application/grpc' -H 'te: trailers' "$1" 2>&1 \
-    | awk '/^finished in/ {gsub(",", "", $4); r=$4} /^requests:/ {e=$10} END {print r, e}'
-}
+load() { h2load_decide "$1" "$work/framed.bin" "$secs" "$clients" "$streams"; }  # URL -> "req/s errors"
 ratios=()
 for round in 1 2 3; do
   read -r e _ < <(load "$embedded"); read -r s _ < <(load "$shared")

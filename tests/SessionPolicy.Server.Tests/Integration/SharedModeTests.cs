@@ -296,10 +296,8 @@ public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeCon
     public async Task SlotsMovedWhileCallsRun_NoCallFailsAndNoDecisionIsDegraded()
     {
         // A cluster of its own: this test moves slots.
-        await using var cluster = await RedisCluster.StartAsync();
-        var settings = cluster.SharedSettings();
-        using var replica = new PolicyServiceFactory(settings: settings);
-        var keys = new SessionPolicy.Server.Redis.RedisKeys(settings["SessionPolicy:Redis:KeyPrefix"]!);
+        await using var own = await OwnCluster.StartAsync();
+        var (cluster, replica, keys) = (own.Cluster, own.Replica, own.Keys);
         var events = new SessionEventsService.SessionEventsServiceClient(replica.Channel);
         await events.ReportSignalAsync(new ReportSignalRequest { PrincipalId = "mover", RiskScore = 10 });
         for (var i = 0; i < 20; i++)
@@ -348,10 +346,8 @@ public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeCon
     public async Task NodeDownWithoutReplica_ItsPrincipalsDegrade_OthersAndTheRegistryKeepWorking()
     {
         // A cluster of its own: this test stops a node (the cluster keeps serving the slots it still has: cluster-require-full-coverage no).
-        await using var cluster = await RedisCluster.StartAsync();
-        var settings = cluster.SharedSettings();
-        using var replica = new PolicyServiceFactory(settings: settings);
-        var keys = new SessionPolicy.Server.Redis.RedisKeys(settings["SessionPolicy:Redis:KeyPrefix"]!);
+        await using var own = await OwnCluster.StartAsync();
+        var (cluster, replica, keys) = (own.Cluster, own.Replica, own.Keys);
         var registry = await cluster.NodeOfAsync(keys.Deadlines);
         var down = (registry + 1) % 3;
         var principals = Enumerable.Range(0, 40).Select(i => $"node-{i}").ToList();
@@ -376,17 +372,41 @@ public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeCon
     public async Task Health_ReadsThroughTheLayout_UnhealthyWhenTheNodeOfTheRegistryIsDown()
     {
         // A cluster of its own: this test stops a node.
-        await using var cluster = await RedisCluster.StartAsync();
-        var settings = cluster.SharedSettings();
-        settings["SessionPolicy:Redis:ConnectTimeout"] = "00:00:00.500";
-        using var replica = new PolicyServiceFactory(settings: settings);
+        await using var own = await OwnCluster.StartAsync(connectTimeout: "00:00:00.500");
+        var (cluster, replica, keys) = (own.Cluster, own.Replica, own.Keys);
         Assert.Equal(HealthStatus.Serving, await Health(replica, "redis"));
-        var keys = new SessionPolicy.Server.Redis.RedisKeys(settings["SessionPolicy:Redis:KeyPrefix"]!);
         var registryNode = await cluster.NodeOfAsync(keys.Deadlines);
 
         await cluster.Nodes[registryNode].StopAsync();
 
         // Another node still answers a ping; the store does not work for the service, and health says so.
         Assert.Equal(HealthStatus.NotServing, await Health(replica, "redis"));
+    }
+
+    /// <summary>A cluster of a test's own (one that moves slots or stops nodes), a replica on it, and the replica's key layout.</summary>
+    private sealed class OwnCluster : IAsyncDisposable
+    {
+        public required RedisCluster Cluster { get; init; }
+        public required PolicyServiceFactory Replica { get; init; }
+        public required SessionPolicy.Server.Redis.RedisKeys Keys { get; init; }
+
+        public static async Task<OwnCluster> StartAsync(string? connectTimeout = null)
+        {
+            var cluster = await RedisCluster.StartAsync();
+            var settings = cluster.SharedSettings();
+            if (connectTimeout is not null) settings["SessionPolicy:Redis:ConnectTimeout"] = connectTimeout;
+            return new OwnCluster
+            {
+                Cluster = cluster,
+                Replica = new PolicyServiceFactory(settings: settings),
+                Keys = new SessionPolicy.Server.Redis.RedisKeys(settings["SessionPolicy:Redis:KeyPrefix"]!),
+            };
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Replica.Dispose();
+            await Cluster.DisposeAsync();
+        }
     }
 }
