@@ -137,16 +137,18 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, Sessi
     private static ServiceFailure Resume(FailureKind kind, string reason, string message, string? cursor) =>
         new(kind, message) { Reason = reason, Metadata = new Dictionary<string, string> { ["cursor"] = cursor ?? "" } };
 
-    /// <summary>Every write to the subscriber: within the write timeout, or <see cref="SubscriberStuckException"/>.</summary>
+    /// <summary>
+    /// Every write to the subscriber: within the write timeout, or <see cref="SubscriberStuckException"/>. The timeout
+    /// waits on the write instead of cancelling it: a write that has completed is never torn down by a timer that
+    /// fires before this method resumes; a stuck one is abandoned, and ending the call aborts it.
+    /// </summary>
     private async Task SendAsync(IServerStreamWriter<SubscribeLogoutsResponse> stream, SubscribeLogoutsResponse response, CancellationToken cancellationToken)
     {
-        using var timeout = new CancellationTokenSource(options.Value.SubscriberWriteTimeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            await stream.WriteAsync(response, linked.Token);
+            await stream.WriteAsync(response, cancellationToken).WaitAsync(options.Value.SubscriberWriteTimeout, time, cancellationToken);
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (TimeoutException)
         {
             throw new SubscriberStuckException();
         }
