@@ -10,22 +10,12 @@ namespace SessionPolicy.Server.Tests.Hostile;
 /// <summary>Bearer tokens checked as RFC 7515 and RFC 8725 say: one test per rule, each with a token that is otherwise valid.</summary>
 public sealed class TokenRulesTests : IDisposable
 {
-    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly ECDsa _attacker = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-    private readonly string _keyFile = Path.Combine(Path.GetTempPath(), $"jwt-{Guid.NewGuid():N}.pem");
-    private readonly PolicyServiceFactory _server;
-
-    public TokenRulesTests()
-    {
-        File.WriteAllText(_keyFile, _key.ExportSubjectPublicKeyInfoPem());
-        _server = new PolicyServiceFactory(Sample.OneHourPolicy, settings: TestTokens.ServerSettings(_keyFile));
-    }
+    private readonly TokenServer _tokens = new();
 
     public void Dispose()
     {
-        _server.Dispose();
-        File.Delete(_keyFile);
-        _key.Dispose();
+        _tokens.Dispose();
         _attacker.Dispose();
     }
 
@@ -40,7 +30,7 @@ public sealed class TokenRulesTests : IDisposable
             Audience = TestTokens.Audience,
             Claims = claims,
             Expires = DateTime.UtcNow.AddMinutes(5),
-            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key ?? _key), SecurityAlgorithms.EcdsaSha256),
+            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key ?? _tokens.Key), SecurityAlgorithms.EcdsaSha256),
         };
         change?.Invoke(descriptor);
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
@@ -49,7 +39,7 @@ public sealed class TokenRulesTests : IDisposable
     private static string B64(string json) => Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(json));
 
     private async Task<Status> StatusOf(string rpc, string token) =>
-        await EveryRpc.StatusOf(_server.Channel, rpc, new Metadata { { "authorization", $"Bearer {token}" } });
+        await EveryRpc.StatusOf(_tokens.Server.Channel, rpc, new Metadata { { "authorization", $"Bearer {token}" } });
 
     private async Task AssertRefused(string token, string why, string rpc = "Decide")
     {
@@ -120,7 +110,7 @@ public sealed class TokenRulesTests : IDisposable
     public async Task HmacSignedWithThePublicKey_IsRefused()
     {
         // RFC 8725 §3.2: the key-confusion attack, the public key's bytes used as an HMAC secret.
-        var secret = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(_key.ExportSubjectPublicKeyInfoPem()));
+        var secret = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(_tokens.Key.ExportSubjectPublicKeyInfoPem()));
         var token = Token(d => d.SigningCredentials = new SigningCredentials(secret, SecurityAlgorithms.HmacSha256));
 
         await AssertRefused(token, "not");

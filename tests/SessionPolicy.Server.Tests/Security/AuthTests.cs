@@ -11,33 +11,23 @@ public sealed class AuthTests : IDisposable
 {
     private const string Issuer = TestTokens.Issuer;
     private const string Audience = TestTokens.Audience;
-    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly ECDsa _otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-    private readonly string _keyFile = Path.Combine(Path.GetTempPath(), $"jwt-{Guid.NewGuid():N}.pem");
-    private readonly PolicyServiceFactory _server;
-
-    public AuthTests()
-    {
-        File.WriteAllText(_keyFile, _key.ExportSubjectPublicKeyInfoPem());
-        _server = new PolicyServiceFactory(Sample.OneHourPolicy, settings: TestTokens.ServerSettings(_keyFile));
-    }
+    private readonly TokenServer _tokens = new();
 
     public void Dispose()
     {
-        _server.Dispose();
-        File.Delete(_keyFile);
-        _key.Dispose();
+        _tokens.Dispose();
         _otherKey.Dispose();
     }
 
     private string Token(string[] permissions, string[]? audiences = null, ECDsa? key = null, DateTime? expires = null) =>
-        TestTokens.Create(key ?? _key, "gateway-1", permissions, audiences, expires);
+        TestTokens.Create(key ?? _tokens.Key, "gateway-1", permissions, audiences, expires);
 
     private static Metadata Bearer(string? token) => token is null ? [] : new Metadata { { "authorization", $"Bearer {token}" } };
 
-    private async Task<StatusCode> StatusOf(string rpc, string? token) => (await EveryRpc.StatusOf(_server.Channel, rpc, Bearer(token))).StatusCode;
+    private async Task<StatusCode> StatusOf(string rpc, string? token) => (await EveryRpc.StatusOf(_tokens.Server.Channel, rpc, Bearer(token))).StatusCode;
 
-    private Task Call(string rpc, Metadata headers) => EveryRpc.Call(_server.Channel, rpc, headers);
+    private Task Call(string rpc, Metadata headers) => EveryRpc.Call(_tokens.Server.Channel, rpc, headers);
 
     [Theory]
     [MemberData(nameof(EveryRpc.WithPermission), MemberType = typeof(EveryRpc))]
@@ -77,7 +67,7 @@ public sealed class AuthTests : IDisposable
     [Fact]
     public async Task Subscriber_CannotAskForAnAudienceItsTokenDoesNotAllow()
     {
-        var events = new SessionEventsService.SessionEventsServiceClient(_server.Channel);
+        var events = new SessionEventsService.SessionEventsServiceClient(_tokens.Server.Channel);
         using var call = events.SubscribeLogouts(new SubscribeLogoutsRequest { Audiences = { "app-b" } }, Bearer(Token(["subscribe"], ["app-a"])));
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
@@ -89,7 +79,7 @@ public sealed class AuthTests : IDisposable
     [Fact]
     public async Task HealthNeedsNoCredential()
     {
-        var health = await new global::Grpc.Health.V1.Health.HealthClient(_server.Channel).CheckAsync(new global::Grpc.Health.V1.HealthCheckRequest());
+        var health = await new global::Grpc.Health.V1.Health.HealthClient(_tokens.Server.Channel).CheckAsync(new global::Grpc.Health.V1.HealthCheckRequest());
         Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
     }
 }

@@ -10,21 +10,11 @@ namespace SessionPolicy.Server.Tests.Security;
 /// <summary>Every method of every contract service needs a listed permission; a method without one is refused, not open.</summary>
 public sealed class ClosedByDefaultTests : IDisposable
 {
-    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-    private readonly string _keyFile = Path.Combine(Path.GetTempPath(), $"jwt-{Guid.NewGuid():N}.pem");
-    private readonly PolicyServiceFactory _server;
-
-    public ClosedByDefaultTests()
-    {
-        File.WriteAllText(_keyFile, _key.ExportSubjectPublicKeyInfoPem());
-        _server = new PolicyServiceFactory(Sample.OneHourPolicy, settings: TestTokens.ServerSettings(_keyFile));
-    }
+    private readonly TokenServer _tokens = new();
 
     public void Dispose()
     {
-        _server.Dispose();
-        File.Delete(_keyFile);
-        _key.Dispose();
+        _tokens.Dispose();
     }
 
     /// <summary>Every method of the sessionpolicy.v1 services, as a gRPC path, from the contract's descriptors.</summary>
@@ -66,7 +56,7 @@ public sealed class ClosedByDefaultTests : IDisposable
     [Fact]
     public async Task UnlistedMethod_WithAnyPermission_IsRefused()
     {
-        var authorization = _server.Services.GetRequiredService<CallerAuthorization>();
+        var authorization = _tokens.Server.Services.GetRequiredService<CallerAuthorization>();
         var context = CallWithToken("/sessionpolicy.v1.SessionPolicyService/NotInTheContract", [.. Permissions.All]);
 
         var ex = await Assert.ThrowsAsync<RpcException>(async () => await authorization.AuthorizeAsync(context));
@@ -80,7 +70,7 @@ public sealed class ClosedByDefaultTests : IDisposable
     [InlineData("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo")]
     public async Task ExemptService_WithoutCredential_IsAllowed(string method)
     {
-        var authorization = _server.Services.GetRequiredService<CallerAuthorization>();
+        var authorization = _tokens.Server.Services.GetRequiredService<CallerAuthorization>();
         var context = new FakeServerCallContext(method);
         context.UserState["__HttpContext"] = new DefaultHttpContext();
 
@@ -90,7 +80,7 @@ public sealed class ClosedByDefaultTests : IDisposable
     private FakeServerCallContext CallWithToken(string method, string[] permissions)
     {
         var http = new DefaultHttpContext();
-        http.Request.Headers.Authorization = "Bearer " + TestTokens.Create(_key, "gateway-1", permissions);
+        http.Request.Headers.Authorization = "Bearer " + TestTokens.Create(_tokens.Key, "gateway-1", permissions);
         var context = new FakeServerCallContext(method);
         context.UserState["__HttpContext"] = http;
         return context;
