@@ -50,10 +50,7 @@ internal sealed partial class SessionIssuer(
         AssumeRoleResponse assumed;
         try
         {
-            using (StsAttempts.Begin(options.Value.MaxErrorRetry + 1))
-            {
-                assumed = await sts.AssumeRoleAsync(AssumeRoleRequestFor(order.Sts, decision.MaxSessionSeconds, sessionId), cancellationToken);
-            }
+            assumed = await AssumeAsync(order, decision, sessionId, cancellationToken);
         }
         catch (AmazonServiceException e) when (StsFailures.IsAboveRoleChainingLimit(e) && !session.RoleChaining)
         {
@@ -113,15 +110,19 @@ internal sealed partial class SessionIssuer(
         if (order.Explain) decision.Trace.Add(new TraceStep { Stage = "sts", Subject = session.Role.Value, Applied = true, Detail = why });
         try
         {
-            using (StsAttempts.Begin(options.Value.MaxErrorRetry + 1))
-            {
-                return (decision, asked, await sts.AssumeRoleAsync(AssumeRoleRequestFor(order.Sts, decision.MaxSessionSeconds, sessionId), cancellationToken));
-            }
+            return (decision, asked, await AssumeAsync(order, decision, sessionId, cancellationToken));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             throw Refused(e, order);
         }
+    }
+
+    /// <summary>One AssumeRole call for the decided duration, its HTTP requests bounded by the retry budget (<see cref="StsAttempts"/>).</summary>
+    private async Task<AssumeRoleResponse> AssumeAsync(IssueOrder order, Decision decision, string sessionId, CancellationToken cancellationToken)
+    {
+        using var attempts = StsAttempts.Begin(options.Value.MaxErrorRetry + 1);
+        return await sts.AssumeRoleAsync(AssumeRoleRequestFor(order.Sts, decision.MaxSessionSeconds, sessionId), cancellationToken);
     }
 
     /// <summary>
