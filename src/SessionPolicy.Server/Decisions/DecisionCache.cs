@@ -64,7 +64,7 @@ internal sealed class DecisionCache
                 cached = entry.Cached;
                 return true;
             }
-            if (_aliasesBySpan.TryRemove(encoded, out var alias, out _)) Released(alias.Length + 64);
+            if (_aliasesBySpan.TryRemove(encoded, out var alias, out _)) Released(AliasSize(alias.Length));
         }
         cached = null!;
         return false;
@@ -85,7 +85,7 @@ internal sealed class DecisionCache
                 cached = entry.Cached;
                 return true;
             }
-            if (_decisions.TryRemove(new KeyValuePair<string, Entry>(key, entry))) Released(key.Length * 2L + entry.Bytes);
+            if (_decisions.TryRemove(new KeyValuePair<string, Entry>(key, entry))) Released(DecisionSize(key, entry));
         }
         cached = null!;
         return false;
@@ -107,8 +107,8 @@ internal sealed class DecisionCache
             expires = Math.Min(expires, now + left);
         }
         var entry = new Entry(cached, expires);
-        if (_decisions.TryGetValue(key, out var replaced) && _decisions.TryRemove(new KeyValuePair<string, Entry>(key, replaced))) Released(key.Length * 2L + replaced.Bytes);
-        if (_decisions.TryAdd(key, entry)) Interlocked.Add(ref _bytes, key.Length * 2L + entry.Bytes);
+        if (_decisions.TryGetValue(key, out var replaced) && _decisions.TryRemove(new KeyValuePair<string, Entry>(key, replaced))) Released(DecisionSize(key, replaced));
+        if (_decisions.TryAdd(key, entry)) Interlocked.Add(ref _bytes, DecisionSize(key, entry));
         AddAlias(encoded, entry);
     }
 
@@ -128,16 +128,22 @@ internal sealed class DecisionCache
         if (encoded.Length > _maxAliasBytes) return;
         if (_aliases.Count >= _maxEntries || Bytes >= _maxBytes) Evict(_aliases);
         // An alias shares its entry's reply: only its own bytes count.
-        if (_aliasesBySpan.TryRemove(encoded, out var old, out _)) Released(old.Length + 64);
-        if (_aliasesBySpan.TryAdd(encoded, entry)) Interlocked.Add(ref _bytes, encoded.Length + 64);
+        if (_aliasesBySpan.TryRemove(encoded, out var old, out _)) Released(AliasSize(old.Length));
+        if (_aliasesBySpan.TryAdd(encoded, entry)) Interlocked.Add(ref _bytes, AliasSize(encoded.Length));
     }
 
     private void Released(long bytes) => Interlocked.Add(ref _bytes, -bytes);
 
+    /// <summary>What a decision counts against the byte budget: its key (UTF-16) and its entry.</summary>
+    private static long DecisionSize(string key, Entry entry) => key.Length * 2L + entry.Bytes;
+
+    /// <summary>What an alias counts: its request bytes and the map's overhead; its entry is counted with the decision.</summary>
+    private static long AliasSize(int length) => length + 64L;
+
     private static long SizeOf<TKey>(KeyValuePair<TKey, Entry> pair) => pair.Key switch
     {
-        string key => key.Length * 2L + pair.Value.Bytes,
-        byte[] alias => alias.Length + 64,
+        string key => DecisionSize(key, pair.Value),
+        byte[] alias => AliasSize(alias.Length),
         _ => 0,
     };
 
