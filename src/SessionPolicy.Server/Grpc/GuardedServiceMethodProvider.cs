@@ -76,7 +76,7 @@ internal sealed class GuardedServiceMethodProvider<[DynamicallyAccessedMembers(D
         private static Func<DeserializationContext, TRequest>? KnownFieldsOnly<TRequest>() where TRequest : class
         {
             if (typeof(TRequest).GetProperty("Parser", BindingFlags.Public | BindingFlags.Static)?.GetValue(null) is not Google.Protobuf.MessageParser parser) return null;
-            var known = parser.WithDiscardUnknownFields(true);
+            var known = ProtoMarshaller.Parser(parser);
             return context => (TRequest)known.ParseFrom(context.PayloadAsReadOnlySequence());
         }
 

@@ -18,6 +18,9 @@ internal static class ProtoMarshaller
     /// </summary>
     public static MessageParser<T> Parser<T>(MessageParser<T> parser) where T : IMessage<T> => parser.WithDiscardUnknownFields(true);
 
+    /// <summary>The same, for a message type known only at run time.</summary>
+    public static MessageParser Parser(MessageParser parser) => parser.WithDiscardUnknownFields(true);
+
     /// <summary>Writes a message straight into the call's buffer.</summary>
     public static void Write<T>(T message, SerializationContext context) where T : IMessage<T>, IBufferMessage
     {
