@@ -55,32 +55,27 @@ internal sealed class RedisDurability : IStartupTask
     /// <summary>Reads the settings again; never throws (an unreachable store leaves the state unknown).</summary>
     public async Task ReadAsync()
     {
-        var state = DurabilityState.Unknown;
-        try
-        {
-            var primaries = _redis.Multiplexer.GetServers().Where(s => s.IsConnected && !s.IsReplica).ToList();
-            if (primaries.Count > 0)
-            {
-                var each = new List<DurabilityState>();
-                foreach (var server in primaries)
-                {
-                    // INFO through a script: the client refuses INFO itself outside its admin mode, which the service does not enable.
-                    var text = (string?)await server.ExecuteAsync("EVAL", "return redis.call('INFO','persistence') .. '\\n' .. redis.call('INFO','replication')", 0)
-                        .WaitAsync(TimeSpan.FromSeconds(2)) ?? "";
-                    var values = text.Split('\n').Select(l => l.Trim().Split(':', 2)).Where(p => p.Length == 2)
-                        .GroupBy(p => p[0], StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First()[1], StringComparer.Ordinal);
-                    each.Add(new DurabilityState(true, values.GetValueOrDefault("aof_enabled") == "1",
-                        int.TryParse(values.GetValueOrDefault("connected_slaves"), out var n) ? n : 0));
-                }
-                // The weakest primary is what a caller's write may land on.
-                state = each.OrderBy(s => s.Durable).ThenBy(s => s.Replicas).First();
-            }
-        }
-        catch (Exception e) when (e is RedisException or RedisCommandException or TimeoutException)
-        {
-            Log.SharedStoreFailed(_logger, "read the store's persistence settings", e.GetType().Name);
-        }
+        var state = await RedisFailures.BestEffortAsync(_logger, "read the store's persistence settings", ReadPrimariesAsync, DurabilityState.Unknown);
         _state = state;
         if (state.Known && !state.Durable) Log.StoreNotDurable(_logger, state.Describe());
+    }
+
+    /// <summary>The weakest connected primary's state (what a caller's write may land on), unknown when none is connected.</summary>
+    private async Task<DurabilityState> ReadPrimariesAsync()
+    {
+        var primaries = _redis.Multiplexer.GetServers().Where(s => s.IsConnected && !s.IsReplica).ToList();
+        if (primaries.Count == 0) return DurabilityState.Unknown;
+        var each = new List<DurabilityState>();
+        foreach (var server in primaries)
+        {
+            // INFO through a script: the client refuses INFO itself outside its admin mode, which the service does not enable.
+            var text = (string?)await server.ExecuteAsync("EVAL", "return redis.call('INFO','persistence') .. '\\n' .. redis.call('INFO','replication')", 0)
+                .WaitAsync(TimeSpan.FromSeconds(2)) ?? "";
+            var values = text.Split('\n').Select(l => l.Trim().Split(':', 2)).Where(p => p.Length == 2)
+                .GroupBy(p => p[0], StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First()[1], StringComparer.Ordinal);
+            each.Add(new DurabilityState(true, values.GetValueOrDefault("aof_enabled") == "1",
+                int.TryParse(values.GetValueOrDefault("connected_slaves"), out var n) ? n : 0));
+        }
+        return each.OrderBy(s => s.Durable).ThenBy(s => s.Replicas).First();
     }
 }
