@@ -132,8 +132,8 @@ internal sealed class LogoutSubscription
 /// <summary>The subscriber fell further behind than its buffer holds.</summary>
 internal sealed class SubscriberOverflowException() : Exception("the subscriber fell behind by more events than its buffer holds");
 
-/// <summary>The server is shutting down.</summary>
 /// <summary>The log was trimmed or lost past what the feed had read: what a live subscriber would have been sent next may be gone.</summary>
 internal sealed class FeedGapException() : Exception("the logout log was trimmed or lost past what this replica had read");
 
+/// <summary>The server is shutting down.</summary>
 internal sealed class FeedStoppedException() : Exception("the server is shutting down");

@@ -15,7 +15,6 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Error, "Policy {Source} (version {Version}) refused with {ErrorCount} errors; still serving version {ServingVersion}")]
     public static partial void PolicyRejected(ILogger logger, string source, string version, int errorCount, string servingVersion);
 
-
     [LoggerMessage(6, LogLevel.Error, "Unhandled error in {Method}")]
     public static partial void UnhandledError(ILogger logger, string method, Exception exception);
 

@@ -12,8 +12,6 @@ namespace SessionPolicy.Server.Sessions.Stores;
 /// </summary>
 internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> options, TimeProvider time) : ISessionStore
 {
-    public ValueTask CheckWritableAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SessionRecord> _sessions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _byPrincipal = new(StringComparer.Ordinal);
@@ -34,6 +32,9 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
     private long _active;
 
     public event Action? Appended;
+
+    /// <summary>This process's own memory: always writable.</summary>
+    public ValueTask CheckWritableAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     public ValueTask<bool> AddAsync(SessionRecord session, CancellationToken cancellationToken)
     {
