@@ -44,6 +44,7 @@ public sealed class RedisCluster : IRedisTarget, IAsyncDisposable
     /// <summary>Which of <see cref="Nodes"/> serves <paramref name="key"/>'s slot, as the cluster says (<c>CLUSTER NODES</c>).</summary>
     public async Task<int> NodeOfAsync(RedisKey key)
     {
+        // A connection of its own: it reads the slot map afresh, so a slot just moved is seen where it now is.
         await using var connection = await ConnectionMultiplexer.ConnectAsync(Configuration);
         var owner = connection.GetServer(Nodes[0].Configuration).ClusterConfiguration?.GetBySlot(key)
             ?? throw new InvalidOperationException($"no node serves the slot of {key}");
@@ -59,7 +60,7 @@ public sealed class RedisCluster : IRedisTarget, IAsyncDisposable
     /// </summary>
     public async Task<int> MoveSlotAsync(RedisKey key, int to, Func<Task>? migrated = null)
     {
-        await using var admin = await ConnectionMultiplexer.ConnectAsync(Configuration + ",allowAdmin=true");
+        var admin = await AdminAsync();
         var from = await NodeOfAsync(key);
         if (from == to) throw new ArgumentException("the slot is already on that node", nameof(to));
         var slot = admin.HashSlot(key);
@@ -84,11 +85,11 @@ public sealed class RedisCluster : IRedisTarget, IAsyncDisposable
     /// <summary>How many commands the masters refused with <c>TRYAGAIN</c> (a multi-key command on a slot split by a move), from <c>INFO errorstats</c>.</summary>
     public async Task<long> TryAgainCountAsync()
     {
-        _admin ??= await ConnectionMultiplexer.ConnectAsync(Configuration + ",allowAdmin=true");
+        var admin = await AdminAsync();
         long count = 0;
         foreach (var node in Nodes)
         {
-            var stats = await _admin.GetServer(node.Configuration).InfoAsync("errorstats");
+            var stats = await admin.GetServer(node.Configuration).InfoAsync("errorstats");
             var line = stats.SelectMany(g => g).FirstOrDefault(p => p.Key == "errorstat_TRYAGAIN");
             if (line.Value is { } value) count += long.Parse(value.Split('=')[1]);
         }
@@ -96,6 +97,9 @@ public sealed class RedisCluster : IRedisTarget, IAsyncDisposable
     }
 
     private ConnectionMultiplexer? _admin;
+
+    /// <summary>One admin connection for the commands sent to a named node (slot moves, INFO).</summary>
+    private async Task<ConnectionMultiplexer> AdminAsync() => _admin ??= await ConnectionMultiplexer.ConnectAsync(Configuration + ",allowAdmin=true");
 
     private async Task WaitUntilOkAsync()
     {

@@ -25,4 +25,15 @@ internal static class ReplicaEvents
         f.Services.GetRequiredService<RedisConnection>().Restored += () => tcs.TrySetResult();
         return tcs.Task;
     }
+
+    /// <summary>Completes when the replica's connection for commands (not its subscription connection) has come back.</summary>
+    public static Task CommandsRestored(PolicyServiceFactory f)
+    {
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        f.Services.GetRequiredService<RedisConnection>().Multiplexer.ConnectionRestored += (_, e) =>
+        {
+            if (e.ConnectionType == StackExchange.Redis.ConnectionType.Interactive) tcs.TrySetResult();
+        };
+        return tcs.Task;
+    }
 }

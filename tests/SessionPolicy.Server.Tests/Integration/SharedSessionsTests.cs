@@ -191,14 +191,10 @@ public sealed class SharedSessionsTests : SharedSessionsContract
         await using (var s = await LogoutStream.OpenAsync(_a.Channel, ["app-a"])) before = s.StartCursor;
 
         // Redis runs without persistence here: a restart loses the log, and new events start a new one.
-        var restored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _a.Services.GetRequiredService<RedisConnection>().Multiplexer.ConnectionRestored += (_, e) =>
-        {
-            if (e.ConnectionType == StackExchange.Redis.ConnectionType.Interactive) restored.TrySetResult();
-        };
+        var restored = ReplicaEvents.CommandsRestored(_a);
         await Server.StopAsync();
         await Server.RestartAsync();
-        await restored.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await restored.WaitAsync(TimeSpan.FromSeconds(30));
         for (var i = 0; i < 3; i++)
         {
             var again = (await Client(_a).RegisterSessionAsync(Register($"after{i}"))).Session.SessionId;
@@ -219,14 +215,10 @@ public sealed class SharedSessionsTests : SharedSessionsContract
         var heard = (await live.NextEventAsync()).Event;
 
         // Redis runs without persistence here: a restart loses the log the feed was reading.
-        var restored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _a.Services.GetRequiredService<RedisConnection>().Multiplexer.ConnectionRestored += (_, e) =>
-        {
-            if (e.ConnectionType == StackExchange.Redis.ConnectionType.Interactive) restored.TrySetResult();
-        };
+        var restored = ReplicaEvents.CommandsRestored(_a);
         await Server.StopAsync();
         await Server.RestartAsync();
-        await restored.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await restored.WaitAsync(TimeSpan.FromSeconds(30));
         var after = (await Client(_a).RegisterSessionAsync(Register("quinn"))).Session.SessionId;
         await Client(_a).ForceLogoutAsync(new ForceLogoutRequest { SessionId = after });
         var ended = await live.EndAsync();
