@@ -50,6 +50,34 @@ internal sealed class RedisKeys(string prefix)
 
     public RedisKey LogEpoch => Sessions + "logouts:epoch";
 
+    /// <summary>Marks that keys of the earlier layout were carried into this one (<see cref="RedisLayoutUpgrade"/>).</summary>
+    public RedisKey Layout => Prefix + "layout";
+
+    /// <summary>
+    /// Where a key of the earlier layout (the one before hash tags: <c>signal:PRINCIPAL</c>, <c>session:ID</c>, ...)
+    /// belongs in this one; null for a key of this layout, a role maximum (its name did not change) and a stored
+    /// decision (a cache, whose key needs the principal, left to expire).
+    /// </summary>
+    public RedisKey? FromEarlierLayout(string key)
+    {
+        if (!key.StartsWith(Prefix, StringComparison.Ordinal)) return null;
+        var rest = key[Prefix.Length..];
+        static string? After(string rest, string head) => rest.StartsWith(head, StringComparison.Ordinal) && rest.Length > head.Length ? rest[head.Length..] : null;
+        return rest switch
+        {
+            "sessions" => (RedisKey?)AllSessions,
+            "deadlines" => Deadlines,
+            "logouts" => LogoutLog,
+            "logouts:epoch" => LogEpoch,
+            _ when After(rest, "signal:") is { } principal => Signal(principal),
+            _ when After(rest, "revoked:") is { } principal => Revocation(principal),
+            _ when After(rest, "session:") is { } id => Session(id),
+            _ when After(rest, "psessions:") is { } principal => PrincipalSessions(principal),
+            _ when After(rest, "rsessions:") is { } role => RoleSessions(role),
+            _ => null,
+        };
+    }
+
     public RedisChannel Invalidations => RedisChannel.Literal(Prefix + "invalidate");
 
     public RedisChannel LogoutAppended => RedisChannel.Literal(Prefix + "logouts:notify");

@@ -27,6 +27,9 @@ internal static partial class Log
     [LoggerMessage(61, LogLevel.Warning, "Redis does not keep what it acknowledges ({State}): acknowledged logouts and revocations could be lost; enable appendonly or add a replica")]
     public static partial void StoreNotDurable(ILogger logger, string state);
 
+    [LoggerMessage(62, LogLevel.Information, "Carried {Keys} keys of the earlier Redis key layout into the current one (signals, revocations, sessions, the logout log)")]
+    public static partial void LayoutUpgraded(ILogger logger, int keys);
+
     [LoggerMessage(60, LogLevel.Error, "Session {SessionId} for {PrincipalId} on {RoleArn} was issued by STS ({AssumedRoleArn}) but could not be registered ({Cause}); its credentials were not handed out and expire unused at {Expiration}")]
     public static partial void IssuedNotRegistered(ILogger logger, string sessionId, string principalId, string roleArn, string assumedRoleArn, DateTimeOffset expiration, string cause);
 
