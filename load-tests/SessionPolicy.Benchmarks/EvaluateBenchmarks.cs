@@ -48,7 +48,7 @@ public class EvaluateBenchmarks
             RiskScore = 99,
         };
         _service = new SessionRequest { PrincipalId = "etl", PrincipalKind = PrincipalKind.Service, Role = role!, Environment = "production" };
-        if (_engine.Evaluate(_personWithGuardrails) is var d && d.Guardrails.Length + d.GuardrailsWithoutEffect.Length < 3) throw new InvalidOperationException("expected several guardrails to apply");
+        if (_engine.Evaluate(_personWithGuardrails) is var d && d.Guardrails.Count + d.GuardrailsWithoutEffect.Count < 3) throw new InvalidOperationException("expected several guardrails to apply");
     }
 
     [Benchmark(Baseline = true)]

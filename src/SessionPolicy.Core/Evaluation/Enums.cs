@@ -13,10 +13,10 @@ public enum Assurance { None = 0, Aal1 = 1, Aal2 = 2, Aal3 = 3 }
 public enum DeviceTrustLevel { Unknown = 1, Unmanaged = 2, Managed = 3 }
 
 /// <summary>What the caller must do with a session request, in rising severity.</summary>
-public enum Outcome { Allow = 1, Reauthenticate = 2, Deny = 3 }
+public enum Outcome : byte { Allow = 1, Reauthenticate = 2, Deny = 3 }
 
 /// <summary>What bound a decided number.</summary>
-public enum Constraint
+public enum Constraint : byte
 {
     /// <summary>The matched profile's own value.</summary>
     Profile = 1,

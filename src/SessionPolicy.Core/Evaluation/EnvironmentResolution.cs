@@ -1,7 +1,7 @@
 namespace SessionPolicy.Core.Evaluation;
 
 /// <summary>How the environment of a request was read against the policy's declared environments.</summary>
-public enum EnvironmentResolution
+public enum EnvironmentResolution : byte
 {
     /// <summary>The policy declares no environments: the name is matched as given, without regard to case.</summary>
     AsGiven = 1,

@@ -68,8 +68,8 @@ public sealed class PolicyEngine
             var buckets = new BucketSet();
             _index.Find(facts, ref buckets);
             best = ChooseProfile(facts, ref buckets);
-            for (var b = 0; b < buckets.Count; b++) MatchGuardrails(facts, buckets[b].Guardrails, ref matched);
-            MatchGuardrails(facts, _index.UnindexedGuardrails, ref matched);
+            for (var b = 0; b < buckets.Count; b++) MatchGuardrails(facts, buckets[b].Guardrails, buckets[b].FiledBy, ref matched);
+            MatchGuardrails(facts, _index.UnindexedGuardrails, MatchSpec.FiledBy.None, ref matched);
         }
         else
         {
@@ -98,16 +98,16 @@ public sealed class PolicyEngine
             if (g.Outcome > outcome) outcome = g.Outcome;
             if (HasEffect(g, profile, baseMax, baseIdle)) effective++;
         }
-        var applied = effective == 0 ? [] : new AppliedGuardrail[effective];
-        var inert = effective == indexes.Length ? [] : new AppliedGuardrail[indexes.Length - effective];
-        int a = 0, n = 0;
+        // One array for both lists: those with an effect first, then those without, each in policy order.
+        AppliedGuardrail[] all = indexes.Length == 0 ? [] : new AppliedGuardrail[indexes.Length];
+        int a = 0, n = effective;
         foreach (var i in indexes)
         {
             var g = _guardrails[i];
-            if (HasEffect(g, profile, baseMax, baseIdle)) applied[a++] = _applied[i];
+            if (HasEffect(g, profile, baseMax, baseIdle)) all[a++] = _applied[i];
             else
             {
-                inert[n++] = _applied[i];
+                all[n++] = _applied[i];
                 trace?.Add(new TraceEntry("guardrail-without-effect", g.Name, false,
                     $"matched, but allows no less than the session already gets ({baseMax}s, idle {(baseIdle == 0 ? "none" : baseIdle + "s")}) and no stricter outcome"));
             }
@@ -122,8 +122,7 @@ public sealed class PolicyEngine
             MaxSessionSeconds = max,
             IdleTimeoutSeconds = idle,
             Profile = profile.Name,
-            Guardrails = applied,
-            GuardrailsWithoutEffect = inert,
+            Matched = (all, effective),
             Binding = binding,
             IdleBinding = idleBinding,
             PolicyVersion = Version,
@@ -182,19 +181,19 @@ public sealed class PolicyEngine
     private int ChooseProfile(in RequestFacts facts, ref BucketSet buckets)
     {
         var best = -1;
-        for (var b = 0; b < buckets.Count; b++) best = BestOf(facts, buckets[b].Profiles, best);
-        return BestOf(facts, _index.UnindexedProfiles, best);
+        for (var b = 0; b < buckets.Count; b++) best = BestOf(facts, buckets[b].Profiles, buckets[b].FiledBy, best);
+        return BestOf(facts, _index.UnindexedProfiles, MatchSpec.FiledBy.None, best);
     }
 
-    /// <summary>The best of <paramref name="best"/> and the matching candidates, which are ordered most specific first.</summary>
-    private int BestOf(in RequestFacts facts, int[] candidates, int best)
+    /// <summary>The best of <paramref name="best"/> and the matching candidates, which are ordered most specific first and meet <paramref name="filedBy"/>.</summary>
+    private int BestOf(in RequestFacts facts, int[] candidates, MatchSpec.FiledBy filedBy, int best)
     {
         foreach (var i in candidates)
         {
             // Only a more specific profile, or an equally specific earlier one, can win; the list is
             // ordered that way, so nothing after this one can either.
             if (best >= 0 && !Beats(i, best)) return best;
-            if (_profiles[i].Match.Matches(facts)) best = i;
+            if (_profiles[i].Match.Matches(facts, filedBy)) best = i;
         }
         return best;
     }
@@ -215,12 +214,12 @@ public sealed class PolicyEngine
         return best;
     }
 
-    private void MatchGuardrails(in RequestFacts facts, int[] candidates, ref MatchedSet matched)
+    private void MatchGuardrails(in RequestFacts facts, int[] candidates, MatchSpec.FiledBy filedBy, ref MatchedSet matched)
     {
         foreach (var i in candidates)
         {
             // A rule filed under groups is visited once per shared group; count it once.
-            if (!matched.Contains(i) && _guardrails[i].When.Matches(facts)) matched.Add(i);
+            if (!matched.Contains(i) && _guardrails[i].When.Matches(facts, filedBy)) matched.Add(i);
         }
     }
 

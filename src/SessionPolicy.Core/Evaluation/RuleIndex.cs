@@ -29,8 +29,21 @@ internal sealed class RuleIndex
         _ => StringComparer.Ordinal,
     };
 
-    /// <summary>The rules filed under one value of one dimension.</summary>
-    internal sealed record Bucket(int[] Profiles, int[] Guardrails);
+    // The condition a rule found under each dimension is known to meet. Role ARNs are not among them: exact ARNs
+    // are filed without regard to case as a whole, patterns by their literal start, both supersets.
+    private static MatchSpec.FiledBy FiledBy(Dimension d) => d switch
+    {
+        Dimension.PrincipalId => MatchSpec.FiledBy.PrincipalIds,
+        Dimension.Group => MatchSpec.FiledBy.Groups,
+        Dimension.Account => MatchSpec.FiledBy.Accounts,
+        Dimension.Environment => MatchSpec.FiledBy.Environments,
+        Dimension.NetworkZone => MatchSpec.FiledBy.NetworkZones,
+        Dimension.PrincipalKind => MatchSpec.FiledBy.PrincipalKind,
+        _ => MatchSpec.FiledBy.None,
+    };
+
+    /// <summary>The rules filed under one value of one dimension, and the condition each of them meets by being found there.</summary>
+    internal sealed record Bucket(int[] Profiles, int[] Guardrails, MatchSpec.FiledBy FiledBy);
 
     private readonly FrozenDictionary<string, Bucket>?[] _buckets;
     private readonly FrozenDictionary<string, Bucket>.AlternateLookup<ReadOnlySpan<char>> _rolePrefixes;
@@ -44,7 +57,7 @@ internal sealed class RuleIndex
         var unindexedGuardrails = File(guardrails, files, isProfile: false);
         _buckets = [.. files.Select((m, d) => m?.ToFrozenDictionary(
             p => p.Key,
-            p => new Bucket([.. p.Value.Profiles.Distinct().Order(profileOrder)], [.. p.Value.Guardrails.Distinct().Order()]),
+            p => new Bucket([.. p.Value.Profiles.Distinct().Order(profileOrder)], [.. p.Value.Guardrails.Distinct().Order()], FiledBy((Dimension)d)),
             Comparer((Dimension)d)))];
         if (_buckets[(int)Dimension.RolePrefix] is { } prefixes)
         {

@@ -72,6 +72,32 @@ public sealed record MatchSpec
     /// <summary>Whether every condition holds.</summary>
     public bool Matches(in RequestFacts facts) => FirstMismatch(facts) is null;
 
+    /// <summary>
+    /// Whether every condition holds but <paramref name="filedBy"/>: the rule index found the rule through the
+    /// request's value for that condition, compared as the condition compares it, so it holds already.
+    /// </summary>
+    internal bool Matches(in RequestFacts facts, FiledBy filedBy)
+    {
+        var known = (Condition)filedBy;
+        foreach (var condition in Conditions)
+        {
+            if (condition != known && !Holds(condition, facts)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>The equality conditions the rule index files rules under, and <see cref="None"/> for a rule found otherwise.</summary>
+    internal enum FiledBy
+    {
+        None = -1,
+        PrincipalIds = Condition.PrincipalIds,
+        PrincipalKind = Condition.PrincipalKind,
+        Groups = Condition.Groups,
+        Accounts = Condition.Accounts,
+        Environments = Condition.Environments,
+        NetworkZones = Condition.NetworkZones,
+    }
+
     /// <summary>The name of the first condition that does not hold, or null when all hold. Allocates nothing.</summary>
     public string? FirstMismatch(in RequestFacts facts)
     {

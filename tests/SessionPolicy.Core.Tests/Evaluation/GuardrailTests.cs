@@ -38,7 +38,7 @@ public sealed class GuardrailTests
 
         Assert.Equal(8 * 3600, d.MaxSessionSeconds);
         Assert.Equal(Constraint.Profile, d.Binding);
-        Assert.Empty(d.Guardrails);
+        Assert.Empty(d.Guardrails.Select(g => g.Name));
         Assert.Equal(Outcome.Allow, d.Outcome);
     }
 
@@ -142,8 +142,8 @@ public sealed class GuardrailTests
 
         var d = engine.Evaluate(Requests.Human(groups: [.. Enumerable.Range(0, 24).Select(i => $"team-{i}")]));
 
-        Assert.Equal(10, d.Guardrails.Length);
-        Assert.Equal(14, d.GuardrailsWithoutEffect.Length);
+        Assert.Equal(10, d.Guardrails.Count);
+        Assert.Equal(14, d.GuardrailsWithoutEffect.Count);
         Assert.Equal(7200, d.MaxSessionSeconds);
     }
 }

@@ -71,7 +71,7 @@ public sealed class PolicyLanguageTests
 
         var d = engine.Evaluate(Requests.Human(ip: ip, mfa: mfa));
 
-        Assert.Equal(matches, d.Guardrails.Length == 1);
+        Assert.Equal(matches, d.Guardrails.Count == 1);
     }
 
     [Fact]
