@@ -14,16 +14,22 @@ internal sealed class RedisConnection : IDisposable
     public RedisConnection(IOptions<RedisOptions> options)
     {
         var settings = options.Value;
+        _multiplexer = Connect(settings, settings.OperationTimeout);
+        _multiplexer.ConnectionRestored += (_, _) => Restored?.Invoke();
+        OperationTimeout = settings.OperationTimeout;
+    }
+
+    /// <summary>A connection to the configured store whose operations may each take <paramref name="budget"/>; it never fails to start.</summary>
+    internal static ConnectionMultiplexer Connect(RedisOptions settings, TimeSpan budget)
+    {
         var config = ConfigurationOptions.Parse(settings.Configuration);
         config.AbortOnConnectFail = false;
         config.ConnectTimeout = (int)settings.ConnectTimeout.TotalMilliseconds;
-        config.AsyncTimeout = Math.Max(1, (int)settings.OperationTimeout.TotalMilliseconds);
+        config.AsyncTimeout = Math.Max(1, (int)budget.TotalMilliseconds);
         config.SyncTimeout = config.AsyncTimeout;
         config.ConnectRetry = 1;
         config.ReconnectRetryPolicy = new LinearRetry(250);
-        _multiplexer = ConnectionMultiplexer.Connect(config);
-        _multiplexer.ConnectionRestored += (_, _) => Restored?.Invoke();
-        OperationTimeout = settings.OperationTimeout;
+        return ConnectionMultiplexer.Connect(config);
     }
 
     /// <summary>Raised when a lost connection is back.</summary>

@@ -34,6 +34,9 @@ internal sealed class RedisKeys(string prefix)
     public RedisKey Decision(string principalId, string normalizedInput) =>
         Principal(principalId) + "decision:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalizedInput)));
 
+    /// <summary>Written before waiting for the replicas to hold a principal's signal (<see cref="RedisReplicaWait"/>): on the signal's node.</summary>
+    public RedisKey PrincipalWait(string principalId) => Principal(principalId) + "wait";
+
     public RedisKey RoleMaximum(string roleArn) => Prefix + "rolemax:" + roleArn;
 
     public RedisKey Session(string id) => Sessions + "session:" + id;
@@ -49,6 +52,9 @@ internal sealed class RedisKeys(string prefix)
     public RedisKey LogoutLog => Sessions + "logouts";
 
     public RedisKey LogEpoch => Sessions + "logouts:epoch";
+
+    /// <summary>Written before waiting for the replicas to hold an ending (<see cref="RedisReplicaWait"/>): on the log's node.</summary>
+    public RedisKey SessionsWait => Sessions + "wait";
 
     /// <summary>Marks that keys of the earlier layout were carried into this one (<see cref="RedisLayoutUpgrade"/>).</summary>
     public RedisKey Layout => Prefix + "layout";

@@ -26,6 +26,17 @@ public sealed class RedisOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00", ErrorMessage = "SessionPolicy:Redis:ConnectTimeout must be between 00:00:00.100 and 00:01:00")]
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How many replicas must hold the writes of a <c>ForceLogout</c> or a <c>ReportSignal</c> before the call answers
+    /// success (Redis <c>WAIT</c>, on a connection of its own); 0, the default, waits for none.
+    /// </summary>
+    [Range(0, 16, ErrorMessage = "SessionPolicy:Redis:WaitForReplicas must be between 0 and 16")]
+    public int WaitForReplicas { get; set; }
+
+    /// <summary>Longest such a call waits for the replicas; past it the call answers UNAVAILABLE (the write stays on the primary).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:30", ErrorMessage = "SessionPolicy:Redis:WaitTimeout must be between 00:00:00.010 and 00:00:30")]
+    public TimeSpan WaitTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Whether a shared store is configured.</summary>
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Configuration);
 }

@@ -13,6 +13,7 @@ internal static class RedisStateRegistration
     {
         services.AddSingleton<RedisConnection>();
         services.AddSingleton<RedisDurability>().AddStartupTask<RedisDurability>();
+        services.AddSingleton<RedisReplicaWait>();
         services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RedisOptions>>().Value.KeyPrefix));
         // Before anything reads the shared store: what an earlier version kept is where this one reads it.
         services.AddSingleton<RedisLayoutUpgrade>().AddStartupTask<RedisLayoutUpgrade>();

@@ -78,6 +78,7 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
             Actor = order.Actor.Length > 0 ? order.Actor : caller ?? "admin",
             Detail = order.Detail,
             At = time.GetUtcNow(),
+            Confirm = true,
         }, cancellationToken);
         // Nothing ended: an unknown session is an error, one that had ended already is not (idempotent).
         if (result.Event is null && order.SessionId is { } id && await store.GetAsync(id, cancellationToken) is null) throw NotFound(id);
@@ -104,12 +105,12 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
         var now = time.GetUtcNow();
         if (disabled)
         {
-            return await EndAsync(new EndRequest { PrincipalId = principalId, Reason = LogoutReason.PrincipalDisabled, Actor = actor, Detail = detail, At = now }, cancellationToken);
+            return await EndAsync(new EndRequest { PrincipalId = principalId, Reason = LogoutReason.PrincipalDisabled, Actor = actor, Detail = detail, At = now, Confirm = true }, cancellationToken);
         }
         var ids = await store.ActiveIdsAsync(principalId, cancellationToken);
         var (ending, _) = await ReviseAsync(ids, now, cancellationToken);
         if (ending.Count == 0) return EndResult.Nothing;
-        return await EndAsync(new EndRequest { SessionIds = [.. ending.Select(s => s.Id)], Reason = LogoutReason.RiskSignal, Actor = actor, Detail = detail, At = now }, cancellationToken);
+        return await EndAsync(new EndRequest { SessionIds = [.. ending.Select(s => s.Id)], Reason = LogoutReason.RiskSignal, Actor = actor, Detail = detail, At = now, Confirm = true }, cancellationToken);
     }
 
     /// <summary>

@@ -27,6 +27,9 @@ internal static partial class Log
     [LoggerMessage(61, LogLevel.Warning, "Redis does not keep what it acknowledges ({State}): acknowledged logouts and revocations could be lost; enable appendonly or add a replica")]
     public static partial void StoreNotDurable(ILogger logger, string state);
 
+    [LoggerMessage(63, LogLevel.Warning, "{What} was written to the Redis primary, but {Confirmed} of the {Required} replicas required confirmed it in time: answered UNAVAILABLE")]
+    public static partial void ReplicasBehind(ILogger logger, string what, long confirmed, int required);
+
     [LoggerMessage(62, LogLevel.Information, "Carried {Keys} keys of the earlier Redis key layout into the current one (signals, revocations, sessions, the logout log)")]
     public static partial void LayoutUpgraded(ILogger logger, int keys);
 

@@ -51,6 +51,36 @@ public sealed class RedisServer : IRedisTarget, IAsyncDisposable
         return server;
     }
 
+    /// <summary>A replica of <paramref name="primary"/>, returned once the primary counts it as a connected replica that has synced.</summary>
+    internal static async Task<RedisServer> StartReplicaAsync(RedisServer primary)
+    {
+        var replica = new RedisServer(FreePort(), null, ["--replicaof", "127.0.0.1", primary.Port.ToString()]);
+        await replica.RestartAsync();
+        await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(replica.Configuration + ",allowAdmin=true");
+        var server = connection.GetServer(replica.Configuration);
+        for (var attempt = 0; ; attempt++)
+        {
+            var info = (await server.InfoAsync("replication")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
+            if (info.GetValueOrDefault("master_link_status") == "up" && info.GetValueOrDefault("master_sync_in_progress") == "0") return replica;
+            if (attempt == 500) throw new InvalidOperationException("the replica did not sync with its primary within 10 s");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Stops the process where it stands (SIGSTOP): it keeps its connections and answers nothing, as a replica stuck on a slow disk would.</summary>
+    internal void Freeze() => Signal(19);
+
+    /// <summary>Lets a frozen process go on (SIGCONT).</summary>
+    internal void Thaw() => Signal(18);
+
+    private void Signal(int signal)
+    {
+        if (_process is not { HasExited: false } process || Kill(process.Id, signal) != 0) throw new InvalidOperationException($"could not signal redis-server ({signal})");
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
     /// <summary>Starts the server (again), returning once it accepts connections.</summary>
     public async Task RestartAsync()
     {
@@ -98,6 +128,7 @@ public sealed class RedisServer : IRedisTarget, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_process is { HasExited: false } running) Kill(running.Id, 18);
         await StopAsync();
         _process?.Dispose();
         if (_directory is not null) Directory.Delete(_directory, recursive: true);

@@ -1,3 +1,4 @@
+using Grpc.Core;
 using System.Diagnostics.Metrics;
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
@@ -290,6 +291,27 @@ public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeCon
         Assert.All(nodesOfPrincipal, p => Assert.True(p.Value.Count >= 2, $"{p.Key}: {p.Value.Count} keys"));
         Assert.All(nodesOfPrincipal, p => Assert.Single(p.Value.Select(k => k.Value).Distinct()));
         Assert.True(nodesOfPrincipal.Select(p => p.Value[0].Value).Distinct().Count() >= 2, "every principal landed on one node");
+    }
+
+    [Fact]
+    public async Task WaitForReplicas_OnMastersWithoutReplicas_IsUnavailable_NeverASuccessItCannotKeep()
+    {
+        // The cluster has no replicas: whichever node holds a principal's keys or the log, no replica confirms.
+        var settings = shared.Cluster.SharedSettings();
+        settings["SessionPolicy:Redis:WaitForReplicas"] = "1";
+        settings["SessionPolicy:Redis:WaitTimeout"] = "00:00:00.010";
+        using var factory = new PolicyServiceFactory(settings: settings);
+        var events = new SessionEventsService.SessionEventsServiceClient(factory.Channel);
+
+        var failures = new List<RpcException>();
+        foreach (var p in Enumerable.Range(0, 6).Select(i => $"waiting-{i}"))
+        {
+            failures.Add(await Assert.ThrowsAsync<RpcException>(() => events.ReportSignalAsync(new ReportSignalRequest { PrincipalId = p, RiskScore = 10 }).ResponseAsync));
+        }
+        failures.Add(await Assert.ThrowsAsync<RpcException>(() => events.ForceLogoutAsync(new ForceLogoutRequest { PrincipalId = "waiting-0" }).ResponseAsync));
+
+        Assert.All(failures, e => Assert.Equal(StatusCode.Unavailable, e.StatusCode));
+        Assert.All(failures, e => Assert.Contains("is recorded, but 0 of the 1 replicas required confirmed it", e.Status.Detail));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SessionPolicy.Server.Redis;
 using SessionPolicy.Server.Sessions;
@@ -15,11 +16,12 @@ public abstract class RedisSessionStoreContract(IRedisTarget target) : SessionSt
 
     private protected override async Task<ISessionStore> CreateAsync(IOptions<SessionLifecycleOptions> options)
     {
-        _connection = new RedisConnection(Microsoft.Extensions.Options.Options.Create(new RedisOptions
+        var settings = Microsoft.Extensions.Options.Options.Create(new RedisOptions
         {
             Configuration = target.Configuration, KeyPrefix = _keys.Prefix, OperationTimeout = TimeSpan.FromSeconds(5),
-        }));
-        var store = new RedisSessionStore(_connection, _keys, options);
+        });
+        _connection = new RedisConnection(settings);
+        var store = new RedisSessionStore(_connection, _keys, new RedisReplicaWait(settings, NullLogger<RedisReplicaWait>.Instance), options);
         await store.StartAsync(default);
         return store;
     }

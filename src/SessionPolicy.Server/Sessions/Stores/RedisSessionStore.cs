@@ -16,7 +16,7 @@ namespace SessionPolicy.Server.Sessions.Stores;
 /// channel so each replica's feed reads the stream at once (the stream, not the announcement, is what
 /// counts: a lost announcement is caught by the feed's poll).
 /// </summary>
-internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, IOptions<SessionLifecycleOptions> options) : ISessionStore, IStartupTask
+internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, RedisReplicaWait replicas, IOptions<SessionLifecycleOptions> options) : ISessionStore, IStartupTask
 {
     /// <summary>
     /// How often a principal's or role's logout reads its set of sessions again when the set changed before the
@@ -111,7 +111,15 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, I
     public async ValueTask ReviseAsync(string id, DateTimeOffset expiresAt, int idleTimeoutSeconds, CancellationToken cancellationToken) =>
         await Run("cut the session's limits", () => Db.ScriptEvaluateAsync(RedisSessionScripts.Revise, [keys.Session(id), keys.Deadlines], [Ms(expiresAt), idleTimeoutSeconds, id]));
 
-    public ValueTask<EndResult> EndAsync(EndRequest request, CancellationToken cancellationToken) => Run("record the logout", async () =>
+    public async ValueTask<EndResult> EndAsync(EndRequest request, CancellationToken cancellationToken)
+    {
+        var result = await EndOnceAsync(request);
+        // Also when nothing ended: a retry after an unconfirmed logout confirms the first one's writes.
+        if (request.Confirm) await replicas.ConfirmAsync(keys.SessionsWait, "the logout");
+        return result;
+    }
+
+    private ValueTask<EndResult> EndOnceAsync(EndRequest request) => Run("record the logout", async () =>
     {
         var eventId = Guid.CreateVersion7(request.At).ToString("N");
         var set = request.PrincipalId is { } p ? keys.PrincipalSessions(p) : request.RoleArn is { } r ? keys.RoleSessions(r) : (RedisKey?)null;

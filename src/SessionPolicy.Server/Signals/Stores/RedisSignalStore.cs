@@ -5,12 +5,14 @@ namespace SessionPolicy.Server.Signals.Stores;
 /// <summary>
 /// Principal state in Redis, for every replica: a signal key with the signal's time to live, a revocation
 /// key, and an announcement on the invalidation channel so every replica drops its cached decisions for
-/// the principal. The decision lookup reads these keys in its own round trip (<c>RedisDecisionStore</c>).
+/// the principal. The decision lookup reads these keys in its own round trip (<c>RedisDecisionStore</c>). Where
+/// configured, the call returns once the replicas hold the signal (<see cref="RedisReplicaWait"/>).
 /// </summary>
-internal sealed class RedisSignalStore(RedisConnection redis, RedisKeys keys, TimeProvider time) : ISignalStore
+internal sealed class RedisSignalStore(RedisConnection redis, RedisKeys keys, RedisReplicaWait replicas, TimeProvider time) : ISignalStore
 {
-    public Task ReportAsync(string principalId, int riskScore, TimeSpan ttl, bool revoke, CancellationToken cancellationToken) =>
-        RedisFailures.RunAsync("record the signal", async () =>
+    public async Task ReportAsync(string principalId, int riskScore, TimeSpan ttl, bool revoke, CancellationToken cancellationToken)
+    {
+        await RedisFailures.RunAsync("record the signal", async () =>
         {
             var now = time.GetUtcNow();
             // Recording a signal is not on a decision's path: it may take longer than a decision's budget.
@@ -28,4 +30,6 @@ internal sealed class RedisSignalStore(RedisConnection redis, RedisKeys keys, Ti
             await Task.WhenAll(writes).WaitAsync(budget, time, cancellationToken);
             await redis.Subscriber.PublishAsync(keys.Invalidations, principalId).WaitAsync(budget, time, cancellationToken);
         });
+        await replicas.ConfirmAsync(keys.PrincipalWait(principalId), "the signal");
+    }
 }
