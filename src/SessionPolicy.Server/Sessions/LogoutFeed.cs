@@ -79,7 +79,7 @@ internal sealed class LogoutFeed : BackgroundService
     private void StopAll()
     {
         _stopping = true;
-        foreach (var s in _subscriptions.Keys) s.End(new FeedStoppedException());
+        EndAll(new FeedStoppedException());
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -119,10 +119,19 @@ internal sealed class LogoutFeed : BackgroundService
             }
         }
         _started.TrySetResult();
+        var gap = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (gap)
+                {
+                    // Start again where the log stands now. Whoever subscribed since the gap was found started from a
+                    // position this feed may not have read up to: told too, as those before were.
+                    _position = await _store.LatestCursorAsync(stoppingToken);
+                    gap = false;
+                    EndAll(new FeedGapException());
+                }
                 await DispatchAsync(stoppingToken);
                 // Real time, not the injected clock: this is a safety-net poll, not a deadline.
                 await _wake.WaitAsync(Poll, stoppingToken);
@@ -136,15 +145,21 @@ internal sealed class LogoutFeed : BackgroundService
                 // The log was trimmed past this replica's position, or lost (a restart without persistence): events
                 // between may be gone. Every live subscriber is ended and told, never carried on past the gap; each
                 // resumes from its cursor and learns from the log itself whether it still can.
-                foreach (var s in _subscriptions.Keys) s.End(new FeedGapException());
-                _position = await _store.LatestCursorAsync(stoppingToken);
+                EndAll(new FeedGapException());
+                gap = true;
             }
             catch (Exception e)
             {
+                // Redis gone again, for instance: the feed keeps its place (or its gap) and tries again.
                 Log.FeedReadFailed(_logger, e.GetType().Name);
                 await Task.Delay(Poll, stoppingToken);
             }
         }
+    }
+
+    private void EndAll(Exception reason)
+    {
+        foreach (var s in _subscriptions.Keys) s.End(reason);
     }
 
     private async Task DispatchAsync(CancellationToken cancellationToken)

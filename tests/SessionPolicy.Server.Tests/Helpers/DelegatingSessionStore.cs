@@ -17,7 +17,7 @@ internal class DelegatingSessionStore(ISessionStore inner) : ISessionStore
     public ValueTask<EndResult> EndAsync(EndRequest request, CancellationToken cancellationToken) => inner.EndAsync(request, cancellationToken);
     public ValueTask<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken) => inner.DueAsync(now, max, cancellationToken);
     public virtual ValueTask<LogPage> ReadAsync(string? afterCursor, int max, CancellationToken cancellationToken) => inner.ReadAsync(afterCursor, max, cancellationToken);
-    public ValueTask<string?> LatestCursorAsync(CancellationToken cancellationToken) => inner.LatestCursorAsync(cancellationToken);
+    public virtual ValueTask<string?> LatestCursorAsync(CancellationToken cancellationToken) => inner.LatestCursorAsync(cancellationToken);
     public int CompareCursors(string a, string b) => inner.CompareCursors(a, b);
     public event Action? Appended { add => inner.Appended += value; remove => inner.Appended -= value; }
 }

@@ -33,11 +33,26 @@ public sealed class RedisServer : IRedisTarget, IAsyncDisposable
     /// </summary>
     public Dictionary<string, string?> SharedSettings() => IRedisTarget.SharedSettings(Configuration);
 
-    public static async Task<RedisServer> StartAsync(bool persistent = false)
+    public static async Task<RedisServer> StartAsync(bool persistent = false, params string[] settings)
     {
-        var server = new RedisServer(FreePort(), persistent ? Directory.CreateTempSubdirectory("redis-aof-").FullName : null, []);
+        var server = new RedisServer(FreePort(), persistent ? Directory.CreateTempSubdirectory("redis-aof-").FullName : null, settings);
         await server.RestartAsync();
         return server;
+    }
+
+    /// <summary>Kills the server and starts it again with nothing it had persisted, as a restart from a lost disk would.</summary>
+    public async Task RestartLosingEverythingAsync()
+    {
+        await StopAsync();
+        if (_directory is not null)
+        {
+            foreach (var entry in new DirectoryInfo(_directory).EnumerateFileSystemInfos())
+            {
+                if (entry is DirectoryInfo d) d.Delete(recursive: true);
+                else entry.Delete();
+            }
+        }
+        await RestartAsync();
     }
 
     /// <summary>A node of a Redis Cluster, on a free port whose cluster bus port (+10000) is free too, keeping its cluster state in <paramref name="directory"/>.</summary>
