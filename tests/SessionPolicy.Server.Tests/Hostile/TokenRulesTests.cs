@@ -51,11 +51,12 @@ public sealed class TokenRulesTests : IDisposable
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
-    public async Task MangledTokens_AreUnauthenticated_NeverAnythingElse(int seed)
+    public async Task MangledTokens_OnEveryRpc_AreUnauthenticated_NeverAnythingElse(int seed)
     {
         var random = new Random(seed);
         var valid = Token();
-        var statuses = new List<StatusCode>();
+        var rpcs = EveryRpc.WithPermission.Select(row => (string)row[0]).ToArray();
+        var statuses = new List<(string Rpc, StatusCode Status)>();
         for (var i = 0; i < 150; i++)
         {
             var token = random.Next(4) switch
@@ -67,10 +68,11 @@ public sealed class TokenRulesTests : IDisposable
                 _ => ChangeOneCharacter(valid, random),
             };
             if (token == valid) continue;
-            statuses.Add((await StatusOf("Decide", token)).StatusCode);
+            var rpc = rpcs[i % rpcs.Length];
+            statuses.Add((rpc, (await StatusOf(rpc, token)).StatusCode));
         }
 
-        Assert.All(statuses, s => Assert.Equal(StatusCode.Unauthenticated, s));
+        Assert.All(statuses, s => Assert.Equal((s.Rpc, StatusCode.Unauthenticated), s));
     }
 
     private static string ChangeOneCharacter(string token, Random random)
