@@ -52,9 +52,9 @@ public sealed class FrameFuzzTests : IDisposable
 
         // A first round warms every path up; the second must not keep more than the first left behind.
         await RoundAsync(random, decide);
-        var before = ManagedBytes();
+        var before = FuzzTests.ManagedBytes();
         await RoundAsync(random, decide);
-        var after = ManagedBytes();
+        var after = FuzzTests.ManagedBytes();
 
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_port}");
         var answer = await new SessionPolicyService.SessionPolicyServiceClient(channel).DecideAsync(Sample.Human());
@@ -98,13 +98,6 @@ public sealed class FrameFuzzTests : IDisposable
             at += 9 + length;
         }
         return frames;
-    }
-
-    private static long ManagedBytes()
-    {
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        return GC.GetTotalMemory(forceFullCollection: true);
     }
 
     /// <summary>One bad exchange after the preface, chosen by <paramref name="random"/>.</summary>

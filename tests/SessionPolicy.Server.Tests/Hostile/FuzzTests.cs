@@ -124,8 +124,11 @@ public sealed class FuzzTests : IDisposable
         var offset = int.TryParse(Environment.GetEnvironmentVariable("FUZZ_SEED_OFFSET"), out var o) ? o : 0;
         var random = new Random(seed + offset);
         var seen = new List<(string Method, StatusCode Status, string Bytes)>();
+        var managed = new List<long>();
         for (var i = 0; i < 100; i++)
         {
+            // Managed memory after the first half (everything warmed up) and after the second.
+            if (i == 50) managed.Add(ManagedBytes());
             foreach (var (service, method, valid) in Rpcs)
             {
                 var body = Mutate(valid.ToByteArray(), random);
@@ -133,10 +136,20 @@ public sealed class FuzzTests : IDisposable
                 if (status is StatusCode.Unknown or StatusCode.Internal) seen.Add((method, status, Convert.ToBase64String(body[..Math.Min(body.Length, 64)])));
             }
         }
+        managed.Add(ManagedBytes());
         var after = await new SessionPolicyService.SessionPolicyServiceClient(_factory.Channel).DecideAsync(Sample.Human());
 
         Assert.Empty(seen);
         Assert.Equal(3600, after.Decision.MaxSessionSeconds);
+        Assert.True(managed[1] - managed[0] < 32 << 20, $"managed memory grew by {(managed[1] - managed[0]) >> 20} MiB over 500 malformed requests");
+    }
+
+    /// <summary>Bytes the managed heap holds after a full, compacting collection.</summary>
+    internal static long ManagedBytes()
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        return GC.GetTotalMemory(forceFullCollection: true);
     }
 
     [Fact]
