@@ -4,8 +4,9 @@ using StackExchange.Redis;
 namespace SessionPolicy.Server.Tests.Helpers;
 
 /// <summary>
-/// A real Redis Cluster on loopback: three masters (<c>redis-server --cluster-enabled yes</c> on free ports), their
-/// 16384 slots assigned by <c>redis-cli --cluster create</c>, returned once every node reports <c>cluster_state:ok</c>.
+/// A real Redis Cluster on loopback: three masters (<c>redis-server --cluster-enabled yes</c> on free ports), optionally
+/// with replicas, their 16384 slots assigned by <c>redis-cli --cluster create</c>, returned once every node reports
+/// <c>cluster_state:ok</c>.
 /// </summary>
 public sealed class RedisCluster : IRedisTarget, IAsyncDisposable
 {
@@ -23,15 +24,19 @@ public sealed class RedisCluster : IRedisTarget, IAsyncDisposable
 
     public Dictionary<string, string?> SharedSettings() => IRedisTarget.SharedSettings(Configuration);
 
-    public static async Task<RedisCluster> StartAsync(int masters = 3)
+    /// <summary>
+    /// Starts <paramref name="masters"/> masters and <paramref name="replicas"/> replicas of each; returns once every node
+    /// reports <c>cluster_state:ok</c> and every master has its replicas connected.
+    /// </summary>
+    public static async Task<RedisCluster> StartAsync(int masters = 3, int replicas = 0)
     {
         var directory = Directory.CreateTempSubdirectory("redis-cluster-").FullName;
-        var nodes = await Task.WhenAll(Enumerable.Range(0, masters).Select(_ => RedisServer.StartClusterNodeAsync(directory)));
+        var nodes = await Task.WhenAll(Enumerable.Range(0, masters * (1 + replicas)).Select(_ => RedisServer.StartClusterNodeAsync(directory)));
         var cluster = new RedisCluster(directory, nodes);
         try
         {
-            await RunCliAsync(["--cluster", "create", .. nodes.Select(n => n.Configuration), "--cluster-replicas", "0", "--cluster-yes"]);
-            await cluster.WaitUntilOkAsync();
+            await RunCliAsync(["--cluster", "create", .. nodes.Select(n => n.Configuration), "--cluster-replicas", replicas.ToString(), "--cluster-yes"]);
+            await cluster.WaitUntilOkAsync(replicas);
             return cluster;
         }
         catch
@@ -101,18 +106,31 @@ public sealed class RedisCluster : IRedisTarget, IAsyncDisposable
     /// <summary>One admin connection for the commands sent to a named node (slot moves, INFO).</summary>
     private async Task<ConnectionMultiplexer> AdminAsync() => _admin ??= await ConnectionMultiplexer.ConnectAsync(Configuration + ",allowAdmin=true");
 
-    private async Task WaitUntilOkAsync()
+    private async Task WaitUntilOkAsync(int replicas)
     {
-        // cluster create returns once slots are assigned; the nodes agree a moment later (gossip).
+        // cluster create returns once slots are assigned; the nodes agree a moment later (gossip), and replicas sync.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         foreach (var node in Nodes)
         {
-            while (!(await RunCliAsync(["-p", node.Port.ToString(), "cluster", "info"])).Contains("cluster_state:ok", StringComparison.Ordinal))
+            while (!(await RunCliAsync(["-p", node.Port.ToString(), "cluster", "info"])).Contains("cluster_state:ok", StringComparison.Ordinal)
+                || (await RunCliAsync(["-p", node.Port.ToString(), "info", "replication"])) is var info
+                    && info.Contains("role:master", StringComparison.Ordinal) && Count(info, ",state=online,") < replicas)
             {
-                if (DateTime.UtcNow > deadline) throw new InvalidOperationException($"the cluster did not reach cluster_state:ok on port {node.Port}");
+                if (DateTime.UtcNow > deadline) throw new InvalidOperationException($"the cluster did not reach cluster_state:ok with its replicas on port {node.Port}");
                 await Task.Delay(50);
             }
         }
+    }
+
+    private static int Count(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
+
+    /// <summary>The index in <see cref="Nodes"/> of a replica of node <paramref name="master"/>, as the master reports it.</summary>
+    public async Task<int> ReplicaOfAsync(int master)
+    {
+        var info = await RunCliAsync(["-p", Nodes[master].Port.ToString(), "info", "replication"]);
+        var line = info.Split('\n').First(l => l.StartsWith("slave0:", StringComparison.Ordinal));
+        var port = int.Parse(line.Split(',').Single(p => p.StartsWith("port=", StringComparison.Ordinal))["port=".Length..]);
+        return Nodes.Select((n, i) => (n.Port, i)).Single(p => p.Port == port).i;
     }
 
     private static async Task<string> RunCliAsync(IEnumerable<string> args)

@@ -405,6 +405,82 @@ public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeCon
         Assert.Equal(HealthStatus.NotServing, await Health(replica, "redis"));
     }
 
+    [Fact]
+    public async Task MasterKilled_ItsReplicaTakesOver_TheServiceFollows_AndLogoutsTheReplicaConfirmedAreKept()
+    {
+        await using var cluster = await RedisCluster.StartAsync(replicas: 1);
+        var settings = cluster.SharedSettings();
+        settings["SessionPolicy:Redis:WaitForReplicas"] = "1";
+        settings["SessionPolicy:Redis:WaitTimeout"] = "00:00:05";
+        using var service = new PolicyServiceFactory(settings: settings);
+        var keys = new SessionPolicy.Server.Redis.RedisKeys(settings["SessionPolicy:Redis:KeyPrefix"]!);
+        var events = new SessionEventsService.SessionEventsServiceClient(service.Channel);
+        string cursor;
+        await using (var stream = await LogoutStream.OpenAsync(service.Channel, ["app-a"])) cursor = stream.StartCursor;
+        var ended = (await events.RegisterSessionAsync(Helpers.Sessions.Register("ann"))).Session.SessionId;
+        var running = (await events.RegisterSessionAsync(Helpers.Sessions.Register("bob"))).Session.SessionId;
+        var logout = await events.ForceLogoutAsync(new ForceLogoutRequest { SessionId = ended });
+
+        // The master of the registry and the log dies; the cluster promotes its replica (node timeout 2 s).
+        await cluster.Nodes[await cluster.NodeOfAsync(keys.Deadlines)].StopAsync();
+        var listed = await UntilAnsweredAsync(() => events.ListSessionsAsync(new ListSessionsRequest()).ResponseAsync);
+        await using var resumed = await LogoutStream.OpenAsync(service.Channel, ["app-a"], cursor: cursor);
+        var heard = (await resumed.NextEventAsync()).Event;
+        var decided = (await Client(service).DecideAsync(Sample.Human(id: "carol"))).Decision;
+        // The promoted master has no replica of its own: a logout now cannot be confirmed, and says so.
+        var unconfirmed = await Assert.ThrowsAsync<RpcException>(() => events.ForceLogoutAsync(new ForceLogoutRequest { SessionId = running }).ResponseAsync);
+
+        Assert.Equal(SessionState.Ended, listed.Sessions.Single(x => x.SessionId == ended).State);
+        Assert.Equal(SessionState.Active, listed.Sessions.Single(x => x.SessionId == running).State);
+        Assert.Equal(logout.EventId, heard.EventId);
+        Assert.False(decided.Degraded);
+        Assert.Equal(StatusCode.Unavailable, unconfirmed.StatusCode);
+        Assert.Contains("0 of the 1 replicas required", unconfirmed.Status.Detail);
+    }
+
+    [Fact]
+    public async Task WaitForReplicas_WaitsForTheReplicaOfTheNodeHoldingTheWrites_AndOnlyThat()
+    {
+        await using var cluster = await RedisCluster.StartAsync(replicas: 1);
+        var settings = cluster.SharedSettings();
+        settings["SessionPolicy:Redis:WaitForReplicas"] = "1";
+        settings["SessionPolicy:Redis:WaitTimeout"] = "00:00:30";
+        using var service = new PolicyServiceFactory(settings: settings);
+        var keys = new SessionPolicy.Server.Redis.RedisKeys(settings["SessionPolicy:Redis:KeyPrefix"]!);
+        var events = new SessionEventsService.SessionEventsServiceClient(service.Channel);
+        // Two principals whose keys live on different masters.
+        var nodes = new Dictionary<int, string>();
+        for (var i = 0; nodes.Count < 2; i++) nodes.TryAdd(await cluster.NodeOfAsync(keys.Signal($"p{i}")), $"p{i}");
+        var ((frozenNode, frozen), (_, other)) = (nodes.First(), nodes.Last());
+        var replica = cluster.Nodes[await cluster.ReplicaOfAsync(frozenNode)];
+
+        replica.Freeze();
+        var waiting = events.ReportSignalAsync(new ReportSignalRequest { PrincipalId = frozen, RiskScore = 90 }).ResponseAsync;
+        await events.ReportSignalAsync(new ReportSignalRequest { PrincipalId = other, RiskScore = 90 });
+        var waitedWhileFrozen = !waiting.IsCompleted;
+        replica.Thaw();
+        await waiting;
+
+        Assert.True(waitedWhileFrozen, "the signal was confirmed while the replica of its node was frozen");
+    }
+
+    /// <summary>The call's answer once the service answers it (it may be UNAVAILABLE while the cluster fails over), within 30 s.</summary>
+    private static async Task<T> UntilAnsweredAsync<T>(Func<Task<T>> call)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
     /// <summary>A cluster of a test's own (one that moves slots or stops nodes), a replica on it, and the replica's key layout.</summary>
     private sealed class OwnCluster : IAsyncDisposable
     {
