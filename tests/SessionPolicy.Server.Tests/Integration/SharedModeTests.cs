@@ -408,12 +408,8 @@ public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeCon
     [Fact]
     public async Task MasterKilled_ItsReplicaTakesOver_TheServiceFollows_AndLogoutsTheReplicaConfirmedAreKept()
     {
-        await using var cluster = await RedisCluster.StartAsync(replicas: 1);
-        var settings = cluster.SharedSettings();
-        settings["SessionPolicy:Redis:WaitForReplicas"] = "1";
-        settings["SessionPolicy:Redis:WaitTimeout"] = "00:00:05";
-        using var service = new PolicyServiceFactory(settings: settings);
-        var keys = new SessionPolicy.Server.Redis.RedisKeys(settings["SessionPolicy:Redis:KeyPrefix"]!);
+        await using var own = await OwnCluster.StartAsync(replicas: 1, waitTimeout: "00:00:05");
+        var (cluster, service, keys) = (own.Cluster, own.Replica, own.Keys);
         var events = new SessionEventsService.SessionEventsServiceClient(service.Channel);
         string cursor;
         await using (var stream = await LogoutStream.OpenAsync(service.Channel, ["app-a"])) cursor = stream.StartCursor;
@@ -441,12 +437,8 @@ public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeCon
     [Fact]
     public async Task WaitForReplicas_WaitsForTheReplicaOfTheNodeHoldingTheWrites_AndOnlyThat()
     {
-        await using var cluster = await RedisCluster.StartAsync(replicas: 1);
-        var settings = cluster.SharedSettings();
-        settings["SessionPolicy:Redis:WaitForReplicas"] = "1";
-        settings["SessionPolicy:Redis:WaitTimeout"] = "00:00:30";
-        using var service = new PolicyServiceFactory(settings: settings);
-        var keys = new SessionPolicy.Server.Redis.RedisKeys(settings["SessionPolicy:Redis:KeyPrefix"]!);
+        await using var own = await OwnCluster.StartAsync(replicas: 1, waitTimeout: "00:00:30");
+        var (cluster, service, keys) = (own.Cluster, own.Replica, own.Keys);
         var events = new SessionEventsService.SessionEventsServiceClient(service.Channel);
         // Two principals whose keys live on different masters.
         var nodes = new Dictionary<int, string>();
@@ -488,11 +480,17 @@ public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeCon
         public required PolicyServiceFactory Replica { get; init; }
         public required SessionPolicy.Server.Redis.RedisKeys Keys { get; init; }
 
-        public static async Task<OwnCluster> StartAsync(string? connectTimeout = null)
+        /// <summary>With <paramref name="replicas"/> per master, the service waiting for one of them (<paramref name="waitTimeout"/>) after logouts and signals.</summary>
+        public static async Task<OwnCluster> StartAsync(string? connectTimeout = null, int replicas = 0, string? waitTimeout = null)
         {
-            var cluster = await RedisCluster.StartAsync();
+            var cluster = await RedisCluster.StartAsync(replicas: replicas);
             var settings = cluster.SharedSettings();
             if (connectTimeout is not null) settings["SessionPolicy:Redis:ConnectTimeout"] = connectTimeout;
+            if (replicas > 0)
+            {
+                settings["SessionPolicy:Redis:WaitForReplicas"] = "1";
+                settings["SessionPolicy:Redis:WaitTimeout"] = waitTimeout ?? "00:00:01";
+            }
             return new OwnCluster
             {
                 Cluster = cluster,
