@@ -17,8 +17,6 @@ public sealed record EndRequest
     public string Detail { get; init; } = "";
     public required DateTimeOffset At { get; init; }
     public bool OnlyIfDue { get; init; }
-    /// <summary>Whether success waits until the store's replicas hold the ending, where the store is configured to (operators' logouts and signals).</summary>
-    public bool Confirm { get; init; }
 }
 
 /// <summary>The sessions an <see cref="EndRequest"/> ended and the event recorded for them (null when none ended).</summary>

@@ -78,13 +78,17 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
             Actor = order.Actor.Length > 0 ? order.Actor : caller ?? "admin",
             Detail = order.Detail,
             At = time.GetUtcNow(),
-            Confirm = true,
         }, cancellationToken);
         // Nothing ended: an unknown session is an error, one that had ended already is not (idempotent).
         if (result.Event is null && order.SessionId is { } id && await store.GetAsync(id, cancellationToken) is null) throw NotFound(id);
         if (result.Event is { } e) Log.SessionsEnded(logger, result.Ended.Count, e.Reason.ToString(), e.Actor, e.EventId);
+        // Also when nothing ended: a retry after an unconfirmed logout confirms the first one's writes.
+        await ConfirmEndingsAsync(cancellationToken);
         return result;
     }
+
+    /// <summary>Returns once the store's replicas hold every ending so far, where it is configured to wait; else UNAVAILABLE.</summary>
+    public ValueTask ConfirmEndingsAsync(CancellationToken cancellationToken) => store.ConfirmEndingsAsync(cancellationToken);
 
     /// <summary>One page of sessions with their limits and whether they fit the current policy.</summary>
     public async Task<SessionPage> ListAsync(SessionQuery query, CancellationToken cancellationToken)
@@ -105,12 +109,12 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
         var now = time.GetUtcNow();
         if (disabled)
         {
-            return await EndAsync(new EndRequest { PrincipalId = principalId, Reason = LogoutReason.PrincipalDisabled, Actor = actor, Detail = detail, At = now, Confirm = true }, cancellationToken);
+            return await EndAsync(new EndRequest { PrincipalId = principalId, Reason = LogoutReason.PrincipalDisabled, Actor = actor, Detail = detail, At = now }, cancellationToken);
         }
         var ids = await store.ActiveIdsAsync(principalId, cancellationToken);
         var (ending, _) = await ReviseAsync(ids, now, cancellationToken);
         if (ending.Count == 0) return EndResult.Nothing;
-        return await EndAsync(new EndRequest { SessionIds = [.. ending.Select(s => s.Id)], Reason = LogoutReason.RiskSignal, Actor = actor, Detail = detail, At = now, Confirm = true }, cancellationToken);
+        return await EndAsync(new EndRequest { SessionIds = [.. ending.Select(s => s.Id)], Reason = LogoutReason.RiskSignal, Actor = actor, Detail = detail, At = now }, cancellationToken);
     }
 
     /// <summary>

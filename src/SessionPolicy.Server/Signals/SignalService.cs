@@ -27,6 +27,11 @@ internal sealed class SignalService(PrincipalGenerations generations, ISignalSto
             Type = "signal.reported", Time = audit.Now, Actor = actor, PrincipalId = report.PrincipalId,
             Reason = report.DisablePrincipal ? "principal disabled" : $"risk score {report.RiskScore} for {report.Ttl}", Detail = detail,
         });
-        return await lifecycle.ApplySignalAsync(report.PrincipalId, report.DisablePrincipal, actor, detail, cancellationToken);
+        var result = await lifecycle.ApplySignalAsync(report.PrincipalId, report.DisablePrincipal, actor, detail, cancellationToken);
+        // Last, once the signal had every effect: whether the store's replicas hold it and the endings (where configured;
+        // also when nothing ended now, so a retry confirms what an unconfirmed first report ended).
+        await store.ConfirmAsync(report.PrincipalId, cancellationToken);
+        await lifecycle.ConfirmEndingsAsync(cancellationToken);
+        return result;
     }
 }

@@ -87,17 +87,21 @@ public sealed class ReplicaWaitTests : IAsyncLifetime
         using var factory = Service(replicas: 2, timeout: "00:00:00.100");
         var events = Client(factory);
         var id = (await events.RegisterSessionAsync(Register("ann"))).Session.SessionId;
+        var eves = (await events.RegisterSessionAsync(Register("eve"))).Session.SessionId;
 
         var first = await Assert.ThrowsAsync<RpcException>(() => events.ForceLogoutAsync(new ForceLogoutRequest { SessionId = id }).ResponseAsync);
         var retry = await Assert.ThrowsAsync<RpcException>(() => events.ForceLogoutAsync(new ForceLogoutRequest { SessionId = id }).ResponseAsync);
         var signal = await Assert.ThrowsAsync<RpcException>(() => events.ReportSignalAsync(new ReportSignalRequest { PrincipalId = "mallory", RiskScore = 95 }).ResponseAsync);
-        var listed = (await events.ListSessionsAsync(new ListSessionsRequest { PrincipalId = "ann" })).Sessions;
+        var disabled = await Assert.ThrowsAsync<RpcException>(() => events.ReportSignalAsync(new ReportSignalRequest { PrincipalId = "eve", DisablePrincipal = true }).ResponseAsync);
+        var listed = (await events.ListSessionsAsync(new ListSessionsRequest())).Sessions;
         var mallory = (await new SessionPolicyService.SessionPolicyServiceClient(factory.Channel).DecideAsync(Sample.Human(id: "mallory"))).Decision;
 
-        Assert.All([first, retry, signal], e => Assert.Equal(StatusCode.Unavailable, e.StatusCode));
+        Assert.All([first, retry, signal, disabled], e => Assert.Equal(StatusCode.Unavailable, e.StatusCode));
         Assert.Contains("is recorded, but 1 of the 2 replicas required confirmed it within 100 ms", first.Status.Detail);
         Assert.Contains("the signal is recorded", signal.Status.Detail);
-        Assert.Equal(SessionState.Ended, Assert.Single(listed).State);
+        // Unconfirmed is not undone: the logout, the signal and the disabled principal's endings all took effect.
+        Assert.Equal(SessionState.Ended, listed.Single(s => s.SessionId == id).State);
+        Assert.Equal(SessionState.Ended, listed.Single(s => s.SessionId == eves).State);
         Assert.Equal(Outcome.Deny, mallory.Outcome);
     }
 

@@ -440,10 +440,13 @@ public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeCon
         await using var own = await OwnCluster.StartAsync(replicas: 1, waitTimeout: "00:00:30");
         var (cluster, service, keys) = (own.Cluster, own.Replica, own.Keys);
         var events = new SessionEventsService.SessionEventsServiceClient(service.Channel);
-        // Two principals whose keys live on different masters.
+        // A principal on a master other than the registry's (a signal also confirms the endings, on the registry's
+        // master), and one on the registry's master.
+        var registry = await cluster.NodeOfAsync(keys.Deadlines);
         var nodes = new Dictionary<int, string>();
-        for (var i = 0; nodes.Count < 2; i++) nodes.TryAdd(await cluster.NodeOfAsync(keys.Signal($"p{i}")), $"p{i}");
-        var ((frozenNode, frozen), (_, other)) = (nodes.First(), nodes.Last());
+        for (var i = 0; nodes.Count < 3; i++) nodes.TryAdd(await cluster.NodeOfAsync(keys.Signal($"p{i}")), $"p{i}");
+        var (frozenNode, frozen) = nodes.First(n => n.Key != registry);
+        var other = nodes[registry];
         var replica = cluster.Nodes[await cluster.ReplicaOfAsync(frozenNode)];
 
         replica.Freeze();

@@ -32,6 +32,13 @@ internal interface ISessionStore
     /// <summary>Ends what the request names and records one event for it, atomically.</summary>
     ValueTask<EndResult> EndAsync(EndRequest request, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Returns once the store's replicas hold every ending recorded so far, where the store is configured to wait for
+    /// them; throws <see cref="ServiceFailure"/> (unavailable) when they do not confirm in time. Asked after an
+    /// operator's logout or a signal has had all its effects.
+    /// </summary>
+    ValueTask ConfirmEndingsAsync(CancellationToken cancellationToken);
+
     /// <summary>Ids of active sessions whose deadline is at or before <paramref name="now"/>, at most <paramref name="max"/>, without a scan of all sessions.</summary>
     ValueTask<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken);
 

@@ -36,6 +36,9 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
     /// <summary>This process's own memory: always writable.</summary>
     public ValueTask CheckWritableAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
+    /// <summary>Nothing to wait for: this process is the only copy.</summary>
+    public ValueTask ConfirmEndingsAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
     public ValueTask<bool> AddAsync(SessionRecord session, CancellationToken cancellationToken)
     {
         lock (_lock)

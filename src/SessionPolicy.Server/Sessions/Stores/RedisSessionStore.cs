@@ -111,15 +111,9 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
     public async ValueTask ReviseAsync(string id, DateTimeOffset expiresAt, int idleTimeoutSeconds, CancellationToken cancellationToken) =>
         await Run("cut the session's limits", () => Db.ScriptEvaluateAsync(RedisSessionScripts.Revise, [keys.Session(id), keys.Deadlines], [Ms(expiresAt), idleTimeoutSeconds, id]));
 
-    public async ValueTask<EndResult> EndAsync(EndRequest request, CancellationToken cancellationToken)
-    {
-        var result = await EndOnceAsync(request);
-        // Also when nothing ended: a retry after an unconfirmed logout confirms the first one's writes.
-        if (request.Confirm) await replicas.ConfirmAsync(keys.SessionsWait, "the logout");
-        return result;
-    }
+    public async ValueTask ConfirmEndingsAsync(CancellationToken cancellationToken) => await replicas.ConfirmAsync(keys.SessionsWait, "the logout");
 
-    private ValueTask<EndResult> EndOnceAsync(EndRequest request) => Run("record the logout", async () =>
+    public ValueTask<EndResult> EndAsync(EndRequest request, CancellationToken cancellationToken) => Run("record the logout", async () =>
     {
         var eventId = Guid.CreateVersion7(request.At).ToString("N");
         var set = request.PrincipalId is { } p ? keys.PrincipalSessions(p) : request.RoleArn is { } r ? keys.RoleSessions(r) : (RedisKey?)null;

@@ -11,4 +11,10 @@ internal interface ISignalStore
     /// now; throws <see cref="ServiceFailure"/> (unavailable) when it could not be recorded.
     /// </summary>
     Task ReportAsync(string principalId, int riskScore, TimeSpan ttl, bool revoke, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Returns once the store's replicas hold what was recorded for <paramref name="principalId"/>, where the store is
+    /// configured to wait for them; throws <see cref="ServiceFailure"/> (unavailable) when they do not confirm in time.
+    /// </summary>
+    Task ConfirmAsync(string principalId, CancellationToken cancellationToken);
 }

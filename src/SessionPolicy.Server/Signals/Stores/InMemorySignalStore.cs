@@ -18,6 +18,9 @@ internal sealed class InMemorySignalStore(TimeProvider time) : ISignalStore
         return Task.CompletedTask;
     }
 
+    /// <summary>Nothing to wait for: this process is the only copy.</summary>
+    public Task ConfirmAsync(string principalId, CancellationToken cancellationToken) => Task.CompletedTask;
+
     private string? Live(ConcurrentDictionary<string, (string Value, DateTimeOffset ExpiresAt)> map, string principalId)
     {
         if (!map.TryGetValue(principalId, out var entry)) return null;

@@ -10,9 +10,8 @@ namespace SessionPolicy.Server.Signals.Stores;
 /// </summary>
 internal sealed class RedisSignalStore(RedisConnection redis, RedisKeys keys, RedisReplicaWait replicas, TimeProvider time) : ISignalStore
 {
-    public async Task ReportAsync(string principalId, int riskScore, TimeSpan ttl, bool revoke, CancellationToken cancellationToken)
-    {
-        await RedisFailures.RunAsync("record the signal", async () =>
+    public Task ReportAsync(string principalId, int riskScore, TimeSpan ttl, bool revoke, CancellationToken cancellationToken) =>
+        RedisFailures.RunAsync("record the signal", async () =>
         {
             var now = time.GetUtcNow();
             // Recording a signal is not on a decision's path: it may take longer than a decision's budget.
@@ -30,6 +29,6 @@ internal sealed class RedisSignalStore(RedisConnection redis, RedisKeys keys, Re
             await Task.WhenAll(writes).WaitAsync(budget, time, cancellationToken);
             await redis.Subscriber.PublishAsync(keys.Invalidations, principalId).WaitAsync(budget, time, cancellationToken);
         });
-        await replicas.ConfirmAsync(keys.PrincipalWait(principalId), "the signal");
-    }
+
+    public Task ConfirmAsync(string principalId, CancellationToken cancellationToken) => replicas.ConfirmAsync(keys.PrincipalWait(principalId), "the signal");
 }
