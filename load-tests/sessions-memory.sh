@@ -9,7 +9,8 @@
 # the sweeper runs every 250 ms: it looks only at the head of the deadline heap, never at every session.
 # Target: 100,000 sessions under 200 MB of process memory.
 # cluster: the server on a three-master Redis Cluster on loopback; also prints each master's used_memory, their sum
-# per session and the spread (largest over smallest), and the masters' CPU over the same idle 10 s.
+# per session and the spread (largest over smallest), the masters' CPU over the same idle 10 s, and the L1-miss Decide
+# rate of a second server on the cluster before and after registering (needs h2load).
 set -euo pipefail
 sessions=${1:-100000} in_flight=${2:-64} mode=${3:-embedded}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,6 +21,10 @@ build_server
 dotnet build -c Release "$here/SessionPolicy.Benchmarks" -nologo -clp:ErrorsOnly >/dev/null
 if [ "$mode" = cluster ]; then
   start_cluster
+  # A second server on the same cluster, every Decide looked up in Redis: is Decide affected by the sessions?
+  start_server decide "$cluster_address" SessionPolicy__DecisionCache__MaxEntries=0
+  decide_url="$server_url/sessionpolicy.v1.SessionPolicyService/Decide"
+  write_framed_decide_body "$work/framed.bin"
   start_server cluster "$cluster_address"
 else
   start_server embedded
@@ -39,9 +44,11 @@ redis_cpu_ms() { for p in $(masters); do redis-cli -p "$p" info cpu | sed -n 's/
 rss() { awk '/^VmRSS|^VmHWM/ {printf "%s %.1f MB  ", $1, $2/1024}' "/proc/$server_pid/status"; echo; }
 ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
 echo "before:  $(rss)"
+decide_rate() { read -r rate errors < <(h2load_decide "$decide_url" "$work/framed.bin" 8 32 10); echo "L1-miss Decide on the cluster: $rate req/s, $errors errors"; }
+[ "$mode" = cluster ] && decide_rate
 dotnet run -c Release --no-build --project "$here/SessionPolicy.Benchmarks" -- --register-sessions "$server_url" "$sessions" "$in_flight"
 echo "after:   $(rss)"
-[ "$mode" = cluster ] && redis_memory && r0=$(redis_cpu_ms)
+[ "$mode" = cluster ] && redis_memory && decide_rate && r0=$(redis_cpu_ms)
 t0=$(ticks); sleep 10; t1=$(ticks)
 echo "idle 10 s with $sessions sessions (sweeper every 250 ms): $(( (t1 - t0) * 10 )) ms of CPU"
 [ "$mode" = cluster ] && printf "the masters over the same 10 s: %.0f ms of CPU\n" "$(bc -l <<<"($(redis_cpu_ms) - $r0) * 1000")"
