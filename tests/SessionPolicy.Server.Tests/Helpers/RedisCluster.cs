@@ -83,7 +83,12 @@ public sealed class RedisCluster : IRedisTarget, IAsyncDisposable
             moved++;
             if (migrated is not null) await migrated();
         }
-        for (var i = 0; i < Nodes.Count; i++) await Server(i).ExecuteAsync("CLUSTER", "SETSLOT", slot, "NODE", toId);
+        // The new owner first, then the old one, then the rest, as redis-cli does: the other way round there is a moment
+        // when the old owner sends a key to the new one (MOVED) and the new one, still importing, sends it back.
+        foreach (var i in new[] { to, from }.Concat(Enumerable.Range(0, Nodes.Count).Where(i => i != to && i != from)))
+        {
+            await Server(i).ExecuteAsync("CLUSTER", "SETSLOT", slot, "NODE", toId);
+        }
         return moved;
     }
 
