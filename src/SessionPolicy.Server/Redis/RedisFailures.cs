@@ -16,8 +16,9 @@ namespace SessionPolicy.Server.Redis;
 /// On a Redis Cluster a slot being moved answers a multi-key command whose keys are split between the two nodes
 /// with <c>TRYAGAIN</c> until the move is done: the command did not run, so the call is made again, a few
 /// milliseconds apart, for as long as <c>retryFor</c> allows (<see cref="TryAgainFor"/> unless told: a decision's
-/// lookup passes its own budget). <c>MOVED</c> and <c>ASK</c> are followed by the client. The pauses are real time:
-/// they wait for a real Redis.
+/// lookup passes its own budget). <c>MOVED</c> and <c>ASK</c> are followed by the client; a call that told it not to
+/// (<c>NoRedirect</c>) gets them as errors and is made again the same way, the client having learnt where the slot is.
+/// The pauses are real time: they wait for a real Redis.
 /// </remarks>
 internal static class RedisFailures
 {
@@ -34,7 +35,7 @@ internal static class RedisFailures
             {
                 return await call();
             }
-            catch (RedisServerException e) when (IsTryAgain(e) && System.Diagnostics.Stopwatch.GetElapsedTime(started) + pause < (retryFor ?? TryAgainFor))
+            catch (RedisServerException e) when ((HasCode(e, "TRYAGAIN") || IsRedirect(e)) && System.Diagnostics.Stopwatch.GetElapsedTime(started) + pause < (retryFor ?? TryAgainFor))
             {
                 await Task.Delay(pause);
             }
@@ -45,8 +46,12 @@ internal static class RedisFailures
         }
     }
 
-    // The error code Redis puts first; the rest of the message is never read.
-    private static bool IsTryAgain(RedisServerException e) => e.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal);
+    /// <summary>Whether Redis answered with the error <paramref name="code"/>, which it puts first; the rest of the message is never read.</summary>
+    public static bool HasCode(RedisServerException e, string code) => e.Message.StartsWith(code, StringComparison.Ordinal);
+
+    // Redis answers "MOVED slot host:port" (or ASK); the client words its refusal to follow one as "Key has MOVED to ...".
+    private static bool IsRedirect(RedisServerException e) =>
+        HasCode(e, "MOVED") || HasCode(e, "ASK") || e.Message.Contains(" MOVED ", StringComparison.Ordinal) || e.Message.Contains(" ASK ", StringComparison.Ordinal);
 
     /// <summary>A Redis call whose failure is not the caller's: the fault is logged and <paramref name="fallback"/> answered.</summary>
     public static async Task<T> BestEffortAsync<T>(ILogger logger, string operation, Func<Task<T>> call, T fallback)

@@ -74,7 +74,7 @@ internal sealed class RedisLayoutUpgrade(RedisConnection redis, RedisKeys keys, 
         {
             await db.KeyRestoreAsync(to, (byte[])read[1]!, ttl > 0 ? TimeSpan.FromMilliseconds(ttl) : null);
         }
-        catch (RedisServerException e) when (e.Message.StartsWith("BUSYKEY", StringComparison.Ordinal))
+        catch (RedisServerException e) when (RedisFailures.HasCode(e, "BUSYKEY"))
         {
             // The current layout already holds it: what was written since the upgrade is newer.
         }

@@ -21,7 +21,6 @@ namespace SessionPolicy.Server.Redis;
 internal sealed class RedisReplicaWait : IDisposable
 {
     private static readonly TimeSpan MarkerLifetime = TimeSpan.FromMinutes(1);
-    private const int RedirectAttempts = 8;
 
     private readonly int _replicas;
     private readonly TimeSpan _timeout;
@@ -46,23 +45,12 @@ internal sealed class RedisReplicaWait : IDisposable
         if (_connection is null) return;
         var confirmed = await RedisFailures.RunAsync($"confirm {what} with the replicas", async () =>
         {
-            for (var attempt = 1; ; attempt++)
-            {
-                // The marker must be written by the node the WAIT then runs on. The client sends a key to any node when it
-                // does not know the slot's owner (after a failover, say) and follows the MOVED answer; not here: a MOVED
-                // teaches it the owner, and the marker is written again there.
-                var primary = _connection.GetServer(marker, flags: CommandFlags.DemandMaster);
-                try
-                {
-                    await primary.ExecuteAsync("SET", [marker, "1", "PX", (long)MarkerLifetime.TotalMilliseconds], CommandFlags.NoRedirect);
-                }
-                catch (RedisServerException e) when (IsRedirect(e) && attempt < RedirectAttempts)
-                {
-                    await Task.Delay(10 * attempt);
-                    continue;
-                }
-                return (long)await primary.ExecuteAsync("WAIT", [_replicas, (long)_timeout.TotalMilliseconds], CommandFlags.NoRedirect);
-            }
+            // The marker must be written by the node the WAIT then runs on. The client sends a key to any node when it
+            // does not know the slot's owner (after a failover, say) and follows the MOVED answer; not here: the MOVED
+            // is an error, which teaches the client the owner, and RunAsync makes the call again, there.
+            var primary = _connection.GetServer(marker, flags: CommandFlags.DemandMaster);
+            await primary.ExecuteAsync("SET", [marker, "1", "PX", (long)MarkerLifetime.TotalMilliseconds], CommandFlags.NoRedirect);
+            return (long)await primary.ExecuteAsync("WAIT", [_replicas, (long)_timeout.TotalMilliseconds], CommandFlags.NoRedirect);
         });
         if (confirmed >= _replicas) return;
         Log.ReplicasBehind(_logger, what, confirmed, _replicas);
@@ -70,10 +58,6 @@ internal sealed class RedisReplicaWait : IDisposable
             $"{what} is recorded, but {confirmed} of the {_replicas} replicas required confirmed it within {_timeout.TotalMilliseconds:0} ms, " +
             "so it may not survive a failover; retrying is safe", TimeSpan.FromSeconds(1));
     }
-
-    // Redis answers "MOVED slot host:port" (or ASK); the client words its refusal to follow one as "Key has MOVED to ...".
-    private static bool IsRedirect(RedisServerException e) =>
-        e.Message.Contains("MOVED", StringComparison.Ordinal) || e.Message.StartsWith("ASK", StringComparison.Ordinal) || e.Message.Contains(" ASK ", StringComparison.Ordinal);
 
     public void Dispose() => _connection?.Dispose();
 }
