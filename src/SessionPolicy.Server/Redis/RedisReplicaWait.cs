@@ -59,5 +59,24 @@ internal sealed class RedisReplicaWait : IDisposable
             "so it may not survive a failover; retrying is safe", TimeSpan.FromSeconds(1));
     }
 
+    /// <summary>Whether calls wait for replicas at all.</summary>
+    public bool Enabled => _connection is not null;
+
+    /// <summary>
+    /// <see cref="ConfirmAsync"/> on the node of each of <paramref name="markers"/>, once per node (on a single Redis,
+    /// once): for writes spread over a cluster's nodes.
+    /// </summary>
+    public async Task ConfirmEachNodeAsync(IEnumerable<RedisKey> markers, string what)
+    {
+        if (_connection is null) return;
+        var connection = _connection;
+        var oneEach = await RedisFailures.RunAsync($"find the nodes holding {what}", () =>
+            Task.FromResult(markers.DistinctBy(m => connection.GetServer(m, flags: CommandFlags.DemandMaster).EndPoint.ToString()).ToList()));
+        foreach (var marker in oneEach)
+        {
+            await ConfirmAsync(marker, what);
+        }
+    }
+
     public void Dispose() => _connection?.Dispose();
 }

@@ -19,6 +19,9 @@ public sealed record EndRequest
     public bool OnlyIfDue { get; init; }
 }
 
+/// <summary>Whose endings: the sessions named, a principal's or a role's (one of the three).</summary>
+public sealed record EndTarget(IReadOnlyList<string>? SessionIds, string? PrincipalId, string? RoleArn);
+
 /// <summary>The sessions an <see cref="EndRequest"/> ended and the event recorded for them (null when none ended).</summary>
 public sealed record EndResult(IReadOnlyList<SessionRecord> Ended, LogoutRecord? Event)
 {

@@ -83,12 +83,12 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
         if (result.Event is null && order.SessionId is { } id && await store.GetAsync(id, cancellationToken) is null) throw NotFound(id);
         if (result.Event is { } e) Log.SessionsEnded(logger, result.Ended.Count, e.Reason.ToString(), e.Actor, e.EventId);
         // Also when nothing ended: a retry after an unconfirmed logout confirms the first one's writes.
-        await ConfirmEndingsAsync(cancellationToken);
+        await ConfirmEndingsAsync(new EndTarget(order.SessionId is { } named ? [named] : null, order.PrincipalId, order.RoleArn), cancellationToken);
         return result;
     }
 
-    /// <summary>Returns once the store's replicas hold every ending so far, where it is configured to wait; else UNAVAILABLE.</summary>
-    public ValueTask ConfirmEndingsAsync(CancellationToken cancellationToken) => store.ConfirmEndingsAsync(cancellationToken);
+    /// <summary>Returns once the store's replicas hold every ending so far of <paramref name="target"/>, where it is configured to wait; else UNAVAILABLE.</summary>
+    public ValueTask ConfirmEndingsAsync(EndTarget target, CancellationToken cancellationToken) => store.ConfirmEndingsAsync(target, cancellationToken);
 
     /// <summary>One page of sessions with their limits and whether they fit the current policy.</summary>
     public async Task<SessionPage> ListAsync(SessionQuery query, CancellationToken cancellationToken)
@@ -141,10 +141,18 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
         return ended;
     }
 
-    /// <summary>Ends every session whose deadline has passed, each with its own event; returns how many.</summary>
+    /// <summary>
+    /// Ends every session whose deadline has passed, each with its own event, and logs the endings a fault left
+    /// without theirs; returns how many sessions it ended.
+    /// </summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         var ended = 0;
+        foreach (var finished in await store.FinishEndingsAsync(time.GetUtcNow(), cancellationToken))
+        {
+            metrics.Ended(finished);
+            audit.Ended(finished);
+        }
         while (true)
         {
             var now = time.GetUtcNow();

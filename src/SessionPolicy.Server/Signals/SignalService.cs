@@ -31,7 +31,7 @@ internal sealed class SignalService(PrincipalGenerations generations, ISignalSto
         // Last, once the signal had every effect: whether the store's replicas hold it and the endings (where configured;
         // also when nothing ended now, so a retry confirms what an unconfirmed first report ended).
         await store.ConfirmAsync(report.PrincipalId, cancellationToken);
-        await lifecycle.ConfirmEndingsAsync(cancellationToken);
+        await lifecycle.ConfirmEndingsAsync(new EndTarget(null, report.PrincipalId, null), cancellationToken);
         return result;
     }
 }

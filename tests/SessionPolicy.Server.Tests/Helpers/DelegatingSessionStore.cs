@@ -15,7 +15,8 @@ internal class DelegatingSessionStore(ISessionStore inner) : ISessionStore
     public ValueTask<SessionRecord?> TouchAsync(string id, DateTimeOffset at, CancellationToken cancellationToken) => inner.TouchAsync(id, at, cancellationToken);
     public ValueTask ReviseAsync(string id, DateTimeOffset expiresAt, int idleTimeoutSeconds, CancellationToken cancellationToken) => inner.ReviseAsync(id, expiresAt, idleTimeoutSeconds, cancellationToken);
     public ValueTask<EndResult> EndAsync(EndRequest request, CancellationToken cancellationToken) => inner.EndAsync(request, cancellationToken);
-    public ValueTask ConfirmEndingsAsync(CancellationToken cancellationToken) => inner.ConfirmEndingsAsync(cancellationToken);
+    public ValueTask ConfirmEndingsAsync(EndTarget target, CancellationToken cancellationToken) => inner.ConfirmEndingsAsync(target, cancellationToken);
+    public ValueTask<IReadOnlyList<EndResult>> FinishEndingsAsync(DateTimeOffset now, CancellationToken cancellationToken) => inner.FinishEndingsAsync(now, cancellationToken);
     public ValueTask<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken) => inner.DueAsync(now, max, cancellationToken);
     public virtual ValueTask<LogPage> ReadAsync(string? afterCursor, int max, CancellationToken cancellationToken) => inner.ReadAsync(afterCursor, max, cancellationToken);
     public virtual ValueTask<string?> LatestCursorAsync(CancellationToken cancellationToken) => inner.LatestCursorAsync(cancellationToken);

@@ -137,7 +137,7 @@ public sealed class ReplicaWaitTests : IAsyncLifetime
 
     private async Task<long> LogLengthOnReplicaAsync()
     {
-        var keys = await KeysOnReplicaAsync("*{sessions}:logouts");
+        var keys = await KeysOnReplicaAsync("*{log}:logouts");
         await using var connection = await ConnectionMultiplexer.ConnectAsync(_replica.Configuration);
         return await connection.GetDatabase().StreamLengthAsync(Assert.Single(keys));
     }

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using SessionPolicy.Server.Redis;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.Server.Tests.Stores;
 using SessionPolicy.V1;
@@ -294,6 +295,29 @@ public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeCon
     }
 
     [Fact]
+    public async Task Sessions_SpreadOverEveryMaster_EachWithItsIndexesOnOneNode()
+    {
+        var events = new SessionEventsService.SessionEventsServiceClient(_a.Channel);
+        var ids = new List<string>();
+        for (var i = 0; i < 30; i++) ids.Add((await events.RegisterSessionAsync(Helpers.Sessions.Register($"spread-{i % 3}", id: $"spread-session-{i}"))).Session.SessionId);
+
+        var prefix = _settings["SessionPolicy:Redis:KeyPrefix"]!;
+        var keys = new RedisKeys(prefix);
+        var nodeOfKey = new Dictionary<string, int>();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(shared.Cluster.Configuration);
+        foreach (var (server, index) in shared.Cluster.Nodes.Select((n, i) => (connection.GetServer(n.Configuration), i)))
+        {
+            await foreach (var key in server.KeysAsync(pattern: prefix + "*")) nodeOfKey[key.ToString()] = index;
+        }
+        var listed = (await events.ListSessionsAsync(new ListSessionsRequest { PrincipalId = "spread-1", PageSize = 100 })).Sessions;
+
+        // Each session and the indexes of its partition on one node; the sessions on every master.
+        Assert.All(ids, id => Assert.Equal(nodeOfKey[keys.Session(id).ToString()], nodeOfKey[keys.Deadlines(RedisKeys.PartitionOf(id)).ToString()]));
+        Assert.Equal(3, ids.Select(id => nodeOfKey[keys.Session(id).ToString()]).Distinct().Count());
+        Assert.Equal(ids.Where((_, i) => i % 3 == 1).Order(StringComparer.Ordinal), listed.Select(l => l.SessionId));
+    }
+
+    [Fact]
     public async Task WaitForReplicas_OnMastersWithoutReplicas_IsUnavailable_NeverASuccessItCannotKeep()
     {
         // The cluster has no replicas: whichever node holds a principal's keys or the log, no replica confirms.
@@ -322,9 +346,20 @@ public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeCon
         var (cluster, replica, keys) = (own.Cluster, own.Replica, own.Keys);
         var events = new SessionEventsService.SessionEventsServiceClient(replica.Channel);
         await events.ReportSignalAsync(new ReportSignalRequest { PrincipalId = "mover", RiskScore = 10 });
+        // Every session of the test in one partition, whose slot is moved while they are registered, touched and ended.
+        var partition = RedisKeys.PartitionOf("mover");
+        var ids = Enumerable.Range(0, int.MaxValue).Select(i => $"mover-{i}").Where(id => RedisKeys.PartitionOf(id) == partition).GetEnumerator();
+        string NextId()
+        {
+            lock (ids)
+            {
+                ids.MoveNext();
+                return ids.Current;
+            }
+        }
         for (var i = 0; i < 20; i++)
         {
-            await events.RegisterSessionAsync(Helpers.Sessions.Register("mover"));
+            await events.RegisterSessionAsync(Helpers.Sessions.Register("mover", id: NextId()));
             await Client(replica).DecideAsync(Sample.Human(id: "mover", environment: $"env-{i}"));
         }
         var round = 0;
@@ -334,7 +369,7 @@ public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeCon
         {
             var decision = (await Client(replica).DecideAsync(Sample.Human(id: "mover", environment: $"during-{r}"))).Decision;
             if (decision.Degraded) Interlocked.Increment(ref degraded);
-            var id = (await events.RegisterSessionAsync(Helpers.Sessions.Register("mover"))).Session.SessionId;
+            var id = (await events.RegisterSessionAsync(Helpers.Sessions.Register("mover", id: NextId()))).Session.SessionId;
             await events.RecordActivityAsync(Helpers.Sessions.Activity(id));
             await events.ForceLogoutAsync(new ForceLogoutRequest { SessionId = id });
             await events.ListSessionsAsync(new ListSessionsRequest { PrincipalId = "mover" });
@@ -349,8 +384,8 @@ public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeCon
             while (!running.IsCompleted && await cluster.TryAgainCountAsync() == refused) await Task.Yield();
         }
 
-        var registryFrom = await cluster.NodeOfAsync(keys.Deadlines);
-        var registryMoved = await cluster.MoveSlotAsync(keys.Deadlines, (registryFrom + 1) % 3, SplitAsync);
+        var registryFrom = await cluster.NodeOfAsync(keys.Deadlines(partition));
+        var registryMoved = await cluster.MoveSlotAsync(keys.Deadlines(partition), (registryFrom + 1) % 3, SplitAsync);
         var principalFrom = await cluster.NodeOfAsync(keys.Signal("mover"));
         var principalMoved = await cluster.MoveSlotAsync(keys.Signal("mover"), (principalFrom + 1) % 3, SplitAsync);
         await Task.WhenAll(calls);
@@ -359,19 +394,19 @@ public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeCon
         Assert.True(await cluster.TryAgainCountAsync() > 0, "no call met a split slot");
         Assert.True(registryMoved >= 20 && principalMoved >= 20, $"moved {registryMoved} and {principalMoved} keys");
         Assert.Equal(0, degraded);
-        Assert.Equal((registryFrom + 1) % 3, await cluster.NodeOfAsync(keys.Deadlines));
+        Assert.Equal((registryFrom + 1) % 3, await cluster.NodeOfAsync(keys.Deadlines(partition)));
         Assert.Equal((principalFrom + 1) % 3, await cluster.NodeOfAsync(keys.Signal("mover")));
         Assert.Equal(Outcome.Allow, (await Client(replica).DecideAsync(Sample.Human(id: "mover"))).Decision.Outcome);
     }
 
     [Fact]
-    public async Task NodeDownWithoutReplica_ItsPrincipalsDegrade_OthersAndTheRegistryKeepWorking()
+    public async Task NodeDownWithoutReplica_ItsPrincipalsAndSessionsDegrade_OthersAndTheLogKeepWorking()
     {
         // A cluster of its own: this test stops a node (the cluster keeps serving the slots it still has: cluster-require-full-coverage no).
         await using var own = await OwnCluster.StartAsync();
         var (cluster, replica, keys) = (own.Cluster, own.Replica, own.Keys);
-        var registry = await cluster.NodeOfAsync(keys.Deadlines);
-        var down = (registry + 1) % 3;
+        var log = await cluster.NodeOfAsync(keys.LogoutLog);
+        var down = (log + 1) % 3;
         var principals = Enumerable.Range(0, 40).Select(i => $"node-{i}").ToList();
         var nodes = new Dictionary<string, int>();
         foreach (var p in principals) nodes[p] = await cluster.NodeOfAsync(keys.Signal(p));
@@ -379,27 +414,40 @@ public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeCon
         var kept = principals.First(p => nodes[p] != down);
         var events = new SessionEventsService.SessionEventsServiceClient(replica.Channel);
 
+        // Sessions live in the partition of their id: one whose partition is on a live node, one on the node down.
+        async Task<string> IdAsync(bool onDownNode)
+        {
+            for (var i = 0; ; i++)
+            {
+                if ((await cluster.NodeOfAsync(keys.Session($"{kept}-{i}")) == down) == onDownNode) return $"{kept}-{i}";
+            }
+        }
+        var onLiveNode = await IdAsync(onDownNode: false);
+        var onDownNode = await IdAsync(onDownNode: true);
+
         await cluster.Nodes[down].StopAsync();
         var onLost = (await Client(replica).DecideAsync(Sample.Human(id: lost))).Decision;
         var onKept = (await Client(replica).DecideAsync(Sample.Human(id: kept))).Decision;
-        var session = (await events.RegisterSessionAsync(Helpers.Sessions.Register(kept))).Session.SessionId;
+        var session = (await events.RegisterSessionAsync(Helpers.Sessions.Register(kept, id: onLiveNode))).Session.SessionId;
+        var refused = await Assert.ThrowsAsync<RpcException>(() => events.RegisterSessionAsync(Helpers.Sessions.Register(kept, id: onDownNode)).ResponseAsync);
         var logout = await events.ForceLogoutAsync(new ForceLogoutRequest { SessionId = session });
 
         Assert.True(onLost.Degraded);
         Assert.False(onKept.Degraded);
+        Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
         Assert.Equal([session], logout.SessionIds);
     }
 
     [Fact]
-    public async Task Health_ReadsThroughTheLayout_UnhealthyWhenTheNodeOfTheRegistryIsDown()
+    public async Task Health_ReadsThroughTheLayout_UnhealthyWhenTheNodeOfTheLogIsDown()
     {
         // A cluster of its own: this test stops a node.
         await using var own = await OwnCluster.StartAsync(connectTimeout: "00:00:00.500");
         var (cluster, replica, keys) = (own.Cluster, own.Replica, own.Keys);
         Assert.Equal(HealthStatus.Serving, await Health(replica, "redis"));
-        var registryNode = await cluster.NodeOfAsync(keys.Deadlines);
+        var logNode = await cluster.NodeOfAsync(keys.LogoutLog);
 
-        await cluster.Nodes[registryNode].StopAsync();
+        await cluster.Nodes[logNode].StopAsync();
 
         // Another node still answers a ping; the store does not work for the service, and health says so.
         Assert.Equal(HealthStatus.NotServing, await Health(replica, "redis"));
@@ -417,8 +465,8 @@ public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeCon
         var running = (await events.RegisterSessionAsync(Helpers.Sessions.Register("bob"))).Session.SessionId;
         var logout = await events.ForceLogoutAsync(new ForceLogoutRequest { SessionId = ended });
 
-        // The master of the registry and the log dies; the cluster promotes its replica (node timeout 2 s).
-        await cluster.Nodes[await cluster.NodeOfAsync(keys.Deadlines)].StopAsync();
+        // The master of the log dies; the cluster promotes its replica (node timeout 2 s).
+        await cluster.Nodes[await cluster.NodeOfAsync(keys.LogoutLog)].StopAsync();
         var listed = await UntilAnsweredAsync(() => events.ListSessionsAsync(new ListSessionsRequest()).ResponseAsync);
         await using var resumed = await LogoutStream.OpenAsync(service.Channel, ["app-a"], cursor: cursor);
         var heard = (await resumed.NextEventAsync()).Event;
@@ -440,9 +488,9 @@ public sealed class ClusterSharedModeTests(SharedCluster shared) : SharedModeCon
         await using var own = await OwnCluster.StartAsync(replicas: 1, waitTimeout: "00:00:30");
         var (cluster, service, keys) = (own.Cluster, own.Replica, own.Keys);
         var events = new SessionEventsService.SessionEventsServiceClient(service.Channel);
-        // A principal on a master other than the registry's (a signal also confirms the endings, on the registry's
-        // master), and one on the registry's master.
-        var registry = await cluster.NodeOfAsync(keys.Deadlines);
+        // A principal on a master other than the log's (a signal also confirms the endings, on the log's master and
+        // those of the principal's sessions: it has none), and one on the log's master.
+        var registry = await cluster.NodeOfAsync(keys.LogoutLog);
         var nodes = new Dictionary<int, string>();
         for (var i = 0; nodes.Count < 3; i++) nodes.TryAdd(await cluster.NodeOfAsync(keys.Signal($"p{i}")), $"p{i}");
         var (frozenNode, frozen) = nodes.First(n => n.Key != registry);

@@ -149,9 +149,11 @@ public abstract class SharedSessionsContract : IAsyncLifetime
         await db.KeyDeleteAsync(keys.Session(id));
 
         _clock.Advance(TimeSpan.FromHours(9));
+        // The two replicas share the partitions: between them, every one is swept.
         await _a.Services.GetRequiredService<SessionPolicy.Server.Sessions.SessionLifecycle>().SweepAsync(CancellationToken.None);
+        await _b.Services.GetRequiredService<SessionPolicy.Server.Sessions.SessionLifecycle>().SweepAsync(CancellationToken.None);
 
-        Assert.Null(await db.SortedSetScoreAsync(keys.Deadlines, id));
+        Assert.Null(await db.SortedSetScoreAsync(keys.Deadlines(RedisKeys.PartitionOf(id)), id));
     }
 }
 

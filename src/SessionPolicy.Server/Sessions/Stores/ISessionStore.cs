@@ -33,14 +33,21 @@ internal interface ISessionStore
     ValueTask<EndResult> EndAsync(EndRequest request, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Returns once the store's replicas hold every ending recorded so far, where the store is configured to wait for
-    /// them; throws <see cref="ServiceFailure"/> (unavailable) when they do not confirm in time. Asked after an
-    /// operator's logout or a signal has had all its effects.
+    /// Returns once the store's replicas hold every ending recorded so far of the sessions named, or of a principal's
+    /// or a role's sessions, where the store is configured to wait for them; throws <see cref="ServiceFailure"/>
+    /// (unavailable) when they do not confirm in time. Asked after an operator's logout or a signal has had all its
+    /// effects, also when it ended nothing (a retry confirms what an unconfirmed first call ended).
     /// </summary>
-    ValueTask ConfirmEndingsAsync(CancellationToken cancellationToken);
+    ValueTask ConfirmEndingsAsync(EndTarget target, CancellationToken cancellationToken);
 
     /// <summary>Ids of active sessions whose deadline is at or before <paramref name="now"/>, at most <paramref name="max"/>, without a scan of all sessions.</summary>
     ValueTask<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Logs the endings a fault left without their event (sessions ended, event not yet in the log) once they are
+    /// older than the call that made them could still be running; returns what it logged. Called by the sweep.
+    /// </summary>
+    ValueTask<IReadOnlyList<EndResult>> FinishEndingsAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>Events after <paramref name="afterCursor"/> (from the oldest retained when null); throws <see cref="CursorOutOfRangeException"/>.</summary>
     ValueTask<LogPage> ReadAsync(string? afterCursor, int max, CancellationToken cancellationToken);

@@ -37,7 +37,11 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
     public ValueTask CheckWritableAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     /// <summary>Nothing to wait for: this process is the only copy.</summary>
-    public ValueTask ConfirmEndingsAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    public ValueTask ConfirmEndingsAsync(EndTarget target, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Nothing is ever left pending: ending and logging are one step under the lock.</summary>
+    public ValueTask<IReadOnlyList<EndResult>> FinishEndingsAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyList<EndResult>>([]);
 
     public ValueTask<bool> AddAsync(SessionRecord session, CancellationToken cancellationToken)
     {

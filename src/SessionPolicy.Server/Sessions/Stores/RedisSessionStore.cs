@@ -1,31 +1,57 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using SessionPolicy.Server.Hosting;
 using SessionPolicy.Server.Redis;
 using SessionPolicy.V1;
 using StackExchange.Redis;
+using static SessionPolicy.Server.Sessions.Stores.RedisSessionValue;
 
 namespace SessionPolicy.Server.Sessions.Stores;
 
 /// <summary>
-/// The shared store: each session a hash, indexes by principal and role (sets), by id (a sorted set read by
-/// range) and by deadline (a sorted set, so due sessions are a range query), and the logout log as a Redis
-/// Stream trimmed to about <see cref="SessionLifecycleOptions.EventRetention"/> events, whose entry ids are the
-/// cursors. Ending sessions and appending their event is one Lua script; every append is announced on a
-/// channel so each replica's feed reads the stream at once (the stream, not the announcement, is what
-/// counts: a lost announcement is caught by the feed's poll).
+/// The shared store. Sessions are split over <see cref="RedisKeys.SessionPartitions"/> partitions by id; each
+/// partition keeps its sessions (one string each, <see cref="RedisSessionValue"/>), indexes by principal and role
+/// (sets), by id (a sorted set read by range) and by deadline (a sorted set, so due sessions are a range query),
+/// and an outbox of endings whose event is not yet in the log. The logout log is one Redis Stream trimmed to about
+/// <see cref="SessionLifecycleOptions.EventRetention"/> events, whose entry ids are the cursors; every append is
+/// announced on a channel so each replica's feed reads the stream at once (the stream, not the announcement, is
+/// what counts: a lost announcement is caught by the feed's poll).
 /// </summary>
-internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, RedisReplicaWait replicas, IOptions<SessionLifecycleOptions> options) : ISessionStore, IStartupTask
+/// <remarks>
+/// An ending spans partitions (a principal's sessions are spread by id) and the log, which a cluster cannot change
+/// in one atomic step, so it takes three: each partition involved ends its sessions and keeps the event in its
+/// outbox in one script; the event is appended to the log, once (a marker by event id); the outbox entries are
+/// dropped. A fault after the first step leaves the sessions ended (never running) and the event in the outbox: the
+/// sweep finds an entry older than <see cref="_pendingFor"/> and appends it (<see cref="FinishEndingsAsync"/>), so
+/// every ending reaches the log, at least once. The replicas share the sweeping: each claims a place in
+/// <see cref="RedisKeys.Sweepers"/> and sweeps the partitions that rendezvous hashing gives it, so no replica reads
+/// every deadline and every partition has a sweeper while one replica lives.
+/// </remarks>
+internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, RedisReplicaWait replicas, IOptions<SessionLifecycleOptions> options)
+    : ISessionStore, IStartupTask, IDisposable
 {
     /// <summary>
-    /// How often a principal's or role's logout reads its set of sessions again when the set changed before the
-    /// script ran; the last attempt ends the sessions it read.
+    /// How often a principal's or role's logout reads a partition's set of sessions again when the set changed before
+    /// the script ran; the last attempt ends the sessions it read.
     /// </summary>
     private const int EndAttempts = 8;
 
+    private const int Partitions = RedisKeys.SessionPartitions;
+
+    private static readonly IReadOnlyList<int> AllPartitions = Enumerable.Range(0, Partitions).ToArray();
+
+    /// <summary>How long an appended event's marker is kept: far longer than an ending stays pending.</summary>
+    private static readonly TimeSpan AppendedMarker = TimeSpan.FromMinutes(2);
+
     private readonly int _retention = options.Value.EventRetention;
     private readonly long _endedRetentionMs = (long)options.Value.EndedRetention.TotalMilliseconds;
+    // An ending not in the log this long after it happened was left by a fault: the call that made it has given up.
+    private readonly TimeSpan _pendingFor = TimeSpan.FromSeconds(10) + 2 * redis.OperationTimeout + RedisFailures.TryAgainFor;
+    // A claim to sweep outlives a few missed sweeps; a replica gone lets its partitions go when its claim lapses.
+    private readonly long _claimMs = (long)Math.Max(3 * options.Value.SweepInterval.TotalMilliseconds, 10_000);
+    private readonly string _sweeper = Guid.NewGuid().ToString("N");
 
     public event Action? Appended;
 
@@ -37,30 +63,33 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
         return Task.CompletedTask;
     }
 
+    /// <summary>Gives up this replica's claim to sweep, so the others take its partitions at once.</summary>
+    public void Dispose()
+    {
+        if (redis.IsConnected) _ = Db.SortedSetRemoveAsync(keys.Sweepers, _sweeper, CommandFlags.FireAndForget);
+    }
+
     private IDatabase Db => redis.Database;
 
-    // A read of the registry's own key: on a cluster it reaches the node that would take the session.
+    // A read of the log's node, which every ending reaches.
     public async ValueTask CheckWritableAsync(CancellationToken cancellationToken) => await Run("reach the shared store to register the session", async () =>
-        await Db.KeyExistsAsync(keys.Deadlines));
+        await Db.KeyExistsAsync(keys.LogEpoch));
 
-    public ValueTask<bool> AddAsync(SessionRecord s, CancellationToken cancellationToken) => Run("register the session", async () =>
+    public ValueTask<bool> AddAsync(SessionRecord s, CancellationToken cancellationToken) => Run("register the session", () => AddAsync(Db, keys, s, null));
+
+    /// <summary>Writes a session and its indexes unless its id is taken (also used to carry sessions over from an earlier layout).</summary>
+    internal static async Task<bool> AddAsync(IDatabase db, RedisKeys keys, SessionRecord s, TimeSpan? ttl)
     {
-        RedisValue[] args =
-        [
-            s.Id, Ms(s.Deadline),
-            "id", s.Id, "principal", s.PrincipalId, "role", s.RoleArn, "aud", JsonSerializer.Serialize(s.Audiences),
-            "issued", Ms(s.IssuedAt), "expires", Ms(s.ExpiresAt), "idle", s.IdleTimeoutSeconds, "last", Ms(s.LastActivityAt),
-            "origin", s.Origin, "decision", s.DecisionId, "version", s.PolicyVersion, "request", s.Request,
-            "state", (int)SessionState.Active, "reason", 0, "ended", 0,
-        ];
+        var k = RedisKeys.PartitionOf(s.Id);
+        RedisValue[] args = [s.Id, s.IsActive ? Ms(s.Deadline) : "", Encode(s), ttl is { } t ? Math.Max(1, (long)t.TotalMilliseconds) : 0];
         RedisKey[] scriptKeys = s.RoleArn.Length > 0
-            ? [keys.Session(s.Id), keys.PrincipalSessions(s.PrincipalId), keys.Deadlines, keys.AllSessions, keys.RoleSessions(s.RoleArn)]
-            : [keys.Session(s.Id), keys.PrincipalSessions(s.PrincipalId), keys.Deadlines, keys.AllSessions];
-        return (int)await Db.ScriptEvaluateAsync(RedisSessionScripts.Add, scriptKeys, args) == 1;
-    });
+            ? [keys.Session(s.Id), keys.PrincipalSessions(k, s.PrincipalId), keys.Deadlines(k), keys.AllSessions(k), keys.RoleSessions(k, s.RoleArn)]
+            : [keys.Session(s.Id), keys.PrincipalSessions(k, s.PrincipalId), keys.Deadlines(k), keys.AllSessions(k)];
+        return (int)await db.ScriptEvaluateAsync(RedisSessionScripts.Add, scriptKeys, args) == 1;
+    }
 
     public ValueTask<SessionRecord?> GetAsync(string id, CancellationToken cancellationToken) =>
-        Run("read the session", async () => Decode(await Db.HashGetAllAsync(keys.Session(id))));
+        Run("read the session", async () => Decode(id, await Db.StringGetAsync(keys.Session(id))));
 
     public ValueTask<IReadOnlyList<SessionRecord>> ListAsync(SessionFilter filter, string afterId, int max, CancellationToken cancellationToken) =>
         Run<IReadOnlyList<SessionRecord>>("list sessions", async () =>
@@ -68,23 +97,23 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
             var found = new List<SessionRecord>();
             if (filter.PrincipalId.Length > 0 || filter.RoleArn.Length > 0)
             {
-                var set = filter.PrincipalId.Length > 0 ? keys.PrincipalSessions(filter.PrincipalId) : keys.RoleSessions(filter.RoleArn);
-                var ids = (await Db.SetMembersAsync(set)).Select(v => v.ToString())
-                    .Where(id => string.CompareOrdinal(id, afterId) > 0).Order(StringComparer.Ordinal).ToList();
+                Func<int, RedisKey> set = filter.PrincipalId.Length > 0 ? k => keys.PrincipalSessions(k, filter.PrincipalId) : k => keys.RoleSessions(k, filter.RoleArn);
+                var ids = (await MembersAsync(set)).SelectMany(m => m).Where(id => string.CompareOrdinal(id, afterId) > 0).Order(StringComparer.Ordinal).ToList();
                 for (var i = 0; i < ids.Count && found.Count < max; i += max)
                 {
-                    found.AddRange((await LoadAsync(ids.Skip(i).Take(max).ToList(), set)).Where(filter.Matches));
+                    found.AddRange((await LoadAsync(ids.Skip(i).Take(max).ToList(), id => set(RedisKeys.PartitionOf(id)))).Where(filter.Matches));
                 }
                 return found.Take(max).ToList();
             }
+            // Each partition's ids after the last one seen, merged: the first max of the union are the next max overall.
             var after = afterId;
             while (found.Count < max)
             {
-                var batch = (await Db.SortedSetRangeByValueAsync(keys.AllSessions, after.Length == 0 ? default : after, default,
-                        after.Length == 0 ? Exclude.None : Exclude.Start, Order.Ascending, 0, max))
-                    .Select(v => v.ToString()).ToList();
+                var reads = await Task.WhenAll(AllPartitions.Select(k => Db.SortedSetRangeByValueAsync(keys.AllSessions(k),
+                    after.Length == 0 ? default : after, default, after.Length == 0 ? Exclude.None : Exclude.Start, Order.Ascending, 0, max)));
+                var batch = reads.SelectMany(r => r).Select(v => v.ToString()).Order(StringComparer.Ordinal).Take(max).ToList();
                 if (batch.Count == 0) break;
-                found.AddRange((await LoadAsync(batch, keys.AllSessions)).Where(filter.Matches));
+                found.AddRange((await LoadAsync(batch, id => keys.AllSessions(RedisKeys.PartitionOf(id)))).Where(filter.Matches));
                 after = batch[^1];
                 if (batch.Count < max) break;
             }
@@ -94,68 +123,204 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
     public ValueTask<IReadOnlyList<string>> ActiveIdsAsync(string? principalId, CancellationToken cancellationToken) =>
         Run<IReadOnlyList<string>>("list active sessions", async () =>
         {
-            if (principalId is null) return (await Db.SortedSetRangeByRankAsync(keys.Deadlines)).Select(v => v.ToString()).ToList();
-            var set = keys.PrincipalSessions(principalId);
-            return (await LoadAsync((await Db.SetMembersAsync(set)).Select(v => v.ToString()).ToList(), set)).Where(s => s.IsActive).Select(s => s.Id).ToList();
+            if (principalId is null)
+            {
+                return (await Task.WhenAll(AllPartitions.Select(k => Db.SortedSetRangeByRankAsync(keys.Deadlines(k))))).SelectMany(r => r).Select(v => v.ToString()).ToList();
+            }
+            var ids = (await MembersAsync(k => keys.PrincipalSessions(k, principalId))).SelectMany(m => m).ToList();
+            return (await LoadAsync(ids, id => keys.PrincipalSessions(RedisKeys.PartitionOf(id), principalId))).Where(s => s.IsActive).Select(s => s.Id).ToList();
         });
 
     public ValueTask<long> ActiveCountAsync(CancellationToken cancellationToken) =>
-        Run("count sessions", () => Db.SortedSetLengthAsync(keys.Deadlines));
+        Run("count sessions", async () => (await Task.WhenAll(AllPartitions.Select(k => Db.SortedSetLengthAsync(keys.Deadlines(k))))).Sum());
 
     public ValueTask<SessionRecord?> TouchAsync(string id, DateTimeOffset at, CancellationToken cancellationToken) => Run("record the activity", async () =>
-    {
-        await Db.ScriptEvaluateAsync(RedisSessionScripts.Touch, [keys.Session(id), keys.Deadlines], [Ms(at), id]);
-        return Decode(await Db.HashGetAllAsync(keys.Session(id)));
-    });
+        Decode(id, (string?)await Db.ScriptEvaluateAsync(RedisSessionScripts.Touch, [keys.Session(id), keys.Deadlines(RedisKeys.PartitionOf(id))], [Ms(at), id])));
 
     public async ValueTask ReviseAsync(string id, DateTimeOffset expiresAt, int idleTimeoutSeconds, CancellationToken cancellationToken) =>
-        await Run("cut the session's limits", () => Db.ScriptEvaluateAsync(RedisSessionScripts.Revise, [keys.Session(id), keys.Deadlines], [Ms(expiresAt), idleTimeoutSeconds, id]));
+        await Run("cut the session's limits", () => Db.ScriptEvaluateAsync(RedisSessionScripts.Revise,
+            [keys.Session(id), keys.Deadlines(RedisKeys.PartitionOf(id))], [Ms(expiresAt), idleTimeoutSeconds, id]));
 
-    public async ValueTask ConfirmEndingsAsync(CancellationToken cancellationToken) => await replicas.ConfirmAsync(keys.SessionsWait, "the logout");
+    /// <summary>The nodes the target's endings were written to: the log's and those of the partitions holding its sessions (one wait per node).</summary>
+    public async ValueTask ConfirmEndingsAsync(EndTarget target, CancellationToken cancellationToken)
+    {
+        if (!replicas.Enabled) return;
+        var set = SetOf(target.PrincipalId, target.RoleArn);
+        var partitions = set is null
+            ? (target.SessionIds ?? []).Select(RedisKeys.PartitionOf).Distinct()
+            : (await Run("find the sessions to confirm", () => MembersAsync(set))).Select((ids, k) => (ids, k)).Where(t => t.ids.Count > 0).Select(t => t.k);
+        await replicas.ConfirmEachNodeAsync([keys.LogWait, .. partitions.Select(keys.PartitionWait)], "the logout");
+    }
+
+    /// <summary>Where each partition keeps a principal's or a role's sessions; null for neither.</summary>
+    private Func<int, RedisKey>? SetOf(string? principalId, string? roleArn) =>
+        principalId is { } p ? k => keys.PrincipalSessions(k, p) : roleArn is { } r ? k => keys.RoleSessions(k, r) : null;
 
     public ValueTask<EndResult> EndAsync(EndRequest request, CancellationToken cancellationToken) => Run("record the logout", async () =>
     {
         var eventId = Guid.CreateVersion7(request.At).ToString("N");
-        var set = request.PrincipalId is { } p ? keys.PrincipalSessions(p) : request.RoleArn is { } r ? keys.RoleSessions(r) : (RedisKey?)null;
+        var set = SetOf(request.PrincipalId, request.RoleArn);
+        // The partitions involved and the ids each holds: named, or each partition's set as read now.
+        var targets = set is null
+            ? request.SessionIds!.Distinct(StringComparer.Ordinal).GroupBy(RedisKeys.PartitionOf).ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g])
+            : (await MembersAsync(set)).Select((ids, k) => (ids, k)).Where(t => t.ids.Count > 0).ToDictionary(t => t.k, t => (IReadOnlyList<string>)t.ids);
+        if (targets.Count == 0) return EndResult.Nothing;
+        var pending = new PendingEvent(eventId, (int)request.Reason, request.Actor, request.PrincipalId ?? "", request.RoleArn ?? "",
+            Ms(request.At), request.Detail, request.OnlyIfDue, [.. targets.Keys.Order()]);
+        var entry = JsonSerializer.Serialize(pending, PendingEvent.Json);
+        var ended = (await Task.WhenAll(targets.Select(t => EndInPartitionAsync(t.Key, t.Value, set, request, eventId, entry)))).SelectMany(e => e).ToList();
+        if (ended.Count == 0) return EndResult.Nothing;
+        var (record, _) = await AppendAsync(pending, ended);
+        foreach (var k in pending.Parts) _ = Db.HashDeleteAsync(keys.Outbox(k), eventId, CommandFlags.FireAndForget);
+        return new EndResult(ended, record);
+    });
+
+    /// <summary>Ends what <paramref name="request"/> names in one partition and keeps its event in the outbox; returns the sessions ended.</summary>
+    private async Task<List<SessionRecord>> EndInPartitionAsync(int k, IReadOnlyList<string> read, Func<int, RedisKey>? set, EndRequest request, string eventId, string entry)
+    {
+        var ids = read;
         for (var attempt = 1; ; attempt++)
         {
             // Every key the script touches is passed in KEYS: a principal's or role's sessions are read first,
             // and the script ends them only if the set is still what was read (else it is read again).
-            var ids = (request.SessionIds ?? (await Db.SetMembersAsync(set!.Value)).Select(v => v.ToString())).Order(StringComparer.Ordinal).ToList();
-            var scriptKeys = new List<RedisKey> { keys.Deadlines, keys.LogoutLog, keys.LogEpoch, set ?? keys.Deadlines };
-            scriptKeys.AddRange(ids.Select(keys.Session));
+            if (attempt > 1) ids = (await Db.SetMembersAsync(set!(k))).Select(v => v.ToString()).ToList();
+            var sorted = ids.Order(StringComparer.Ordinal).ToList();
+            var scriptKeys = new List<RedisKey> { keys.Deadlines(k), keys.Outbox(k), set is null ? keys.Deadlines(k) : set(k) };
+            scriptKeys.AddRange(sorted.Select(keys.Session));
             var args = new List<RedisValue>
             {
-                set is null || attempt == EndAttempts ? "ids" : "set", (int)request.Reason, request.Actor, request.Detail, Ms(request.At), request.OnlyIfDue ? "1" : "0",
-                eventId, request.PrincipalId ?? "", request.RoleArn ?? "", _retention, _endedRetentionMs, keys.LogoutAppended.ToString(), LogCursor.NewEpoch(),
+                set is null || attempt == EndAttempts ? "ids" : "set", (int)request.Reason, Ms(request.At), request.OnlyIfDue ? "1" : "0",
+                eventId, _endedRetentionMs, entry,
             };
-            args.AddRange(ids.Select(id => (RedisValue)id));
+            args.AddRange(sorted.Select(id => (RedisValue)id));
             var result = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisSessionScripts.End, [.. scriptKeys], [.. args]))!;
             if (result.Length == 1) continue;
-            if (result.Length < 4) return EndResult.Nothing;
-            var sessions = DecodeSessions(result[2].ToString());
-            var ended = new List<SessionRecord>();
-            foreach (var s in await Task.WhenAll(sessions.Select(s => Db.HashGetAllAsync(keys.Session(s.Id))))) if (Decode(s) is { } e) ended.Add(e);
-            var record = new LogoutRecord
-            {
-                Cursor = LogCursor.Format(result[3].ToString(), result[0].ToString()),
-                EventId = eventId,
-                Reason = (LogoutReason)int.Parse(result[1].ToString(), CultureInfo.InvariantCulture),
-                Actor = request.Actor,
-                PrincipalId = request.PrincipalId ?? (sessions.All(s => s.PrincipalId == sessions[0].PrincipalId) ? sessions[0].PrincipalId : ""),
-                RoleArn = request.RoleArn ?? "",
-                OccurredAt = request.At,
-                Detail = request.Detail,
-                Sessions = sessions,
-            };
-            Appended?.Invoke();
-            return new EndResult(ended, record);
+            return DecodePairs(result.Select(v => v.ToString()).ToList());
         }
-    });
+    }
 
-    public ValueTask<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken) =>
-        Run<IReadOnlyList<string>>("find due sessions", async () =>
-            (await Db.SortedSetRangeByScoreAsync(keys.Deadlines, double.NegativeInfinity, Ms(now), Exclude.None, Order.Ascending, 0, max)).Select(v => v.ToString()).ToList());
+    /// <summary>Puts the event of <paramref name="ended"/> in the log, once; false when it was there already.</summary>
+    private async Task<(LogoutRecord Record, bool Appended)> AppendAsync(PendingEvent e, List<SessionRecord> ended)
+    {
+        var reason = e.OnlyIfDue ? ended[0].EndedReason : (LogoutReason)e.Reason;
+        var principal = e.Principal.Length > 0 ? e.Principal : ended.All(s => s.PrincipalId == ended[0].PrincipalId) ? ended[0].PrincipalId : "";
+        var sessions = ended.Select(s => new EndedSession(s.Id, s.PrincipalId, s.RoleArn, s.Audiences)).ToList();
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisSessionScripts.Append, [keys.LogoutLog, keys.LogEpoch, keys.Appended(e.Id)],
+        [
+            e.Id, (int)reason, e.Actor, principal, e.Role, e.At, e.Detail, EncodeSessions(sessions), _retention, keys.LogoutAppended.ToString(),
+            LogCursor.NewEpoch(), (long)AppendedMarker.TotalMilliseconds,
+        ]))!;
+        Appended?.Invoke();
+        var record = new LogoutRecord
+        {
+            Cursor = LogCursor.Format(result[1].ToString(), result[0].ToString()),
+            EventId = e.Id,
+            Reason = reason,
+            Actor = e.Actor,
+            PrincipalId = principal,
+            RoleArn = e.Role,
+            OccurredAt = FromMs(e.At),
+            Detail = e.Detail,
+            Sessions = sessions,
+        };
+        return (record, result[2].ToString() == "appended");
+    }
+
+    public async ValueTask<IReadOnlyList<EndResult>> FinishEndingsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var outboxes = await EachOwnedAsync("read the pending endings", k => Db.HashGetAllAsync(keys.Outbox(k)));
+        var finished = new List<EndResult>();
+        var cutoff = Ms(now - _pendingFor);
+        foreach (var (k, entries) in outboxes)
+        {
+            foreach (var entry in entries)
+            {
+                var (pending, _) = ReadOutbox(entry.Value.ToString());
+                if (pending is null)
+                {
+                    _ = Db.HashDeleteAsync(keys.Outbox(k), entry.Name, CommandFlags.FireAndForget);
+                    continue;
+                }
+                if (pending.At > cutoff) continue;
+                finished.AddRange(await Run("log a pending ending", () => FinishAsync(pending)));
+            }
+        }
+        return finished;
+    }
+
+    /// <summary>Gathers an event's endings from every partition it spans, appends it unless it is in the log, and drops it from the outboxes.</summary>
+    private async Task<IEnumerable<EndResult>> FinishAsync(PendingEvent pending)
+    {
+        var parts = await Task.WhenAll(pending.Parts.Select(j => Db.HashGetAsync(keys.Outbox(j), pending.Id)));
+        var ended = parts.Where(v => !v.IsNull).SelectMany(v => ReadOutbox(v.ToString()) is (not null, var s) ? s : []).OrderBy(s => s.Id, StringComparer.Ordinal).ToList();
+        var appended = false;
+        LogoutRecord? record = null;
+        if (ended.Count > 0) (record, appended) = await AppendAsync(pending, ended);
+        await Task.WhenAll(pending.Parts.Select(j => Db.HashDeleteAsync(keys.Outbox(j), pending.Id)));
+        return appended ? [new EndResult(ended, record)] : [];
+    }
+
+    public async ValueTask<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken)
+    {
+        var due = await EachOwnedAsync("find due sessions", k => Db.SortedSetRangeByScoreAsync(keys.Deadlines(k), double.NegativeInfinity, Ms(now), Exclude.None, Order.Ascending, 0, max));
+        return due.SelectMany(d => d.Value).Take(max).Select(v => v.ToString()).ToList();
+    }
+
+    /// <summary>
+    /// <paramref name="read"/> on each partition this replica sweeps, by partition; a partition whose node fails is left
+    /// for the next sweep, so the others are still swept. Throws only when none answered.
+    /// </summary>
+    private async Task<IReadOnlyList<(int Partition, T Value)>> EachOwnedAsync<T>(string operation, Func<int, Task<T>> read)
+    {
+        var owned = await OwnedPartitionsAsync();
+        var reads = owned.Select(k => (k, Task: RedisFailures.RunAsync(operation, () => read(k)))).ToList();
+        try
+        {
+            await Task.WhenAll(reads.Select(r => r.Task));
+        }
+        catch (SharedStoreUnavailableException) when (reads.Any(r => r.Task.IsCompletedSuccessfully))
+        {
+        }
+        return reads.Where(r => r.Task.IsCompletedSuccessfully).Select(r => (r.k, r.Task.Result)).ToList();
+    }
+
+    /// <summary>
+    /// The partitions this replica sweeps: each goes to the live sweeper with the highest hash of (sweeper, partition),
+    /// so replicas agree without talking, and a replica joining or leaving moves only its share. Without the list of
+    /// sweepers (its node down), every partition: sweeping one twice is harmless, leaving one unswept is not.
+    /// </summary>
+    private async Task<IReadOnlyList<int>> OwnedPartitionsAsync()
+    {
+        RedisValue[] sweepers;
+        try
+        {
+            sweepers = (RedisValue[])(await RedisFailures.RunAsync("claim a share of the sweeping", () =>
+                Db.ScriptEvaluateAsync(RedisSessionScripts.Sweepers, [keys.Sweepers], [_sweeper, _claimMs])))!;
+        }
+        catch (SharedStoreUnavailableException)
+        {
+            return AllPartitions;
+        }
+        return Owned(_sweeper, sweepers.Select(v => v.ToString()).ToList());
+    }
+
+    /// <summary>The partitions <paramref name="me"/> sweeps among <paramref name="sweepers"/> (rendezvous hashing).</summary>
+    internal static IReadOnlyList<int> Owned(string me, IReadOnlyList<string> sweepers)
+    {
+        if (!sweepers.Contains(me)) sweepers = [.. sweepers, me];
+        return AllPartitions.Where(k => sweepers.MaxBy(s => RendezvousWeight(s, k)) == me).ToList();
+    }
+
+    private static uint RendezvousWeight(string sweeper, int partition)
+    {
+        var hash = 2166136261u;
+        foreach (var b in Encoding.UTF8.GetBytes(sweeper + ":" + partition.ToString(CultureInfo.InvariantCulture))) hash = (hash ^ b) * 16777619u;
+        // FNV-1a's low bits mix poorly for near-equal inputs; a final avalanche spreads them.
+        hash ^= hash >> 16;
+        hash *= 0x85ebca6b;
+        hash ^= hash >> 13;
+        return hash;
+    }
 
     public ValueTask<LogPage> ReadAsync(string? afterCursor, int max, CancellationToken cancellationToken) => Run("read the logout log", async () =>
     {
@@ -220,44 +385,54 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
 
     private static ValueTask<T> Run<T>(string operation, Func<Task<T>> call) => new(RedisFailures.RunAsync(operation, call));
 
-    /// <summary>The sessions of <paramref name="ids"/> still held; ids whose session is gone are dropped from <paramref name="index"/>.</summary>
-    private async Task<List<SessionRecord>> LoadAsync(IReadOnlyList<string> ids, RedisKey index)
+    /// <summary>Each partition's members of a set of sessions (a principal's or a role's), by partition.</summary>
+    private async Task<List<string>[]> MembersAsync(Func<int, RedisKey> set) =>
+        (await Task.WhenAll(AllPartitions.Select(k => Db.SetMembersAsync(set(k))))).Select(m => m.Select(v => v.ToString()).ToList()).ToArray();
+
+    /// <summary>The sessions of <paramref name="ids"/> still held; ids whose session is gone are dropped from their <paramref name="index"/>.</summary>
+    private async Task<List<SessionRecord>> LoadAsync(IReadOnlyList<string> ids, Func<string, RedisKey> index)
     {
-        var loaded = await Task.WhenAll(ids.Select(id => Db.HashGetAllAsync(keys.Session(id))));
+        var loaded = await Task.WhenAll(ids.Select(id => Db.StringGetAsync(keys.Session(id))));
         var sessions = new List<SessionRecord>(ids.Count);
         for (var i = 0; i < ids.Count; i++)
         {
-            if (Decode(loaded[i]) is { } s) sessions.Add(s);
-            else if (index.Equals(keys.AllSessions)) _ = Db.SortedSetRemoveAsync(keys.AllSessions, ids[i], CommandFlags.FireAndForget);
-            else _ = Db.SetRemoveAsync(index, ids[i], CommandFlags.FireAndForget);
+            if (Decode(ids[i], loaded[i]) is { } s) sessions.Add(s);
+            else if (loaded[i].IsNull)
+            {
+                var key = index(ids[i]);
+                if (key.ToString().EndsWith(":all", StringComparison.Ordinal)) _ = Db.SortedSetRemoveAsync(key, ids[i], CommandFlags.FireAndForget);
+                else _ = Db.SetRemoveAsync(key, ids[i], CommandFlags.FireAndForget);
+            }
         }
         return sessions;
     }
 
-    private static SessionRecord? Decode(HashEntry[] fields)
+    /// <summary>Sessions from the End script's answer: id, value, id, value, ...</summary>
+    private static List<SessionRecord> DecodePairs(IReadOnlyList<string> pairs)
     {
-        if (fields.Length == 0) return null;
-        var h = fields.ToDictionary(f => f.Name.ToString(), f => f.Value);
-        var ended = (long)h["ended"];
-        return new SessionRecord
-        {
-            Id = h["id"].ToString(),
-            PrincipalId = h["principal"].ToString(),
-            RoleArn = h["role"].ToString(),
-            Audiences = JsonSerializer.Deserialize<string[]>(h["aud"].ToString()) ?? [],
-            IssuedAt = FromMs((long)h["issued"]),
-            ExpiresAt = FromMs((long)h["expires"]),
-            IdleTimeoutSeconds = (int)h["idle"],
-            LastActivityAt = FromMs((long)h["last"]),
-            Origin = h["origin"].ToString(),
-            DecisionId = h["decision"].ToString(),
-            PolicyVersion = h["version"].ToString(),
-            Request = (byte[])h["request"]!,
-            State = (SessionState)(int)h["state"],
-            EndedReason = (LogoutReason)(int)h["reason"],
-            EndedAt = ended == 0 ? null : FromMs(ended),
-        };
+        var sessions = new List<SessionRecord>(pairs.Count / 2);
+        for (var i = 0; i + 1 < pairs.Count; i += 2) if (Decode(pairs[i], pairs[i + 1]) is { } s) sessions.Add(s);
+        return sessions;
     }
+
+    /// <summary>An outbox entry: the event and the sessions its partition ended; (null, []) for an entry this version cannot read.</summary>
+    private static (PendingEvent? Event, List<SessionRecord> Ended) ReadOutbox(string entry)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(entry);
+            var e = JsonSerializer.Deserialize<PendingEvent>(doc.RootElement.GetProperty("e").GetString()!, PendingEvent.Json);
+            var s = doc.RootElement.GetProperty("s");
+            return (e, s.ValueKind == JsonValueKind.Array ? DecodePairs([.. s.EnumerateArray().Select(v => v.GetString()!)]) : []);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or ArgumentNullException)
+        {
+            return (null, []);
+        }
+    }
+
+    private static string EncodeSessions(IReadOnlyList<EndedSession> sessions) =>
+        JsonSerializer.Serialize(sessions.Select(s => new { id = s.Id, principal = s.PrincipalId, role = s.RoleArn, aud = s.Audiences }));
 
     private static LogoutRecord DecodeEvent(StreamEntry entry, string epoch)
     {
@@ -279,7 +454,7 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
     private static List<EndedSession> DecodeSessions(string json)
     {
         using var doc = JsonDocument.Parse(json);
-        // cjson encodes an empty list as {}; an event always has sessions, but read defensively.
+        // Events of earlier versions were encoded by cjson, which writes an empty list as {}.
         if (doc.RootElement.ValueKind != JsonValueKind.Array) return [];
         return doc.RootElement.EnumerateArray().Select(e => new EndedSession(
             e.GetProperty("id").GetString()!,
@@ -288,7 +463,9 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
             e.GetProperty("aud").ValueKind == JsonValueKind.Array ? [.. e.GetProperty("aud").EnumerateArray().Select(a => a.GetString()!)] : [])).ToList();
     }
 
-    private static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
-
-    private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    /// <summary>An ending's event as each partition's outbox keeps it until it is in the log.</summary>
+    private sealed record PendingEvent(string Id, int Reason, string Actor, string Principal, string Role, long At, string Detail, bool OnlyIfDue, int[] Parts)
+    {
+        public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    }
 }
