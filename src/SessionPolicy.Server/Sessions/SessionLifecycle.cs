@@ -152,6 +152,7 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
         {
             metrics.Ended(finished);
             audit.Ended(finished);
+            if (finished.Event is { } e) Log.PendingEndingLogged(logger, finished.Ended.Count, e.Reason.ToString(), e.Actor, e.OccurredAt, e.EventId);
         }
         while (true)
         {

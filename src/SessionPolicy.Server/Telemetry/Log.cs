@@ -60,6 +60,9 @@ internal static partial class Log
     [LoggerMessage(16, LogLevel.Information, "{Count} sessions ended ({Reason}) by {Actor}: event {EventId}")]
     public static partial void SessionsEnded(ILogger logger, int count, string reason, string actor, string eventId);
 
+    [LoggerMessage(64, LogLevel.Warning, "{Count} sessions ended ({Reason}) by {Actor} at {EndedAt:o}, logged only now as event {EventId}: a fault held the event back")]
+    public static partial void PendingEndingLogged(ILogger logger, int count, string reason, string actor, DateTimeOffset endedAt, string eventId);
+
     [LoggerMessage(17, LogLevel.Information, "Policy {Version} applied to {Sessions} running sessions; {Ended} ended")]
     public static partial void PolicyApplied(ILogger logger, string version, int sessions, int ended);
 

@@ -68,7 +68,7 @@ public sealed class LayoutUpgradeTests
             else if (layout == 1 && rest.StartsWith("{p:", StringComparison.Ordinal) && rest.EndsWith("}:revoked", StringComparison.Ordinal)) await db.KeyRenameAsync(key, prefix + "revoked:" + rest[3..^9]);
             else if (Earlier("session:", "session:", "{sessions}:session:") is { } hash)
             {
-                var s = RedisSessionValue.Decode(tail!["session:".Length..], await db.StringGetAsync(key))!;
+                var s = RedisSessionValue.Decode(tail!["session:".Length..], (byte[]?)await db.StringGetAsync(key))!;
                 var ttl = await db.KeyTimeToLiveAsync(key);
                 await db.HashSetAsync(hash,
                 [
@@ -80,9 +80,14 @@ public sealed class LayoutUpgradeTests
                 if (ttl is { } t) await db.KeyExpireAsync(hash, t);
                 await db.KeyDeleteAsync(key);
             }
-            else if ((Earlier("principal:", "psessions:", "{sessions}:principal:") ?? Earlier("role:", "rsessions:", "{sessions}:role:")) is { } set)
+            else if (Earlier("principal:", "psessions:", "{sessions}:principal:") is { } principalSet)
             {
-                await db.SetAddAsync(set, await db.SetMembersAsync(key));
+                await db.SetAddAsync(principalSet, await db.SortedSetRangeByRankAsync(key));
+                await db.KeyDeleteAsync(key);
+            }
+            else if (Earlier("role:", "rsessions:", "{sessions}:role:") is { } roleSet)
+            {
+                await db.SetAddAsync(roleSet, await db.SetMembersAsync(key));
                 await db.KeyDeleteAsync(key);
             }
             else if ((Earlier("all", "sessions", "{sessions}:all") ?? Earlier("deadlines", "deadlines", "{sessions}:deadlines")) is { } index)

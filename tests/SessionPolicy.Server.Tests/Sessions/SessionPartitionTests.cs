@@ -103,14 +103,20 @@ public sealed class SessionPartitionTests
 
     [Theory]
     [InlineData("")]
-    [InlineData("1|0|0|5|0|5|")]
-    [InlineData("1|0|0|5|0|5|{}")]
-    [InlineData("1|0|0|x|0|5|{\"p\":\"a\"}")]
-    [InlineData("-1|0|0|5|0|5|{\"p\":\"a\",\"r\":\"\",\"a\":[],\"i\":1,\"o\":\"\",\"d\":\"\",\"v\":\"\",\"q\":\"\"}")]
-    [InlineData("1|0|0|5|99999999999|5|{\"p\":\"a\",\"r\":\"\",\"a\":[],\"i\":1,\"o\":\"\",\"d\":\"\",\"v\":\"\",\"q\":\"\"}")]
-    [InlineData("1|0|0|5|0|5|{\"p\":\"a\",\"r\":\"\",\"a\":[],\"i\":1,\"o\":\"\",\"d\":\"\",\"v\":\"\",\"q\":\"not base64!\"}")]
+    [InlineData("1|0|0|5|0|5|0|")]
+    [InlineData("1|0|0|5|0|5|0|{}")]
+    [InlineData("1|0|0|5|0|5|[\"a\"]")]
+    [InlineData("1|0|0|x|0|5|0|[\"a\",\"\",[],1,\"\",\"\",\"\"]")]
+    [InlineData("1|0|0|5|0|5|-1|[\"a\",\"\",[],1,\"\",\"\",\"\"]")]
+    [InlineData("1|0|0|5|0|5|99|[\"a\",\"\",[],1,\"\",\"\",\"\"]")]
+    [InlineData("1|0|0|5|99999999999|5|0|[\"a\",\"\",[],1,\"\",\"\",\"\"]")]
+    [InlineData("1|0|0|5|0|5|2|[\"a\",\"\",[],1,\"\",\"\",\"\"]")]
+    [InlineData("1|0|0|5|0|5|0|[\"a\",\"\",[],1,\"\",\"\",\"\",\"extra\"]")]
+    [InlineData("1|0|0|5|0|5|0|[\"a\",\"\",[],1,\"\",\"\",\"\"] ")]
+    [InlineData("1|0|0|5|0|5|0|[\"a\",\"\",[1],1,\"\",\"\",\"\"]")]
     public void SessionValue_ThisLayoutDidNotWrite_IsReadAsGone(string value)
     {
-        Assert.Null(RedisSessionValue.Decode("id", value));
+        Assert.NotNull(RedisSessionValue.Decode("id", "1|0|0|5|0|5|0|[\"a\",\"\",[],1,\"\",\"\",\"\"]"u8.ToArray()));
+        Assert.Null(RedisSessionValue.Decode("id", System.Text.Encoding.UTF8.GetBytes(value)));
     }
 }

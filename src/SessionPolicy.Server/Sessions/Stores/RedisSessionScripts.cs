@@ -16,18 +16,23 @@ internal static class RedisSessionScripts
         end
         local function header(v)
           if not v then return nil end
-          local state, reason, ended, expires, idle, last, body = string.match(v, '^(%d+)|(%d+)|(%d+)|(%d+)|(%d+)|(%d+)|()')
+          local state, reason, ended, expires, idle, last, request, body = string.match(v, '^(%d+)|(%d+)|(%d+)|(%d+)|(%d+)|(%d+)|(%d+)|()')
           if not state then return nil end
           return { state = state, reason = reason, ended = ended, expires = tonumber(expires), idle = tonumber(idle),
-                   last = tonumber(last), body = string.sub(v, body) }
+                   last = tonumber(last), request = request, body = string.sub(v, body) }
         end
         local function encode(h)
-          return table.concat({ h.state, h.reason, h.ended, string.format('%d', h.expires), h.idle, string.format('%d', h.last), h.body }, '|')
+          return table.concat({ h.state, h.reason, h.ended, string.format('%d', h.expires), h.idle, string.format('%d', h.last), h.request, h.body }, '|')
+        end
+        -- The value without its request bytes (text only, for JSON): what the outbox keeps of an ended session.
+        local function unrequested(h)
+          local body = string.sub(h.body, 1, #h.body - tonumber(h.request))
+          return table.concat({ h.state, h.reason, h.ended, string.format('%d', h.expires), h.idle, string.format('%d', h.last), '0', body }, '|')
         end
         """;
 
     /// <summary>
-    /// KEYS: session, principal set, deadlines, all[, role set]. ARGV: id, deadline ('' for an ended session), value,
+    /// KEYS: session, principal index (sorted set), deadlines, all[, role set]. ARGV: id, deadline ('' for an ended session), value,
     /// time to live in ms (0: none). Adds a session unless its id is taken; returns 1 if added.
     /// </summary>
     public const string Add = """
@@ -35,7 +40,7 @@ internal static class RedisSessionScripts
         if ARGV[4] ~= '0' then ok = redis.call('SET', KEYS[1], ARGV[3], 'NX', 'PX', ARGV[4])
         else ok = redis.call('SET', KEYS[1], ARGV[3], 'NX') end
         if not ok then return 0 end
-        redis.call('SADD', KEYS[2], ARGV[1])
+        redis.call('ZADD', KEYS[2], 0, ARGV[1])
         if ARGV[2] ~= '' then redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1]) end
         redis.call('ZADD', KEYS[4], 0, ARGV[1])
         if #KEYS == 5 then redis.call('SADD', KEYS[5], ARGV[1]) end
@@ -73,7 +78,8 @@ internal static class RedisSessionScripts
     /// Ends sessions of one partition. KEYS: deadlines, outbox, target set (deadlines again when the ids are named),
     /// then one session key per id. ARGV: mode ('set': the ids are the target set's members as read, to be checked;
     /// 'ids'), reason, at, only-if-due, event id, ended retention (ms), the event as the outbox keeps it, then the ids
-    /// in KEYS order. Ends the active sessions named and keeps the event in the outbox until it is in the log.
+    /// in KEYS order. Ends the active sessions named and keeps the event in the outbox until it is in the log (with the
+    /// sessions it ended, their requests left out).
     /// Returns {id, value, ...} of the sessions it ended (each with its own reason when only due ones end), {} when
     /// none, or {'stale'} when the set is no longer what was read.
     /// </summary>
@@ -82,12 +88,14 @@ internal static class RedisSessionScripts
         local at, onlyDue, ttl = tonumber(ARGV[3]), ARGV[4] == '1', tonumber(ARGV[6])
         local first = 8
         if ARGV[1] == 'set' then
-          local members = redis.call('SMEMBERS', KEYS[3])
+          local members
+          if redis.call('TYPE', KEYS[3]).ok == 'zset' then members = redis.call('ZRANGE', KEYS[3], 0, -1)
+          else members = redis.call('SMEMBERS', KEYS[3]) end
           table.sort(members)
           if #members ~= #ARGV - first + 1 then return { 'stale' } end
           for i, id in ipairs(members) do if ARGV[first + i - 1] ~= id then return { 'stale' } end end
         end
-        local ended = {}
+        local ended, pending = {}, {}
         for i = first, #ARGV do
           local id, key = ARGV[i], KEYS[i - first + 4]
           local h = header(redis.call('GET', key))
@@ -105,13 +113,15 @@ internal static class RedisSessionScripts
               redis.call('ZREM', KEYS[1], id)
               ended[#ended + 1] = id
               ended[#ended + 1] = v
+              pending[#pending + 1] = id
+              pending[#pending + 1] = unrequested(h)
             end
           elseif onlyDue then
             -- Ended or gone (its value expired): it has no deadline left.
             redis.call('ZREM', KEYS[1], id)
           end
         end
-        if #ended > 0 then redis.call('HSET', KEYS[2], ARGV[5], cjson.encode({ e = ARGV[7], s = ended })) end
+        if #ended > 0 then redis.call('HSET', KEYS[2], ARGV[5], cjson.encode({ e = ARGV[7], s = pending })) end
         return ended
         """;
 

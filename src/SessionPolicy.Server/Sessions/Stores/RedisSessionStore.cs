@@ -89,7 +89,7 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
     }
 
     public ValueTask<SessionRecord?> GetAsync(string id, CancellationToken cancellationToken) =>
-        Run("read the session", async () => Decode(id, await Db.StringGetAsync(keys.Session(id))));
+        Run("read the session", async () => Decode(id, (byte[]?)await Db.StringGetAsync(keys.Session(id))));
 
     public ValueTask<IReadOnlyList<SessionRecord>> ListAsync(SessionFilter filter, string afterId, int max, CancellationToken cancellationToken) =>
         Run<IReadOnlyList<SessionRecord>>("list sessions", async () =>
@@ -97,11 +97,11 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
             var found = new List<SessionRecord>();
             if (filter.PrincipalId.Length > 0 || filter.RoleArn.Length > 0)
             {
-                Func<int, RedisKey> set = filter.PrincipalId.Length > 0 ? k => keys.PrincipalSessions(k, filter.PrincipalId) : k => keys.RoleSessions(k, filter.RoleArn);
+                var set = SetOf(filter.PrincipalId.Length > 0 ? filter.PrincipalId : null, filter.RoleArn)!;
                 var ids = (await MembersAsync(set)).SelectMany(m => m).Where(id => string.CompareOrdinal(id, afterId) > 0).Order(StringComparer.Ordinal).ToList();
                 for (var i = 0; i < ids.Count && found.Count < max; i += max)
                 {
-                    found.AddRange((await LoadAsync(ids.Skip(i).Take(max).ToList(), id => set(RedisKeys.PartitionOf(id)))).Where(filter.Matches));
+                    found.AddRange((await LoadAsync(ids.Skip(i).Take(max).ToList(), set)).Where(filter.Matches));
                 }
                 return found.Take(max).ToList();
             }
@@ -113,7 +113,7 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
                     after.Length == 0 ? default : after, default, after.Length == 0 ? Exclude.None : Exclude.Start, Order.Ascending, 0, max)));
                 var batch = reads.SelectMany(r => r).Select(v => v.ToString()).Order(StringComparer.Ordinal).Take(max).ToList();
                 if (batch.Count == 0) break;
-                found.AddRange((await LoadAsync(batch, id => keys.AllSessions(RedisKeys.PartitionOf(id)))).Where(filter.Matches));
+                found.AddRange((await LoadAsync(batch, new SessionIndex(keys.AllSessions, Sorted: true))).Where(filter.Matches));
                 after = batch[^1];
                 if (batch.Count < max) break;
             }
@@ -127,15 +127,15 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
             {
                 return (await Task.WhenAll(AllPartitions.Select(k => Db.SortedSetRangeByRankAsync(keys.Deadlines(k))))).SelectMany(r => r).Select(v => v.ToString()).ToList();
             }
-            var ids = (await MembersAsync(k => keys.PrincipalSessions(k, principalId))).SelectMany(m => m).ToList();
-            return (await LoadAsync(ids, id => keys.PrincipalSessions(RedisKeys.PartitionOf(id), principalId))).Where(s => s.IsActive).Select(s => s.Id).ToList();
+            var set = SetOf(principalId, null)!;
+            return (await LoadAsync((await MembersAsync(set)).SelectMany(m => m).ToList(), set)).Where(s => s.IsActive).Select(s => s.Id).ToList();
         });
 
     public ValueTask<long> ActiveCountAsync(CancellationToken cancellationToken) =>
         Run("count sessions", async () => (await Task.WhenAll(AllPartitions.Select(k => Db.SortedSetLengthAsync(keys.Deadlines(k))))).Sum());
 
     public ValueTask<SessionRecord?> TouchAsync(string id, DateTimeOffset at, CancellationToken cancellationToken) => Run("record the activity", async () =>
-        Decode(id, (string?)await Db.ScriptEvaluateAsync(RedisSessionScripts.Touch, [keys.Session(id), keys.Deadlines(RedisKeys.PartitionOf(id))], [Ms(at), id])));
+        Decode(id, (byte[]?)await Db.ScriptEvaluateAsync(RedisSessionScripts.Touch, [keys.Session(id), keys.Deadlines(RedisKeys.PartitionOf(id))], [Ms(at), id])));
 
     public async ValueTask ReviseAsync(string id, DateTimeOffset expiresAt, int idleTimeoutSeconds, CancellationToken cancellationToken) =>
         await Run("cut the session's limits", () => Db.ScriptEvaluateAsync(RedisSessionScripts.Revise,
@@ -153,8 +153,25 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
     }
 
     /// <summary>Where each partition keeps a principal's or a role's sessions; null for neither.</summary>
-    private Func<int, RedisKey>? SetOf(string? principalId, string? roleArn) =>
-        principalId is { } p ? k => keys.PrincipalSessions(k, p) : roleArn is { } r ? k => keys.RoleSessions(k, r) : null;
+    private SessionIndex? SetOf(string? principalId, string? roleArn) =>
+        principalId is { } p ? new SessionIndex(k => keys.PrincipalSessions(k, p), Sorted: true)
+        : roleArn is { Length: > 0 } r ? new SessionIndex(k => keys.RoleSessions(k, r), Sorted: false) : null;
+
+    /// <summary>
+    /// One partition-local index of session ids. A principal's sessions are a sorted set of equal scores: a partition
+    /// holds a few of them, which Redis keeps compact (a listpack) up to 128; a role's, many, are a set (no compact form
+    /// for strings before Redis 7.2, and a set's table is smaller than a large sorted set's).
+    /// </summary>
+    private sealed record SessionIndex(Func<int, RedisKey> Key, bool Sorted)
+    {
+        public Task<RedisValue[]> ReadAsync(IDatabase db, int k) => Sorted ? db.SortedSetRangeByRankAsync(Key(k)) : db.SetMembersAsync(Key(k));
+
+        public void Forget(IDatabase db, string id)
+        {
+            var key = Key(RedisKeys.PartitionOf(id));
+            _ = Sorted ? db.SortedSetRemoveAsync(key, id, CommandFlags.FireAndForget) : db.SetRemoveAsync(key, id, CommandFlags.FireAndForget);
+        }
+    }
 
     public ValueTask<EndResult> EndAsync(EndRequest request, CancellationToken cancellationToken) => Run("record the logout", async () =>
     {
@@ -176,16 +193,16 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
     });
 
     /// <summary>Ends what <paramref name="request"/> names in one partition and keeps its event in the outbox; returns the sessions ended.</summary>
-    private async Task<List<SessionRecord>> EndInPartitionAsync(int k, IReadOnlyList<string> read, Func<int, RedisKey>? set, EndRequest request, string eventId, string entry)
+    private async Task<List<SessionRecord>> EndInPartitionAsync(int k, IReadOnlyList<string> read, SessionIndex? set, EndRequest request, string eventId, string entry)
     {
         var ids = read;
         for (var attempt = 1; ; attempt++)
         {
             // Every key the script touches is passed in KEYS: a principal's or role's sessions are read first,
             // and the script ends them only if the set is still what was read (else it is read again).
-            if (attempt > 1) ids = (await Db.SetMembersAsync(set!(k))).Select(v => v.ToString()).ToList();
+            if (attempt > 1) ids = (await set!.ReadAsync(Db, k)).Select(v => v.ToString()).ToList();
             var sorted = ids.Order(StringComparer.Ordinal).ToList();
-            var scriptKeys = new List<RedisKey> { keys.Deadlines(k), keys.Outbox(k), set is null ? keys.Deadlines(k) : set(k) };
+            var scriptKeys = new List<RedisKey> { keys.Deadlines(k), keys.Outbox(k), set is null ? keys.Deadlines(k) : set.Key(k) };
             scriptKeys.AddRange(sorted.Select(keys.Session));
             var args = new List<RedisValue>
             {
@@ -195,7 +212,7 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
             args.AddRange(sorted.Select(id => (RedisValue)id));
             var result = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisSessionScripts.End, [.. scriptKeys], [.. args]))!;
             if (result.Length == 1) continue;
-            return DecodePairs(result.Select(v => v.ToString()).ToList());
+            return DecodePairs(result.Select(v => ((string)v!, (byte[])v!)).ToList());
         }
     }
 
@@ -386,32 +403,27 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
     private static ValueTask<T> Run<T>(string operation, Func<Task<T>> call) => new(RedisFailures.RunAsync(operation, call));
 
     /// <summary>Each partition's members of a set of sessions (a principal's or a role's), by partition.</summary>
-    private async Task<List<string>[]> MembersAsync(Func<int, RedisKey> set) =>
-        (await Task.WhenAll(AllPartitions.Select(k => Db.SetMembersAsync(set(k))))).Select(m => m.Select(v => v.ToString()).ToList()).ToArray();
+    private async Task<List<string>[]> MembersAsync(SessionIndex set) =>
+        (await Task.WhenAll(AllPartitions.Select(k => set.ReadAsync(Db, k)))).Select(m => m.Select(v => v.ToString()).ToList()).ToArray();
 
     /// <summary>The sessions of <paramref name="ids"/> still held; ids whose session is gone are dropped from their <paramref name="index"/>.</summary>
-    private async Task<List<SessionRecord>> LoadAsync(IReadOnlyList<string> ids, Func<string, RedisKey> index)
+    private async Task<List<SessionRecord>> LoadAsync(IReadOnlyList<string> ids, SessionIndex index)
     {
         var loaded = await Task.WhenAll(ids.Select(id => Db.StringGetAsync(keys.Session(id))));
         var sessions = new List<SessionRecord>(ids.Count);
         for (var i = 0; i < ids.Count; i++)
         {
-            if (Decode(ids[i], loaded[i]) is { } s) sessions.Add(s);
-            else if (loaded[i].IsNull)
-            {
-                var key = index(ids[i]);
-                if (key.ToString().EndsWith(":all", StringComparison.Ordinal)) _ = Db.SortedSetRemoveAsync(key, ids[i], CommandFlags.FireAndForget);
-                else _ = Db.SetRemoveAsync(key, ids[i], CommandFlags.FireAndForget);
-            }
+            if (Decode(ids[i], (byte[]?)loaded[i]) is { } s) sessions.Add(s);
+            else if (loaded[i].IsNull) index.Forget(Db, ids[i]);
         }
         return sessions;
     }
 
-    /// <summary>Sessions from the End script's answer: id, value, id, value, ...</summary>
-    private static List<SessionRecord> DecodePairs(IReadOnlyList<string> pairs)
+    /// <summary>Sessions from the End script's answer or an outbox entry: id, value, id, value, ...</summary>
+    private static List<SessionRecord> DecodePairs(IReadOnlyList<(string Text, byte[] Bytes)> pairs)
     {
         var sessions = new List<SessionRecord>(pairs.Count / 2);
-        for (var i = 0; i + 1 < pairs.Count; i += 2) if (Decode(pairs[i], pairs[i + 1]) is { } s) sessions.Add(s);
+        for (var i = 0; i + 1 < pairs.Count; i += 2) if (Decode(pairs[i].Text, pairs[i + 1].Bytes) is { } s) sessions.Add(s);
         return sessions;
     }
 
@@ -423,7 +435,7 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
             using var doc = JsonDocument.Parse(entry);
             var e = JsonSerializer.Deserialize<PendingEvent>(doc.RootElement.GetProperty("e").GetString()!, PendingEvent.Json);
             var s = doc.RootElement.GetProperty("s");
-            return (e, s.ValueKind == JsonValueKind.Array ? DecodePairs([.. s.EnumerateArray().Select(v => v.GetString()!)]) : []);
+            return (e, s.ValueKind == JsonValueKind.Array ? DecodePairs([.. s.EnumerateArray().Select(v => v.GetString()!).Select(v => (v, Encoding.UTF8.GetBytes(v)))]) : []);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or ArgumentNullException)
         {

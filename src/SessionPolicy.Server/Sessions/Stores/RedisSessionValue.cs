@@ -1,78 +1,99 @@
 using System.Buffers;
-using System.Globalization;
-using System.Text;
+using System.Buffers.Text;
 using System.Text.Json;
 using SessionPolicy.V1;
 
 namespace SessionPolicy.Server.Sessions.Stores;
 
 /// <summary>
-/// A session as the shared store keeps it: one string, a header of what changes
-/// (<c>state|reason|ended|expires|idle|last|</c>, integers, times in Unix ms) and then the JSON of what never does
-/// (principal, role, audiences, issue time, origin, decision id, policy version, the request). The scripts read and
-/// rewrite only the header (<see cref="RedisSessionScripts"/>); a string is about a third of the hash it replaces,
-/// which Redis kept as a hash table once the request outgrew its compact encoding.
+/// A session as the shared store keeps it: one string, a header of what changes and of the request's length
+/// (<c>state|reason|ended|expires|idle|last|requestLength|</c>, decimal integers, times in Unix ms), then a JSON array of
+/// what never does (<c>[principal, role, [audiences], issued, origin, decision id, policy version]</c>), then the
+/// decided request's bytes as they are. The scripts read and rewrite only the header (<see cref="RedisSessionScripts"/>).
+/// A string is well under half the hash it replaces, which Redis kept as a hash table once the request outgrew its
+/// compact encoding; about 320 bytes for a typical session.
 /// </summary>
 internal static class RedisSessionValue
 {
-    public static string Encode(SessionRecord s)
+    private const int HeaderFields = 7;
+
+    public static byte[] Encode(SessionRecord s)
     {
-        var body = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(body))
+        var buffer = new ArrayBufferWriter<byte>(320);
+        foreach (var field in (ReadOnlySpan<long>)[(int)s.State, (int)s.EndedReason, s.EndedAt is { } e ? Ms(e) : 0, Ms(s.ExpiresAt), s.IdleTimeoutSeconds, Ms(s.LastActivityAt), s.Request.Length])
         {
-            json.WriteStartObject();
-            json.WriteString("p", s.PrincipalId);
-            json.WriteString("r", s.RoleArn);
-            json.WriteStartArray("a");
+            var span = buffer.GetSpan(21);
+            Utf8Formatter.TryFormat(field, span, out var written);
+            span[written++] = (byte)'|';
+            buffer.Advance(written);
+        }
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            json.WriteStringValue(s.PrincipalId);
+            json.WriteStringValue(s.RoleArn);
+            json.WriteStartArray();
             foreach (var a in s.Audiences) json.WriteStringValue(a);
             json.WriteEndArray();
-            json.WriteNumber("i", Ms(s.IssuedAt));
-            json.WriteString("o", s.Origin);
-            json.WriteString("d", s.DecisionId);
-            json.WriteString("v", s.PolicyVersion);
-            json.WriteBase64String("q", s.Request);
-            json.WriteEndObject();
+            json.WriteNumberValue(Ms(s.IssuedAt));
+            json.WriteStringValue(s.Origin);
+            json.WriteStringValue(s.DecisionId);
+            json.WriteStringValue(s.PolicyVersion);
+            json.WriteEndArray();
         }
-        return string.Create(CultureInfo.InvariantCulture,
-            $"{(int)s.State}|{(int)s.EndedReason}|{(s.EndedAt is { } e ? Ms(e) : 0)}|{Ms(s.ExpiresAt)}|{s.IdleTimeoutSeconds}|{Ms(s.LastActivityAt)}|{Encoding.UTF8.GetString(body.WrittenSpan)}");
+        buffer.Write(s.Request);
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>The session stored as <paramref name="value"/>; null for none, and for a value this layout did not write (read as gone, never as running).</summary>
-    public static SessionRecord? Decode(string id, string? value)
+    public static SessionRecord? Decode(string id, byte[]? value)
     {
         if (value is null) return null;
-        var header = new long[6];
-        var at = 0;
-        for (var i = 0; i < header.Length; i++)
+        Span<long> header = stackalloc long[HeaderFields];
+        var rest = (ReadOnlySpan<byte>)value;
+        for (var i = 0; i < HeaderFields; i++)
         {
-            var bar = value.IndexOf('|', at);
-            if (bar < 0 || !long.TryParse(value.AsSpan(at, bar - at), NumberStyles.None, CultureInfo.InvariantCulture, out header[i])) return null;
-            at = bar + 1;
+            var bar = rest.IndexOf((byte)'|');
+            if (bar <= 0 || !Utf8Parser.TryParse(rest[..bar], out header[i], out var used) || used != bar || header[i] < 0) return null;
+            rest = rest[(bar + 1)..];
         }
+        if (header[6] > rest.Length || header[4] > int.MaxValue || header[0] > int.MaxValue || header[1] > int.MaxValue) return null;
+        var requestAt = rest.Length - (int)header[6];
         try
         {
-            using var doc = JsonDocument.Parse(value.AsMemory(at));
-            var b = doc.RootElement;
+            var json = new Utf8JsonReader(rest[..requestAt]);
+            string Text(ref Utf8JsonReader r) => r.Read() && r.TokenType == JsonTokenType.String ? r.GetString()! : throw new JsonException();
+            if (!json.Read() || json.TokenType != JsonTokenType.StartArray) return null;
+            var principal = Text(ref json);
+            var role = Text(ref json);
+            if (!json.Read() || json.TokenType != JsonTokenType.StartArray) return null;
+            var audiences = new List<string>();
+            while (json.Read() && json.TokenType == JsonTokenType.String) audiences.Add(json.GetString()!);
+            if (json.TokenType != JsonTokenType.EndArray || !json.Read() || !json.TryGetInt64(out var issued)) return null;
+            var origin = Text(ref json);
+            var decision = Text(ref json);
+            var version = Text(ref json);
+            if (!json.Read() || json.TokenType != JsonTokenType.EndArray || json.BytesConsumed != requestAt) return null;
             return new SessionRecord
             {
                 Id = id,
-                PrincipalId = b.GetProperty("p").GetString()!,
-                RoleArn = b.GetProperty("r").GetString()!,
-                Audiences = [.. b.GetProperty("a").EnumerateArray().Select(a => a.GetString()!)],
-                IssuedAt = FromMs(b.GetProperty("i").GetInt64()),
+                PrincipalId = principal,
+                RoleArn = role,
+                Audiences = audiences,
+                IssuedAt = FromMs(issued),
                 ExpiresAt = FromMs(header[3]),
-                IdleTimeoutSeconds = checked((int)header[4]),
+                IdleTimeoutSeconds = (int)header[4],
                 LastActivityAt = FromMs(header[5]),
-                Origin = b.GetProperty("o").GetString()!,
-                DecisionId = b.GetProperty("d").GetString()!,
-                PolicyVersion = b.GetProperty("v").GetString()!,
-                Request = b.GetProperty("q").GetBytesFromBase64(),
+                Origin = origin,
+                DecisionId = decision,
+                PolicyVersion = version,
+                Request = rest[requestAt..].ToArray(),
                 State = (SessionState)header[0],
                 EndedReason = (LogoutReason)header[1],
                 EndedAt = header[2] == 0 ? null : FromMs(header[2]),
             };
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException or OverflowException or ArgumentOutOfRangeException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentOutOfRangeException)
         {
             return null;
         }
