@@ -53,13 +53,16 @@ internal sealed class RedisKeys(string prefix)
     public RedisKey RoleMaximum(string roleArn) => Prefix + "rolemax:" + roleArn;
 
     /// <summary>The partition of a session id: FNV-1a of its UTF-8 bytes (stable across processes and versions).</summary>
-    public static int PartitionOf(string sessionId)
+    public static int PartitionOf(string sessionId) => (int)(Fnv1a(sessionId) % SessionPartitions);
+
+    /// <summary>The 32-bit FNV-1a hash of a string's UTF-8 bytes.</summary>
+    internal static uint Fnv1a(string text)
     {
         var hash = 2166136261u;
         Span<byte> buffer = stackalloc byte[256];
-        var bytes = Encoding.UTF8.GetByteCount(sessionId) <= buffer.Length ? buffer[..Encoding.UTF8.GetBytes(sessionId, buffer)] : Encoding.UTF8.GetBytes(sessionId);
+        var bytes = Encoding.UTF8.GetByteCount(text) <= buffer.Length ? buffer[..Encoding.UTF8.GetBytes(text, buffer)] : Encoding.UTF8.GetBytes(text);
         foreach (var b in bytes) hash = (hash ^ b) * 16777619u;
-        return (int)(hash % SessionPartitions);
+        return hash;
     }
 
     public RedisKey Session(string id) => Partition(PartitionOf(id)) + "session:" + id;

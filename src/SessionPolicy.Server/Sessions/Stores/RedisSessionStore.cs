@@ -330,8 +330,7 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
 
     private static uint RendezvousWeight(string sweeper, int partition)
     {
-        var hash = 2166136261u;
-        foreach (var b in Encoding.UTF8.GetBytes(sweeper + ":" + partition.ToString(CultureInfo.InvariantCulture))) hash = (hash ^ b) * 16777619u;
+        var hash = RedisKeys.Fnv1a(sweeper + ":" + partition.ToString(CultureInfo.InvariantCulture));
         // FNV-1a's low bits mix poorly for near-equal inputs; a final avalanche spreads them.
         hash ^= hash >> 16;
         hash *= 0x85ebca6b;
