@@ -54,6 +54,11 @@ internal static class LogoutLatency
                 }
             }
             catch (Grpc.Core.RpcException) when (stop.IsCancellationRequested) { }
+            catch (Grpc.Core.RpcException e)
+            {
+                // Say why the round will then wait in vain (a subscriber ended as too slow, say), instead of only timing out.
+                Console.Error.WriteLine($"subscriber {i}: its stream ended: {e.StatusCode} {e.Status.Detail}");
+            }
         })).ToList();
         opened.Wait(TimeSpan.FromSeconds(60));
 

@@ -140,6 +140,22 @@ public abstract class SharedSessionsContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TwoReplicas_ShareTheSweeping_EachSweepsPartOfThePartitions_TogetherAll()
+    {
+        await _a.Services.GetRequiredService<SessionPolicy.Server.Sessions.SessionLifecycle>().SweepAsync(CancellationToken.None);
+        await _b.Services.GetRequiredService<SessionPolicy.Server.Sessions.SessionLifecycle>().SweepAsync(CancellationToken.None);
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+        var keys = new RedisKeys(_settings["SessionPolicy:Redis:KeyPrefix"]!);
+
+        var sweepers = (await redis.GetDatabase().SortedSetRangeByRankAsync(keys.Sweepers)).Select(v => v.ToString()).ToList();
+        var shares = sweepers.Select(s => SessionPolicy.Server.Sessions.Stores.RedisSessionStore.Owned(s, sweepers)).ToList();
+
+        Assert.Equal(2, sweepers.Count);
+        Assert.All(shares, share => Assert.InRange(share.Count, 1, RedisKeys.SessionPartitions - 1));
+        Assert.Equal(Enumerable.Range(0, RedisKeys.SessionPartitions), shares.SelectMany(s => s).Order());
+    }
+
+    [Fact]
     public async Task SessionWhoseHashIsGone_LeavesTheDeadlineIndexAtTheNextSweep()
     {
         var id = (await Client(_a).RegisterSessionAsync(Register("jane"))).Session.SessionId;
