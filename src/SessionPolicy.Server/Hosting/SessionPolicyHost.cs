@@ -29,6 +29,7 @@ public static class SessionPolicyHost
         services.AddSessions(configuration);
         services.AddCredentials(configuration);
         services.AddServiceGrpc(configuration);
+        builder.AddHttpPort();
         return builder;
     }
 
@@ -57,6 +58,7 @@ public static class SessionPolicyHost
         app.MapGrpcService<SessionEventsGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        app.MapHttpPort();
         return app;
     }
 }

@@ -20,6 +20,13 @@ public sealed class SecurityEventTokenOptions : IValidatableObject
     /// <summary>The <c>kid</c> header; default the key's JWK thumbprint.</summary>
     public string KeyId { get; set; } = "";
 
+    /// <summary>
+    /// PEM files with keys that signed before <see cref="KeyFile"/> (public keys suffice): still published among the
+    /// verification keys so tokens they signed verify until they expire; never used to sign. Each one's <c>kid</c> is its
+    /// JWK thumbprint.
+    /// </summary>
+    public string[] PreviousKeyFiles { get; set; } = [];
+
     public bool IsConfigured => KeyFile.Length > 0;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -27,5 +34,9 @@ public sealed class SecurityEventTokenOptions : IValidatableObject
         if (!IsConfigured) yield break;
         if (Issuer.Length == 0) yield return new ValidationResult($"{Section}:Issuer must be set when {Section}:KeyFile is", [nameof(Issuer)]);
         if (!File.Exists(KeyFile)) yield return new ValidationResult($"{Section}:KeyFile '{KeyFile}' does not exist", [nameof(KeyFile)]);
+        foreach (var (file, i) in PreviousKeyFiles.Select((f, i) => (f, i)))
+        {
+            if (!File.Exists(file)) yield return new ValidationResult($"{Section}:PreviousKeyFiles:{i} '{file}' does not exist", [nameof(PreviousKeyFiles)]);
+        }
     }
 }

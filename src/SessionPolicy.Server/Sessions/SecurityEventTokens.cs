@@ -20,14 +20,11 @@ internal sealed class SecurityEventTokens
     private readonly TimeProvider _time;
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public SecurityEventTokens(IOptions<SecurityEventTokenOptions> options, TimeProvider time)
+    public SecurityEventTokens(IOptions<SecurityEventTokenOptions> options, SigningKeys keys, TimeProvider time)
     {
-        var settings = options.Value;
-        _issuer = settings.Issuer;
+        _issuer = options.Value.Issuer;
         _time = time;
-        var key = PemKeys.Load(File.ReadAllText(settings.KeyFile));
-        key.KeyId = settings.KeyId.Length > 0 ? settings.KeyId : Base64UrlEncoder.Encode(key.ComputeJwkThumbprint());
-        _credentials = new SigningCredentials(key, PemKeys.Algorithm(key));
+        _credentials = keys.Signing;
     }
 
     public string Render(LogoutEvent e, IEnumerable<string> subscriberAudiences)

@@ -1,4 +1,5 @@
 using SessionPolicy.Server.Hosting;
+using SessionPolicy.Server.Security;
 
 namespace SessionPolicy.Server.Sessions;
 
@@ -11,6 +12,7 @@ internal static class SessionRegistration
         services.AddOptions<SecurityEventTokenOptions>().BindConfiguration(SecurityEventTokenOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (configuration.GetSection(SecurityEventTokenOptions.Section).Get<SecurityEventTokenOptions>() is { IsConfigured: true })
         {
+            services.AddSingleton<SigningKeys>().AddStartupTask<SigningKeys>();
             services.AddSingleton<SecurityEventTokens>();
         }
         services.AddSingleton<SessionMetrics>();

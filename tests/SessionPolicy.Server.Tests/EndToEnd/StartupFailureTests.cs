@@ -29,6 +29,10 @@ public sealed class StartupFailureTests : IDisposable
         { "setting that does not convert", 2, ["SessionPolicy:Limits:Period", "banana"] },
         { "signing key file that is not a key", 2, ["SessionPolicy:Auth:SigningKeyFiles", "not-a-key.pem"] },
         { "unauthenticated on all interfaces", 2, ["without authentication", "SessionPolicy:Auth"] },
+        { "HTTP port that is not an http URL", 2, ["SessionPolicy:Http:Url", "ftp://127.0.0.1:9"] },
+        { "HTTP port unauthenticated on all interfaces", 2, ["without authentication", "http://0.0.0.0:0"] },
+        { "previous signing key missing", 2, ["SessionPolicy:SecurityEventTokens:PreviousKeyFiles:0", "absent.pem"] },
+        { "previous signing key that is not a key", 2, ["SessionPolicy:SecurityEventTokens:PreviousKeyFiles:0", "not-a-key.pem", "holds no PEM"] },
     };
 
     [Theory]
@@ -46,6 +50,20 @@ public sealed class StartupFailureTests : IDisposable
                 ["SessionPolicy__Auth__Issuer"] = "https://issuer.example", ["SessionPolicy__Auth__Audience"] = "session-policy",
                 ["SessionPolicy__Auth__SigningKeyFiles__0"] = File("not-a-key.pem", "hello"),
             },
+            "previous signing key missing" => new Dictionary<string, string>
+            {
+                ["SessionPolicy__SecurityEventTokens__Issuer"] = "https://issuer.example",
+                ["SessionPolicy__SecurityEventTokens__KeyFile"] = File("current.pem", System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportECPrivateKeyPem()),
+                ["SessionPolicy__SecurityEventTokens__PreviousKeyFiles__0"] = Path.Combine(_dir.FullName, "absent.pem"),
+            },
+            "previous signing key that is not a key" => new Dictionary<string, string>
+            {
+                ["SessionPolicy__SecurityEventTokens__Issuer"] = "https://issuer.example",
+                ["SessionPolicy__SecurityEventTokens__KeyFile"] = File("current.pem", System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportECPrivateKeyPem()),
+                ["SessionPolicy__SecurityEventTokens__PreviousKeyFiles__0"] = File("not-a-key.pem", "hello"),
+            },
+            "HTTP port that is not an http URL" => new Dictionary<string, string> { ["SessionPolicy__Http__Url"] = "ftp://127.0.0.1:9" },
+            "HTTP port unauthenticated on all interfaces" => new Dictionary<string, string> { ["SessionPolicy__Http__Url"] = "http://0.0.0.0:0" },
             _ => new Dictionary<string, string>(),
         };
 

@@ -23,6 +23,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     public Uri Address { get; }
+
+    /// <summary>Every address the server said it listens on, in the order it said so.</summary>
+    public IReadOnlyList<Uri> Addresses => ListeningLine().Matches(Output).Select(m => new Uri(m.Groups[1].Value)).ToList();
     public GrpcChannel Channel { get; }
 
     /// <summary>Everything the server wrote so far.</summary>
