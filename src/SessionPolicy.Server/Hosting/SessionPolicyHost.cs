@@ -4,6 +4,7 @@ using SessionPolicy.Server.Credentials;
 using SessionPolicy.Server.Decisions;
 using SessionPolicy.Server.Grpc;
 using SessionPolicy.Server.Policies;
+using SessionPolicy.Server.Receivers;
 using SessionPolicy.Server.Security;
 using SessionPolicy.Server.Sessions;
 using SessionPolicy.Server.Signals;
@@ -27,6 +28,7 @@ public static class SessionPolicyHost
         services.AddSignals();
         services.AddDecisions();
         services.AddSessions(configuration);
+        services.AddReceivers(configuration);
         services.AddCredentials(configuration);
         services.AddServiceGrpc(configuration);
         builder.AddHttpPort();

@@ -1,5 +1,6 @@
 using SessionPolicy.Server.Credentials.Stores;
 using SessionPolicy.Server.Decisions.Stores;
+using SessionPolicy.Server.Receivers;
 using SessionPolicy.Server.Redis;
 using SessionPolicy.Server.Sessions.Stores;
 using SessionPolicy.Server.Signals.Stores;
@@ -8,7 +9,7 @@ namespace SessionPolicy.Server.Hosting;
 
 /// <summary>
 /// Where state lives, chosen once: every kind of state (sessions and the logout log, principal signals, role
-/// maximums, the shared decision cache) has an in-memory and a Redis store, and exactly one set is registered.
+/// maximums, the shared decision cache, receivers' cursors) has an in-memory and a Redis store, and exactly one set is registered.
 /// </summary>
 internal static class StateRegistration
 {
@@ -29,6 +30,7 @@ internal static class StateRegistration
         services.AddSingleton<ISignalStore>(sp => sp.GetRequiredService<InMemorySignalStore>());
         services.AddSingleton<IDecisionStore, InMemoryDecisionStore>();
         services.AddSingleton<IRoleMaximumStore, InMemoryRoleMaximumStore>();
+        services.AddSingleton<IReceiverCursors, InMemoryReceiverCursors>();
         return services;
     }
 }

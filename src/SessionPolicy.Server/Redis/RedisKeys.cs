@@ -93,6 +93,12 @@ internal sealed class RedisKeys(string prefix)
     /// <summary>Written before waiting for the replicas to hold the log (<see cref="RedisReplicaWait"/>): on the log's node.</summary>
     public RedisKey LogWait => Log + "wait";
 
+    /// <summary>Where a receiver stands in the logout log (a cursor).</summary>
+    public RedisKey ReceiverCursor(string receiver) => Prefix + "{r:" + receiver + "}:cursor";
+
+    /// <summary>Which replica delivers to a receiver now (its id, for the lease's life).</summary>
+    public RedisKey ReceiverLease(string receiver) => Prefix + "{r:" + receiver + "}:lease";
+
     /// <summary>The replicas sweeping deadlines, by when their claim lapses (Redis time, ms).</summary>
     public RedisKey Sweepers => Prefix + "sweepers";
 

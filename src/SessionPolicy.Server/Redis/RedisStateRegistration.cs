@@ -1,6 +1,7 @@
 using SessionPolicy.Server.Credentials.Stores;
 using SessionPolicy.Server.Decisions.Stores;
 using SessionPolicy.Server.Hosting;
+using SessionPolicy.Server.Receivers;
 using SessionPolicy.Server.Sessions.Stores;
 using SessionPolicy.Server.Signals.Stores;
 
@@ -24,6 +25,7 @@ internal static class RedisStateRegistration
         services.AddSingleton<IDecisionStore>(sp => sp.GetRequiredService<RedisDecisionStore>());
         services.AddSingleton<InMemoryRoleMaximumStore>();
         services.AddSingleton<IRoleMaximumStore, RedisRoleMaximumStore>();
+        services.AddSingleton<IReceiverCursors, RedisReceiverCursors>();
         services.AddHealthChecks().AddCheck<RedisHealthCheck>(HealthNames.Redis, tags: [HealthNames.Redis]);
         return services;
     }

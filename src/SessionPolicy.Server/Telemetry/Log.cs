@@ -63,6 +63,21 @@ internal static partial class Log
     [LoggerMessage(64, LogLevel.Warning, "{Count} sessions ended ({Reason}) by {Actor} at {EndedAt:o}, logged only now as event {EventId}: a fault held the event back")]
     public static partial void PendingEndingLogged(ILogger logger, int count, string reason, string actor, DateTimeOffset endedAt, string eventId);
 
+    [LoggerMessage(65, LogLevel.Debug, "Receiver {Receiver} took event {EventId} for {ClientId} (attempt {Attempt})")]
+    public static partial void ReceiverDelivered(ILogger logger, string receiver, string eventId, string clientId, int attempt);
+
+    [LoggerMessage(66, LogLevel.Warning, "Receiver {Receiver} refused event {EventId} for {ClientId} for good (400, error {Error}); going on with the next")]
+    public static partial void ReceiverRefusedToken(ILogger logger, string receiver, string eventId, string clientId, string error);
+
+    [LoggerMessage(67, LogLevel.Warning, "Receiver {Receiver} did not take event {EventId} for {ClientId} ({Why}); trying again in {WaitMs:0} ms")]
+    public static partial void ReceiverRetrying(ILogger logger, string receiver, string eventId, string clientId, string why, double waitMs);
+
+    [LoggerMessage(68, LogLevel.Error, "Receiver {Receiver} missed events the log no longer holds ({Detail}); delivering from the oldest it holds")]
+    public static partial void ReceiverMissedEvents(ILogger logger, string receiver, string detail);
+
+    [LoggerMessage(69, LogLevel.Warning, "Receiver {Receiver}: the shared store failed ({Cause}); trying again")]
+    public static partial void ReceiverStoreFailed(ILogger logger, string receiver, string cause);
+
     [LoggerMessage(17, LogLevel.Information, "Policy {Version} applied to {Sessions} running sessions; {Ended} ended")]
     public static partial void PolicyApplied(ILogger logger, string version, int sessions, int ended);
 

@@ -31,9 +31,24 @@ public sealed class StartupFailureTests : IDisposable
         { "unauthenticated on all interfaces", 2, ["without authentication", "SessionPolicy:Auth"] },
         { "HTTP port that is not an http URL", 2, ["SessionPolicy:Http:Url", "ftp://127.0.0.1:9"] },
         { "HTTP port unauthenticated on all interfaces", 2, ["without authentication", "http://0.0.0.0:0"] },
+        { "receiver pushing over plain http", 2, ["SessionPolicy:Receivers:List:0:Url must be https"] },
+        { "receiver of an unknown kind, twice named", 2, ["SessionPolicy:Receivers:List:0:Kind must be oidc-backchannel", "SessionPolicy:Receivers:List:1:Name 'rp' is used twice"] },
+        { "receivers without a signing key", 2, ["SessionPolicy:Receivers:List needs a signing key", "SessionPolicy:SecurityEventTokens:KeyFile"] },
         { "previous signing key missing", 2, ["SessionPolicy:SecurityEventTokens:PreviousKeyFiles:0", "absent.pem"] },
         { "previous signing key that is not a key", 2, ["SessionPolicy:SecurityEventTokens:PreviousKeyFiles:0", "not-a-key.pem", "holds no PEM"] },
     };
+
+    /// <summary>A receiver's settings (under List:0), with a signing key so only the receiver can be refused.</summary>
+    private Dictionary<string, string> Receiver(params (string Key, string Value)[] settings)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["SessionPolicy__SecurityEventTokens__Issuer"] = "https://issuer.example",
+            ["SessionPolicy__SecurityEventTokens__KeyFile"] = File("receiver-key.pem", System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportECPrivateKeyPem()),
+        };
+        foreach (var (k, v) in settings) environment[$"SessionPolicy__Receivers__List__0__{k}"] = v;
+        return environment;
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -61,6 +76,17 @@ public sealed class StartupFailureTests : IDisposable
                 ["SessionPolicy__SecurityEventTokens__Issuer"] = "https://issuer.example",
                 ["SessionPolicy__SecurityEventTokens__KeyFile"] = File("current.pem", System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportECPrivateKeyPem()),
                 ["SessionPolicy__SecurityEventTokens__PreviousKeyFiles__0"] = File("not-a-key.pem", "hello"),
+            },
+            "receiver pushing over plain http" => Receiver(("Name", "rp"), ("Kind", "oidc-backchannel"), ("Url", "http://rp.example.com/logout"), ("Audiences__0", "app-a")),
+            "receiver of an unknown kind, twice named" => new Dictionary<string, string>(Receiver(("Name", "rp"), ("Kind", "webhook"), ("Url", "https://rp.example.com/logout"), ("Audiences__0", "app-a")))
+            {
+                ["SessionPolicy__Receivers__List__1__Name"] = "rp", ["SessionPolicy__Receivers__List__1__Kind"] = "oidc-backchannel",
+                ["SessionPolicy__Receivers__List__1__Url"] = "https://rp.example.com/other", ["SessionPolicy__Receivers__List__1__Audiences__0"] = "app-b",
+            },
+            "receivers without a signing key" => new Dictionary<string, string>
+            {
+                ["SessionPolicy__Receivers__List__0__Name"] = "rp", ["SessionPolicy__Receivers__List__0__Kind"] = "oidc-backchannel",
+                ["SessionPolicy__Receivers__List__0__Url"] = "https://rp.example.com/logout", ["SessionPolicy__Receivers__List__0__Audiences__0"] = "app-a",
             },
             "HTTP port that is not an http URL" => new Dictionary<string, string> { ["SessionPolicy__Http__Url"] = "ftp://127.0.0.1:9" },
             "HTTP port unauthenticated on all interfaces" => new Dictionary<string, string> { ["SessionPolicy__Http__Url"] = "http://0.0.0.0:0" },

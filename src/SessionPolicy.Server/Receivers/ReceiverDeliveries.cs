@@ -1,0 +1,207 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using SessionPolicy.Server.Redis;
+using SessionPolicy.Server.Sessions;
+using SessionPolicy.Server.Sessions.Stores;
+using SessionPolicy.Server.Telemetry;
+
+namespace SessionPolicy.Server.Receivers;
+
+/// <summary>
+/// Delivers every ended session to each configured receiver whose audiences it concerns, in log order, from the
+/// receiver's own cursor: a receiver that was down gets what it missed when it is back, as long as the log retains
+/// it. One replica at a time delivers to a receiver (a lease in the shared store; another replica takes over when the
+/// holder stops renewing it). A transient failure (no answer, 408, 429, 5xx, anything but the answers below) is
+/// retried with exponential backoff and jitter, honouring <c>Retry-After</c>; 400 is a permanent failure of that token,
+/// logged with the receiver's <c>error</c> code, and the events after it go on. The cursor moves past an event once
+/// each of its deliveries is done, so a crash repeats at most that event's, with the same <c>jti</c>.
+/// </summary>
+internal sealed class ReceiverDeliveries(
+    IOptions<ReceiverOptions> options, ISessionStore store, IReceiverCursors cursors, ReceiverHttp http, LogoutTokens tokens,
+    TimeProvider time, ILogger<ReceiverDeliveries> logger) : BackgroundService
+{
+    private const int Page = 100;
+
+    private readonly ReceiverOptions _options = options.Value;
+    private TimeSpan Lease => _options.Lease;
+    private readonly string _holder = Guid.NewGuid().ToString("N");
+
+    /// <summary>Before the service serves: a receiver without a cursor gets one at the log's end, so it hears of every ending from now on.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var receiver in _options.List)
+        {
+            try
+            {
+                if (await cursors.GetAsync(receiver.Name) is null && await cursors.HoldAsync(receiver.Name, _holder, Lease))
+                {
+                    await cursors.SetAsync(receiver.Name, _holder, await store.LatestCursorAsync(cancellationToken) ?? "");
+                }
+            }
+            catch (SharedStoreUnavailableException e)
+            {
+                // The delivery loop does it once the store answers.
+                Log.ReceiverStoreFailed(logger, receiver.Name, e.Cause);
+            }
+        }
+        await base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>Stops delivering and gives up the leases, so another replica carries on without waiting for them to lapse.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        foreach (var receiver in _options.List)
+        {
+            try
+            {
+                await cursors.ReleaseAsync(receiver.Name, _holder);
+            }
+            catch (SharedStoreUnavailableException e)
+            {
+                Log.ReceiverStoreFailed(logger, receiver.Name, e.Cause);
+            }
+        }
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(_options.List.Select(r => Task.Run(() => RunAsync(r, stoppingToken), stoppingToken)));
+
+    private async Task RunAsync(ReceiverSettings receiver, CancellationToken stopping)
+    {
+        using var appended = new SemaphoreSlim(0, 1);
+        void OnAppended()
+        {
+            if (appended.CurrentCount == 0) try { appended.Release(); } catch (SemaphoreFullException) { }
+        }
+        store.Appended += OnAppended;
+        var faults = 0;
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                try
+                {
+                    if (!await cursors.HoldAsync(receiver.Name, _holder, Lease))
+                    {
+                        await Task.Delay(Lease / 3, time, stopping);
+                        continue;
+                    }
+                    if (!await DeliverPageAsync(receiver, stopping)) await appended.WaitAsync(TimeSpan.FromSeconds(1), stopping);
+                    faults = 0;
+                }
+                catch (SharedStoreUnavailableException e)
+                {
+                    Log.ReceiverStoreFailed(logger, receiver.Name, e.Cause);
+                    await Task.Delay(Backoff(faults++, null), time, stopping);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            store.Appended -= OnAppended;
+        }
+    }
+
+    /// <summary>Delivers the events after the receiver's cursor, one page; false when there were none.</summary>
+    private async Task<bool> DeliverPageAsync(ReceiverSettings receiver, CancellationToken stopping)
+    {
+        var cursor = await cursors.GetAsync(receiver.Name);
+        if (cursor is null)
+        {
+            // A new receiver hears of what ends from now on.
+            cursor = await store.LatestCursorAsync(stopping) ?? "";
+            await cursors.SetAsync(receiver.Name, _holder, cursor);
+        }
+        LogPage page;
+        try
+        {
+            page = await store.ReadAsync(cursor.Length == 0 ? null : cursor, Page, stopping);
+        }
+        catch (CursorOutOfRangeException e)
+        {
+            // Events it missed are gone from the log (trimmed, or a log that was lost): say so, and go on from what is kept.
+            Log.ReceiverMissedEvents(logger, receiver.Name, e.Message);
+            page = await store.ReadAsync(null, Page, stopping);
+        }
+        foreach (var e in page.Events)
+        {
+            foreach (var (clientId, subject) in Deliveries(e, receiver))
+            {
+                if (!await DeliverAsync(receiver, e, clientId, subject, stopping)) return true;
+            }
+            if (!await cursors.SetAsync(receiver.Name, _holder, e.Cursor)) return true;
+        }
+        return page.Events.Count > 0;
+    }
+
+    /// <summary>One token per client id and principal the event concerns (a principal's sessions at one client end as one).</summary>
+    private static IEnumerable<(string ClientId, string Subject)> Deliveries(LogoutRecord e, ReceiverSettings receiver) =>
+        e.Sessions.SelectMany(s => s.Audiences.Intersect(receiver.Audiences, StringComparer.Ordinal).Select(a => (a, s.PrincipalId))).Distinct();
+
+    /// <summary>Delivers one token until the receiver takes it or refuses it for good; false when this replica lost the lease meanwhile.</summary>
+    private async Task<bool> DeliverAsync(ReceiverSettings receiver, LogoutRecord e, string clientId, string subject, CancellationToken stopping)
+    {
+        var jti = Jti(receiver.Name, e.EventId, clientId, subject);
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, receiver.Url)
+            {
+                Content = new FormUrlEncodedContent([new("logout_token", tokens.Render(clientId, sid: null, subject, jti))]),
+            };
+            if (receiver.AuthorizationHeader.Length > 0) request.Headers.TryAddWithoutValidation("Authorization", receiver.AuthorizationHeader);
+            var answer = await http.SendAsync(request, stopping);
+            if (answer.Status is System.Net.HttpStatusCode.OK or System.Net.HttpStatusCode.NoContent)
+            {
+                Log.ReceiverDelivered(logger, receiver.Name, e.EventId, clientId, attempt + 1);
+                return true;
+            }
+            if (answer.Status is System.Net.HttpStatusCode.BadRequest)
+            {
+                Log.ReceiverRefusedToken(logger, receiver.Name, e.EventId, clientId, ErrorCode(answer.Body));
+                return true;
+            }
+            var why = answer.Status is { } status ? $"HTTP {(int)status}" : $"{answer.Failure}: {answer.Why}";
+            var wait = Backoff(attempt, answer.RetryAfter);
+            Log.ReceiverRetrying(logger, receiver.Name, e.EventId, clientId, why, wait.TotalMilliseconds);
+            await Task.Delay(wait, time, stopping);
+            if (!await cursors.HoldAsync(receiver.Name, _holder, Lease)) return false;
+        }
+    }
+
+    /// <summary>The wait before attempt <paramref name="attempt"/> + 1: the receiver's <c>Retry-After</c>, else doubling from the minimum, with jitter; within the bounds.</summary>
+    private TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
+    {
+        var min = _options.MinBackoff.TotalMilliseconds;
+        var max = _options.MaxBackoff.TotalMilliseconds;
+        var ms = retryAfter is { } r ? r.TotalMilliseconds : min * Math.Pow(2, Math.Min(attempt, 30)) * (0.5 + Random.Shared.NextDouble() / 2);
+        return TimeSpan.FromMilliseconds(Math.Clamp(ms, min, max));
+    }
+
+    /// <summary>The same for every attempt at one delivery, different for every other.</summary>
+    private static string Jti(string receiver, string eventId, string clientId, string subject) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', receiver, eventId, clientId, subject))))[..32];
+
+    /// <summary>The receiver's <c>error</c> code from a 400 body (RFC 6749 style), if it is one: never its free text.</summary>
+    private static string ErrorCode(string body)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String
+                && error.GetString() is { Length: > 0 and <= 64 } code && code.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+            {
+                return code;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return "(no error code)";
+    }
+}

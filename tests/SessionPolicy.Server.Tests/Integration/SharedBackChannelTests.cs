@@ -1,0 +1,65 @@
+using Microsoft.Extensions.DependencyInjection;
+using SessionPolicy.Server.Security;
+using SessionPolicy.Server.Tests.Helpers;
+using SessionPolicy.Server.Tests.Receivers;
+using SessionPolicy.Server.Tests.Stores;
+using SessionPolicy.V1;
+using static SessionPolicy.Server.Tests.Helpers.Sessions;
+
+namespace SessionPolicy.Server.Tests.Integration;
+
+/// <summary>Two replicas on one real redis-server delivering to one relying party: one delivers at a time, from one cursor, and the other takes over.</summary>
+[Collection(SharedRedis.Collection)]
+public sealed class SharedBackChannelTests(SharedRedis shared) : IAsyncLifetime
+{
+    private readonly string _keyFile = Path.Combine(Path.GetTempPath(), $"bcl-{Guid.NewGuid():N}.pem");
+    private RelyingParty _rp = null!;
+    private Dictionary<string, string?> _settings = null!;
+    private PolicyServiceFactory _a = null!;
+    private PolicyServiceFactory _b = null!;
+
+    public async Task InitializeAsync()
+    {
+        BackChannelDeliveryTests.WriteKey(_keyFile);
+        _rp = await RelyingParty.StartAsync(() => _b.Services.GetRequiredService<SigningKeys>().Jwks, BackChannelDeliveryTests.Issuer);
+        _settings = shared.Server.SharedSettings();
+        foreach (var (k, v) in BackChannelDeliveryTests.Settings(_keyFile, _rp)) _settings[k] = v;
+        _settings["SessionPolicy:Receivers:Lease"] = "00:00:03";
+        // A first: it takes the receiver's lease as it starts.
+        _a = new PolicyServiceFactory(Sample.OneHourPolicy, settings: _settings);
+        _ = _a.Server;
+        _b = new PolicyServiceFactory(Sample.OneHourPolicy, settings: _settings);
+        _ = _b.Server;
+    }
+
+    public async Task DisposeAsync()
+    {
+        _a.Dispose();
+        _b.Dispose();
+        await _rp.DisposeAsync();
+        File.Delete(_keyFile);
+    }
+
+    private static async Task EndAsync(PolicyServiceFactory on, string principal)
+    {
+        var id = (await Client(on).RegisterSessionAsync(Register(principal))).Session.SessionId;
+        await Client(on).ForceLogoutAsync(new ForceLogoutRequest { SessionId = id });
+    }
+
+    [Fact]
+    public async Task EndingsOnBothReplicas_AreDeliveredOnceEach_InOrder_AndTheOtherReplicaTakesOverWhenTheHolderStops()
+    {
+        await EndAsync(_a, "p1");
+        await EndAsync(_b, "p2");
+        await EndAsync(_a, "p3");
+        var before = await _rp.TakenAsync(3);
+
+        _a.Dispose();
+        await EndAsync(_b, "p4");
+        var after = await _rp.TakenAsync(4);
+
+        Assert.Equal(["p1", "p2", "p3"], before.Select(r => r.Subject));
+        Assert.Equal(["p1", "p2", "p3", "p4"], after.Select(r => r.Subject));
+        Assert.All(after, r => Assert.Null(r.Invalid));
+    }
+}
