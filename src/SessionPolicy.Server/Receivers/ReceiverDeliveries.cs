@@ -129,13 +129,15 @@ internal sealed class ReceiverDeliveries(
             Log.ReceiverMissedEvents(logger, receiver.Name, e.Message);
             page = await store.ReadAsync(null, Page, stopping);
         }
+        var before = cursor;
         foreach (var e in page.Events)
         {
             foreach (var (clientId, subject) in Deliveries(e, receiver))
             {
-                if (!await DeliverAsync(receiver, e, clientId, subject, stopping)) return true;
+                if (!await DeliverAsync(receiver, e, before, clientId, subject, stopping)) return true;
             }
             if (!await cursors.SetAsync(receiver.Name, _holder, e.Cursor)) return true;
+            before = e.Cursor;
         }
         return page.Events.Count > 0;
     }
@@ -144,8 +146,11 @@ internal sealed class ReceiverDeliveries(
     private static IEnumerable<(string ClientId, string Subject)> Deliveries(LogoutRecord e, ReceiverSettings receiver) =>
         e.Sessions.SelectMany(s => s.Audiences.Intersect(receiver.Audiences, StringComparer.Ordinal).Select(a => (a, s.PrincipalId))).Distinct();
 
-    /// <summary>Delivers one token until the receiver takes it or refuses it for good; false when this replica lost the lease meanwhile.</summary>
-    private async Task<bool> DeliverAsync(ReceiverSettings receiver, LogoutRecord e, string clientId, string subject, CancellationToken stopping)
+    /// <summary>
+    /// Delivers one token until the receiver takes it or refuses it for good, or the log no longer holds its event (read
+    /// from <paramref name="before"/>, the cursor before it); false when this replica lost the lease meanwhile.
+    /// </summary>
+    private async Task<bool> DeliverAsync(ReceiverSettings receiver, LogoutRecord e, string before, string clientId, string subject, CancellationToken stopping)
     {
         var jti = Jti(receiver.Name, e.EventId, clientId, subject);
         for (var attempt = 0; ; attempt++)
@@ -155,7 +160,9 @@ internal sealed class ReceiverDeliveries(
                 Content = new FormUrlEncodedContent([new("logout_token", tokens.Render(clientId, sid: null, subject, jti))]),
             };
             if (receiver.AuthorizationHeader.Length > 0) request.Headers.TryAddWithoutValidation("Authorization", receiver.AuthorizationHeader);
-            var answer = await http.SendAsync(request, stopping);
+            // Not cancelled by a stop: a delivery under way ends within RequestTimeout and its cursor moves, so the replica
+            // taking over does not send it again.
+            var answer = await http.SendAsync(request, CancellationToken.None);
             if (answer.Status is System.Net.HttpStatusCode.OK or System.Net.HttpStatusCode.NoContent)
             {
                 Log.ReceiverDelivered(logger, receiver.Name, e.EventId, clientId, attempt + 1);
@@ -171,6 +178,26 @@ internal sealed class ReceiverDeliveries(
             Log.ReceiverRetrying(logger, receiver.Name, e.EventId, clientId, why, wait.TotalMilliseconds);
             await Task.Delay(wait, time, stopping);
             if (!await cursors.HoldAsync(receiver.Name, _holder, Lease)) return false;
+            if (!await RetainedAsync(before, stopping))
+            {
+                Log.ReceiverMissedEvents(logger, receiver.Name, $"event {e.EventId} left the log while it was being retried");
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Whether the log still holds the event after <paramref name="before"/>.</summary>
+    private async Task<bool> RetainedAsync(string before, CancellationToken stopping)
+    {
+        if (before.Length == 0) return true;
+        try
+        {
+            await store.ReadAsync(before, 1, stopping);
+            return true;
+        }
+        catch (CursorOutOfRangeException)
+        {
+            return false;
         }
     }
 
