@@ -15,7 +15,7 @@ namespace SessionPolicy.Benchmarks;
 /// </summary>
 internal static class LogoutLatency
 {
-    private static string Percentiles(List<double> samples)
+    internal static string Percentiles(List<double> samples)
     {
         samples.Sort();
         double At(double q) => samples[(int)Math.Round(q * (samples.Count - 1))];

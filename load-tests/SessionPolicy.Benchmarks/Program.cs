@@ -34,6 +34,11 @@ if (args is ["--logout-latency", var urls, var subscribers, var rounds, ..])
 {
     return await SessionPolicy.Benchmarks.LogoutLatency.RunAsync(urls.Split(','), int.Parse(subscribers), int.Parse(rounds), args.Length > 4 ? int.Parse(args[4]) : 200);
 }
+// --backchannel latency|sustained SERVER_URL RECEIVER_PORT RECEIVERS ROUNDS|SECONDS [WARMUP]: see BackChannelLatency.
+if (args is ["--backchannel", var bcMode, var bcServer, var bcPort, var bcReceivers, var bcRounds, ..])
+{
+    return await SessionPolicy.Benchmarks.BackChannelLatency.RunAsync(bcMode, bcServer, int.Parse(bcPort), int.Parse(bcReceivers), int.Parse(bcRounds), args.Length > 6 ? int.Parse(args[6]) : 20);
+}
 // --register-sessions URL COUNT [IN_FLIGHT]: registers COUNT sessions (64 at a time unless told), for the memory benchmark.
 if (args is ["--register-sessions", var url, var count, ..])
 {
