@@ -132,9 +132,9 @@ internal sealed class ReceiverDeliveries(
         var before = cursor;
         foreach (var e in page.Events)
         {
-            foreach (var (clientId, subject) in Deliveries(e, receiver))
+            foreach (var (clientId, subject, sid) in Deliveries(e, receiver))
             {
-                if (!await DeliverAsync(receiver, e, before, clientId, subject, stopping)) return true;
+                if (!await DeliverAsync(receiver, e, before, clientId, subject, sid, stopping)) return true;
             }
             if (!await cursors.SetAsync(receiver.Name, _holder, e.Cursor)) return true;
             before = e.Cursor;
@@ -142,22 +142,25 @@ internal sealed class ReceiverDeliveries(
         return page.Events.Count > 0;
     }
 
-    /// <summary>One token per client id and principal the event concerns (a principal's sessions at one client end as one).</summary>
-    private static IEnumerable<(string ClientId, string Subject)> Deliveries(LogoutRecord e, ReceiverSettings receiver) =>
-        e.Sessions.SelectMany(s => s.Audiences.Intersect(receiver.Audiences, StringComparer.Ordinal).Select(a => (a, s.PrincipalId))).Distinct();
+    /// <summary>
+    /// The tokens an event makes for a receiver: per client id, one per session minted elsewhere (its id as <c>sid</c>, with
+    /// <c>sub</c>), and one per principal for the others (<c>sub</c> alone: the service's own ids mean nothing to the relying party).
+    /// </summary>
+    private static IEnumerable<(string ClientId, string Subject, string? Sid)> Deliveries(LogoutRecord e, ReceiverSettings receiver) =>
+        e.Sessions.SelectMany(s => s.Audiences.Intersect(receiver.Audiences, StringComparer.Ordinal).Select(a => (a, s.PrincipalId, s.IsExternal ? s.Id : null))).Distinct();
 
     /// <summary>
     /// Delivers one token until the receiver takes it or refuses it for good, or the log no longer holds its event (read
     /// from <paramref name="before"/>, the cursor before it); false when this replica lost the lease meanwhile.
     /// </summary>
-    private async Task<bool> DeliverAsync(ReceiverSettings receiver, LogoutRecord e, string before, string clientId, string subject, CancellationToken stopping)
+    private async Task<bool> DeliverAsync(ReceiverSettings receiver, LogoutRecord e, string before, string clientId, string subject, string? sid, CancellationToken stopping)
     {
-        var jti = Jti(receiver.Name, e.EventId, clientId, subject);
+        var jti = Jti(receiver.Name, e.EventId, clientId, subject + "\n" + sid);
         for (var attempt = 0; ; attempt++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, receiver.Url)
             {
-                Content = new FormUrlEncodedContent([new("logout_token", tokens.Render(clientId, sid: null, subject, jti))]),
+                Content = new FormUrlEncodedContent([new("logout_token", tokens.Render(clientId, sid, subject, jti))]),
             };
             if (receiver.AuthorizationHeader.Length > 0) request.Headers.TryAddWithoutValidation("Authorization", receiver.AuthorizationHeader);
             // Not cancelled by a stop: a delivery under way ends within RequestTimeout and its cursor moves, so the replica

@@ -24,5 +24,11 @@ public sealed record LogoutRecord
     internal V1.LogoutEvent? WholeView { get; set; }
 }
 
-/// <summary>A session an event ended, with whom it belonged to.</summary>
-public sealed record EndedSession(string Id, string PrincipalId, string RoleArn, IReadOnlyList<string> Audiences);
+/// <summary>
+/// A session an event ended, with whom it belonged to; <see cref="IsExternal"/> when its id is the caller's own (the
+/// identity provider's session id of a session minted elsewhere), which OIDC Back-Channel Logout sends as <c>sid</c>.
+/// </summary>
+public sealed record EndedSession(string Id, string PrincipalId, string RoleArn, IReadOnlyList<string> Audiences, bool IsExternal = false)
+{
+    public static EndedSession Of(SessionRecord s) => new(s.Id, s.PrincipalId, s.RoleArn, s.Audiences, s.Origin == SessionRecord.ExternalOrigin);
+}

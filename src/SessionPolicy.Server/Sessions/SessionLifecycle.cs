@@ -30,7 +30,8 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
         var now = time.GetUtcNow();
         var record = SessionRecord.Started(
             registration.ExternalSessionId.Length > 0 ? registration.ExternalSessionId : Guid.CreateVersion7(now).ToString("N"),
-            request.PrincipalId, request.Role.Value, registration.Audiences, "registered", decision, registration.DecideRequest, now);
+            request.PrincipalId, request.Role.Value, registration.Audiences,
+            registration.ExternalSessionId.Length > 0 ? SessionRecord.ExternalOrigin : "registered", decision, registration.DecideRequest, now);
         if (!await store.AddAsync(record, cancellationToken)) throw ServiceFailure.Conflict($"session {record.Id} is already registered");
         Log.SessionRegistered(logger, record.Id, record.PrincipalId, record.RoleArn, decision.MaxSessionSeconds, decision.IdleTimeoutSeconds);
         audit.Write(audit.Decided("session.registered", request, decision) with { SessionIds = [record.Id] });

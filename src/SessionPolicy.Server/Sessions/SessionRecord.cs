@@ -28,8 +28,14 @@ public sealed record SessionRecord
     /// <summary>Last user activity (issue time until there is some).</summary>
     public required DateTimeOffset LastActivityAt { get => Utc(_last); init => _last = value.UtcTicks; }
 
-    /// <summary>How the session came to be: <c>sts</c> for IssueSession, <c>registered</c> for RegisterSession.</summary>
+    /// <summary>
+    /// How the session came to be: <c>sts</c> for IssueSession, <c>registered</c> for RegisterSession, <see cref="ExternalOrigin"/>
+    /// for RegisterSession with the caller's own id.
+    /// </summary>
     public required string Origin { get; init; }
+
+    /// <summary>The origin of a session registered under the caller's own id (<c>external_session_id</c>).</summary>
+    public const string ExternalOrigin = "external";
 
     /// <summary>The decision that set its limits, and its policy version.</summary>
     public required string DecisionId { get; init; }

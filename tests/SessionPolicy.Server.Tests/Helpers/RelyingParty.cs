@@ -25,7 +25,7 @@ public sealed class RelyingParty : IAsyncDisposable
     private readonly List<Received> _received = [];
     private readonly List<(int Count, TaskCompletionSource Done)> _waiters = [];
 
-    public sealed record Received(string Jti, string Audience, string Subject, string Authorization, HttpStatusCode Answer, string? Invalid);
+    public sealed record Received(string Jti, string Audience, string Subject, string? Sid, string Authorization, HttpStatusCode Answer, string? Invalid);
 
     private RelyingParty(WebApplication app, Func<string> jwks, string issuer, string clientId)
     {
@@ -90,7 +90,8 @@ public sealed class RelyingParty : IAsyncDisposable
         var answer = Answers.TryDequeue(out var told) ? told : HttpStatusCode.OK;
         lock (_received)
         {
-            _received.Add(new Received(token?.Id ?? "", token?.Audiences.Single() ?? "", token?.Subject ?? "", context.Request.Headers.Authorization.ToString(), answer, invalid));
+            var sid = token is not null && token.TryGetPayloadValue<string>("sid", out var s) ? s : null;
+            _received.Add(new Received(token?.Id ?? "", token?.Audiences.Single() ?? "", token?.Subject ?? "", sid, context.Request.Headers.Authorization.ToString(), answer, invalid));
             foreach (var w in _waiters.Where(w => Taken >= w.Count).ToList())
             {
                 w.Done.TrySetResult();

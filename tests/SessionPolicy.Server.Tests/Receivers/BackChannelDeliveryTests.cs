@@ -73,6 +73,19 @@ public sealed class BackChannelDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SessionMintedElsewhere_IsNamedBySid_TheServicesOwnByTheSubjectOnly()
+    {
+        await Client(_service).RegisterSessionAsync(Register("jo", id: "idp-session-7"));
+        await Client(_service).RegisterSessionAsync(Register("jo"));
+        await Client(_service).ForceLogoutAsync(new ForceLogoutRequest { PrincipalId = "jo" });
+
+        var received = await _rp.TakenAsync(2);
+
+        Assert.All(received, r => Assert.Null(r.Invalid));
+        Assert.Equal([("jo", "idp-session-7"), ("jo", (string?)null)], received.Select(r => (r.Subject, r.Sid)).OrderBy(r => r.Item2 is null));
+    }
+
+    [Fact]
     public async Task SessionsOfOtherAudiences_AreNotSent()
     {
         await EndAsync("bob", audience: "app-b");

@@ -72,6 +72,17 @@ public abstract class SessionStoreContract : IAsyncLifetime
     public async Task Get_Unknown_IsNull() => Assert.Null(await Store.GetAsync("nobody", default));
 
     [Fact]
+    public async Task SessionMintedElsewhere_IsMarkedSoInTheLog()
+    {
+        await AddAsync(Session("idp-1") with { Origin = SessionRecord.ExternalOrigin }, Session("own-1"));
+
+        await Store.EndAsync(End(principal: "alice"), default);
+        var logged = Assert.Single((await Store.ReadAsync(null, 10, default)).Events);
+
+        Assert.Equal([("idp-1", true), ("own-1", false)], logged.Sessions.Select(s => (s.Id, s.IsExternal)).OrderBy(s => s.Id));
+    }
+
+    [Fact]
     public async Task EndById_EndsItOnceAndRecordsOneEvent()
     {
         await AddAsync(Session("s1"), Session("s2"));

@@ -225,7 +225,7 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
         RoleArn = request.RoleArn ?? "",
         OccurredAt = request.At,
         Detail = request.Detail,
-        Sessions = [.. ended.Select(s => new EndedSession(s.Id, s.PrincipalId, s.RoleArn, s.Audiences))],
+        Sessions = [.. ended.Select(EndedSession.Of)],
     };
 
     private string Cursor(long sequence) => LogCursor.Format(_epoch, sequence.ToString(CultureInfo.InvariantCulture));

@@ -221,7 +221,7 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
     {
         var reason = e.OnlyIfDue ? ended[0].EndedReason : (LogoutReason)e.Reason;
         var principal = e.Principal.Length > 0 ? e.Principal : ended.All(s => s.PrincipalId == ended[0].PrincipalId) ? ended[0].PrincipalId : "";
-        var sessions = ended.Select(s => new EndedSession(s.Id, s.PrincipalId, s.RoleArn, s.Audiences)).ToList();
+        var sessions = ended.Select(EndedSession.Of).ToList();
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisSessionScripts.Append, [keys.LogoutLog, keys.LogEpoch, keys.Appended(e.Id)],
         [
             e.Id, (int)reason, e.Actor, principal, e.Role, e.At, e.Detail, EncodeSessions(sessions), _retention, keys.LogoutAppended.ToString(),
@@ -443,7 +443,9 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
     }
 
     private static string EncodeSessions(IReadOnlyList<EndedSession> sessions) =>
-        JsonSerializer.Serialize(sessions.Select(s => new { id = s.Id, principal = s.PrincipalId, role = s.RoleArn, aud = s.Audiences }));
+        JsonSerializer.Serialize(sessions.Select(s => s.IsExternal
+            ? (object)new { id = s.Id, principal = s.PrincipalId, role = s.RoleArn, aud = s.Audiences, external = true }
+            : new { id = s.Id, principal = s.PrincipalId, role = s.RoleArn, aud = s.Audiences }));
 
     private static LogoutRecord DecodeEvent(StreamEntry entry, string epoch)
     {
@@ -471,7 +473,8 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
             e.GetProperty("id").GetString()!,
             e.GetProperty("principal").GetString()!,
             e.GetProperty("role").GetString()!,
-            e.GetProperty("aud").ValueKind == JsonValueKind.Array ? [.. e.GetProperty("aud").EnumerateArray().Select(a => a.GetString()!)] : [])).ToList();
+            e.GetProperty("aud").ValueKind == JsonValueKind.Array ? [.. e.GetProperty("aud").EnumerateArray().Select(a => a.GetString()!)] : [],
+            e.TryGetProperty("external", out var external) && external.ValueKind == JsonValueKind.True)).ToList();
     }
 
     /// <summary>An ending's event as each partition's outbox keeps it until it is in the log.</summary>
