@@ -58,6 +58,7 @@ public static class SessionPolicyHost
         app.MapGrpcService<SessionPolicyGrpcService>();
         app.MapGrpcService<SessionCredentialsGrpcService>();
         app.MapGrpcService<SessionEventsGrpcService>();
+        app.MapGrpcService<ReceiversGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapHttpPort();

@@ -17,6 +17,31 @@ internal interface IReceiverCursors
 
     /// <summary>Gives up the lease if <paramref name="holder"/> has it, so another replica takes over at once.</summary>
     Task ReleaseAsync(string receiver, string holder);
+
+    /// <summary>Counts what came of one attempt at a delivery (<paramref name="error"/> in the service's words).</summary>
+    Task RecordAsync(string receiver, DeliveryOutcome outcome, string error, DateTimeOffset at);
+
+    /// <summary>What was counted for <paramref name="receiver"/>, on every replica.</summary>
+    Task<DeliveryCounts> CountsAsync(string receiver);
+}
+
+/// <summary>What came of an attempt at a delivery.</summary>
+internal enum DeliveryOutcome
+{
+    /// <summary>Taken (200 or 204).</summary>
+    Delivered,
+
+    /// <summary>Failed, to be tried again.</summary>
+    Failing,
+
+    /// <summary>Refused for good (400), or given up on (its event left the log).</summary>
+    Failed,
+}
+
+/// <summary>A receiver's counts: its last success, its last failure, tokens taken and tokens failed for good.</summary>
+internal sealed record DeliveryCounts(DateTimeOffset? LastSuccess, string LastError, DateTimeOffset? LastErrorAt, long Delivered, long Failed)
+{
+    public static readonly DeliveryCounts None = new(null, "", null, 0, 0);
 }
 
 /// <summary>The embedded cursors: one process, so it always holds every lease.</summary>
@@ -35,4 +60,21 @@ internal sealed class InMemoryReceiverCursors : IReceiverCursors
     public Task<bool> HoldAsync(string receiver, string holder, TimeSpan lease) => Task.FromResult(true);
 
     public Task ReleaseAsync(string receiver, string holder) => Task.CompletedTask;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DeliveryCounts> _counts = new(StringComparer.Ordinal);
+
+    public Task RecordAsync(string receiver, DeliveryOutcome outcome, string error, DateTimeOffset at)
+    {
+        _counts.AddOrUpdate(receiver, _ => Next(DeliveryCounts.None), (_, c) => Next(c));
+        return Task.CompletedTask;
+
+        DeliveryCounts Next(DeliveryCounts c) => outcome switch
+        {
+            DeliveryOutcome.Delivered => c with { LastSuccess = at, Delivered = c.Delivered + 1 },
+            DeliveryOutcome.Failed => c with { LastError = error, LastErrorAt = at, Failed = c.Failed + 1 },
+            _ => c with { LastError = error, LastErrorAt = at },
+        };
+    }
+
+    public Task<DeliveryCounts> CountsAsync(string receiver) => Task.FromResult(_counts.GetValueOrDefault(receiver, DeliveryCounts.None));
 }

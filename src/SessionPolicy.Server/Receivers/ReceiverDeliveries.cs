@@ -169,14 +169,18 @@ internal sealed class ReceiverDeliveries(
             if (answer.Status is System.Net.HttpStatusCode.OK or System.Net.HttpStatusCode.NoContent)
             {
                 Log.ReceiverDelivered(logger, receiver.Name, e.EventId, clientId, attempt + 1);
+                await CountAsync(receiver, DeliveryOutcome.Delivered, "");
                 return true;
             }
             if (answer.Status is System.Net.HttpStatusCode.BadRequest)
             {
-                Log.ReceiverRefusedToken(logger, receiver.Name, e.EventId, clientId, ErrorCode(answer.Body));
+                var code = ErrorCode(answer.Body);
+                Log.ReceiverRefusedToken(logger, receiver.Name, e.EventId, clientId, code);
+                await CountAsync(receiver, DeliveryOutcome.Failed, $"event {e.EventId} for {clientId} refused for good: HTTP 400, error {code}");
                 return true;
             }
             var why = answer.Status is { } status ? $"HTTP {(int)status}" : $"{answer.Failure}: {answer.Why}";
+            await CountAsync(receiver, DeliveryOutcome.Failing, $"event {e.EventId} for {clientId} not taken: {why}");
             var wait = Backoff(attempt, answer.RetryAfter);
             Log.ReceiverRetrying(logger, receiver.Name, e.EventId, clientId, why, wait.TotalMilliseconds);
             await Task.Delay(wait, time, stopping);
@@ -184,8 +188,22 @@ internal sealed class ReceiverDeliveries(
             if (!await RetainedAsync(before, stopping))
             {
                 Log.ReceiverMissedEvents(logger, receiver.Name, $"event {e.EventId} left the log while it was being retried");
+                await CountAsync(receiver, DeliveryOutcome.Failed, $"event {e.EventId} for {clientId} given up: it left the log while being retried");
                 return true;
             }
+        }
+    }
+
+    /// <summary>Counts an outcome; a store fault loses the count, never the delivery.</summary>
+    private async Task CountAsync(ReceiverSettings receiver, DeliveryOutcome outcome, string error)
+    {
+        try
+        {
+            await cursors.RecordAsync(receiver.Name, outcome, error, time.GetUtcNow());
+        }
+        catch (SharedStoreUnavailableException e)
+        {
+            Log.ReceiverStoreFailed(logger, receiver.Name, e.Cause);
         }
     }
 

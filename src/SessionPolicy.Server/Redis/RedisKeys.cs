@@ -99,6 +99,9 @@ internal sealed class RedisKeys(string prefix)
     /// <summary>Which replica delivers to a receiver now (its id, for the lease's life).</summary>
     public RedisKey ReceiverLease(string receiver) => Prefix + "{r:" + receiver + "}:lease";
 
+    /// <summary>What came of a receiver's deliveries (a hash: counts, last success, last error).</summary>
+    public RedisKey ReceiverCounts(string receiver) => Prefix + "{r:" + receiver + "}:counts";
+
     /// <summary>The replicas sweeping deadlines, by when their claim lapses (Redis time, ms).</summary>
     public RedisKey Sweepers => Prefix + "sweepers";
 

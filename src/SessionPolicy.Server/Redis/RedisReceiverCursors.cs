@@ -27,6 +27,30 @@ internal sealed class RedisReceiverCursors(RedisConnection redis, RedisKeys keys
     public Task ReleaseAsync(string receiver, string holder) => RedisFailures.RunAsync("release a receiver's lease", () =>
         redis.Database.ScriptEvaluateAsync(Release, [keys.ReceiverLease(receiver)], [holder]));
 
+    // KEYS: counts. ARGV: outcome, error, at (ms).
+    private const string Record = """
+        if ARGV[1] == 'delivered' then
+          redis.call('HINCRBY', KEYS[1], 'delivered', 1)
+          redis.call('HSET', KEYS[1], 'success', ARGV[3])
+        else
+          if ARGV[1] == 'failed' then redis.call('HINCRBY', KEYS[1], 'failed', 1) end
+          redis.call('HSET', KEYS[1], 'error', ARGV[2], 'errorAt', ARGV[3])
+        end
+        return 1
+        """;
+
+    public Task RecordAsync(string receiver, DeliveryOutcome outcome, string error, DateTimeOffset at) => RedisFailures.RunAsync("count a receiver's delivery", () =>
+        redis.Database.ScriptEvaluateAsync(Record, [keys.ReceiverCounts(receiver)], [outcome.ToString().ToLowerInvariant(), error, at.ToUnixTimeMilliseconds()]));
+
+    public Task<DeliveryCounts> CountsAsync(string receiver) => RedisFailures.RunAsync("read a receiver's counts", async () =>
+    {
+        var h = (await redis.Database.HashGetAllAsync(keys.ReceiverCounts(receiver))).ToDictionary(e => e.Name.ToString(), e => e.Value);
+        static DateTimeOffset? At(Dictionary<string, RedisValue> h, string field) =>
+            h.TryGetValue(field, out var v) && v.TryParse(out long ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+        static long Count(Dictionary<string, RedisValue> h, string field) => h.TryGetValue(field, out var v) && v.TryParse(out long n) ? n : 0;
+        return new DeliveryCounts(At(h, "success"), h.TryGetValue("error", out var e) ? e.ToString() : "", At(h, "errorAt"), Count(h, "delivered"), Count(h, "failed"));
+    });
+
     public async Task<string?> GetAsync(string receiver) =>
         await RedisFailures.RunAsync("read a receiver's cursor", async () => (string?)await redis.Database.StringGetAsync(keys.ReceiverCursor(receiver)));
 

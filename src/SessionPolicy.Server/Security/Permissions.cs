@@ -38,5 +38,6 @@ internal static class Permissions
         ["/sessionpolicy.v1.SessionEventsService/ForceLogout"] = Admin,
         ["/sessionpolicy.v1.SessionEventsService/ListSessions"] = Admin,
         ["/sessionpolicy.v1.SessionEventsService/ReportSignal"] = Admin,
+        ["/sessionpolicy.v1.SessionReceiversService/ListReceivers"] = Admin,
     };
 }

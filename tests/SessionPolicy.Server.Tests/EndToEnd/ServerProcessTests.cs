@@ -66,6 +66,7 @@ public sealed class ServerProcessTests : IAsyncLifetime
         Assert.Contains("sessionpolicy.v1.SessionPolicyService", services);
         Assert.Contains("sessionpolicy.v1.SessionCredentialsService", services);
         Assert.Contains("sessionpolicy.v1.SessionEventsService", services);
+        Assert.Contains("sessionpolicy.v1.SessionReceiversService", services);
         Assert.Contains("grpc.health.v1.Health", services);
         Assert.NotEmpty(files);
     }

@@ -14,7 +14,7 @@ public static class EveryRpc
     {
         { "Decide", "decide" }, { "DecideBatch", "decide" }, { "GetPolicyInfo", "decide" }, { "IssueSession", "issue" },
         { "SubscribeLogouts", "subscribe" }, { "RegisterSession", "register" }, { "RecordActivity", "register" },
-        { "ForceLogout", "admin" }, { "ListSessions", "admin" }, { "ReportSignal", "admin" },
+        { "ForceLogout", "admin" }, { "ListSessions", "admin" }, { "ReportSignal", "admin" }, { "ListReceivers", "admin" },
     };
 
     /// <summary>Calls <paramref name="rpc"/>; a subscription must deliver its first message (the keepalive) to count.</summary>
@@ -35,6 +35,7 @@ public static class EveryRpc
             "ForceLogout" => events.ForceLogoutAsync(new ForceLogoutRequest { PrincipalId = "alice" }, headers).ResponseAsync,
             "ListSessions" => events.ListSessionsAsync(new ListSessionsRequest(), headers).ResponseAsync,
             "ReportSignal" => events.ReportSignalAsync(new ReportSignalRequest { PrincipalId = "alice", RiskScore = 1 }, headers).ResponseAsync,
+            "ListReceivers" => new SessionReceiversService.SessionReceiversServiceClient(channel).ListReceiversAsync(new ListReceiversRequest(), headers).ResponseAsync,
             "SubscribeLogouts" => Subscribe(events, headers),
             _ => throw new ArgumentOutOfRangeException(nameof(rpc), rpc, "not an RPC of the service"),
         };

@@ -52,6 +52,23 @@ public sealed class BackChannelDeliveryTests : IAsyncLifetime
         File.Delete(_keyFile);
     }
 
+    private SessionReceiversService.SessionReceiversServiceClient Receivers() => new(_service.Channel);
+
+    /// <summary>
+    /// The receiver's state once <paramref name="counted"/> holds: the relying party has answered before the service reads
+    /// the answer and counts it, so the count can trail what the relying party saw by that one step.
+    /// </summary>
+    private async Task<ReceiverState> StateAsync(Func<ReceiverState, bool> counted)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var state = Assert.Single((await Receivers().ListReceiversAsync(new ListReceiversRequest(), cancellationToken: deadline.Token)).Receivers);
+            if (counted(state)) return state;
+            await Task.Yield();
+        }
+    }
+
     private async Task<string> EndAsync(string principal, string audience = "app-a")
     {
         var id = (await Client(_service).RegisterSessionAsync(Register(principal, audience))).Session.SessionId;
@@ -104,11 +121,36 @@ public sealed class BackChannelDeliveryTests : IAsyncLifetime
 
         var received = await _rp.TakenAsync(3);
 
+        var state = await StateAsync(s => s.Delivered == 3);
+
         Assert.All(received, r => Assert.Null(r.Invalid));
         Assert.Equal(["dan", "erin", "fay"], received.Where(r => r.Answer == HttpStatusCode.OK).Select(r => r.Subject));
         Assert.Equal(4, received.Count(r => r.Subject == "dan"));
         Assert.Single(received.Where(r => r.Subject == "dan").Select(r => r.Jti).Distinct());
         Assert.Equal(3, received.Select(r => r.Jti).Distinct().Count());
+        Assert.Equal(0, state.Failed);
+        Assert.Contains("HTTP 500", state.LastError);
+        Assert.NotNull(state.LastSuccess);
+    }
+
+    [Fact]
+    public async Task ListReceivers_ShowsEachReceiverAndHowFarBehindItIs_NeverItsAuthorization()
+    {
+        await EndAsync("kim");
+        await _rp.TakenAsync(1);
+
+        await StateAsync(s => s.Delivered == 1 && s.LagEvents == 0);
+        var listed = await Receivers().ListReceiversAsync(new ListReceiversRequest());
+        var state = Assert.Single(listed.Receivers);
+
+        Assert.Equal(("portal", "oidc-backchannel", _rp.Url), (state.Name, state.Kind, state.Url));
+        Assert.Equal(["app-a"], state.Audiences);
+        Assert.True(state.HasAuthorization);
+        Assert.DoesNotContain("rp-secret", listed.ToString());
+        Assert.NotEmpty(state.Cursor);
+        Assert.Equal(0, state.LagEvents);
+        Assert.Equal(0, state.LagSeconds);
+        Assert.Empty(state.LastError);
     }
 
     [Fact]
@@ -120,7 +162,11 @@ public sealed class BackChannelDeliveryTests : IAsyncLifetime
 
         var received = await _rp.TakenAsync(1);
 
+        var state = await StateAsync(s => s.Delivered == 1);
+
         Assert.Equal([("gus", HttpStatusCode.BadRequest), ("hal", HttpStatusCode.OK)], received.Select(r => (r.Subject, r.Answer)));
+        Assert.Equal(1, state.Failed);
+        Assert.Contains("error invalid_request", state.LastError);
     }
 }
 
