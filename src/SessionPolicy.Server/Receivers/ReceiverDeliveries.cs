@@ -20,7 +20,7 @@ namespace SessionPolicy.Server.Receivers;
 /// </summary>
 internal sealed class ReceiverDeliveries(
     IOptions<ReceiverOptions> options, ISessionStore store, IReceiverCursors cursors, ReceiverHttp http, LogoutTokens tokens,
-    TimeProvider time, ILogger<ReceiverDeliveries> logger) : BackgroundService
+    ReceiverMetrics metrics, TimeProvider time, ILogger<ReceiverDeliveries> logger) : BackgroundService
 {
     private const int Page = 100;
 
@@ -169,6 +169,7 @@ internal sealed class ReceiverDeliveries(
             if (answer.Status is System.Net.HttpStatusCode.OK or System.Net.HttpStatusCode.NoContent)
             {
                 Log.ReceiverDelivered(logger, receiver.Name, e.EventId, clientId, attempt + 1);
+                metrics.Taken(receiver.Name, time.GetUtcNow() - e.OccurredAt);
                 await CountAsync(receiver, DeliveryOutcome.Delivered, "");
                 return true;
             }
@@ -197,6 +198,7 @@ internal sealed class ReceiverDeliveries(
     /// <summary>Counts an outcome; a store fault loses the count, never the delivery.</summary>
     private async Task CountAsync(ReceiverSettings receiver, DeliveryOutcome outcome, string error)
     {
+        metrics.Attempted(receiver.Name, outcome);
         try
         {
             await cursors.RecordAsync(receiver.Name, outcome, error, time.GetUtcNow());

@@ -18,6 +18,7 @@ internal static class ReceiverRegistration
         }
         services.AddSingleton<IReceiverResolver, DnsReceiverResolver>();
         services.AddSingleton<ReceiverHttp>();
+        services.AddSingleton<ReceiverMetrics>();
         services.AddSingleton(sp => new LogoutTokens(sp.GetRequiredService<IOptions<SecurityEventTokenOptions>>().Value.Issuer, sp.GetRequiredService<SigningKeys>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<ReceiverDeliveries>();
         return services;

@@ -116,6 +116,9 @@ public sealed class BackChannelDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task ReceiverFailing_ThenBack_GetsEveryEventInOrder_EachRetryWithTheSameJti()
     {
+        var meters = _service.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var attempts = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, "SessionPolicy.Server", "sessionpolicy.receiver.deliveries");
+        using var latency = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<double>(meters, "SessionPolicy.Server", "sessionpolicy.receiver.delivery_latency");
         foreach (var status in new[] { HttpStatusCode.ServiceUnavailable, HttpStatusCode.TooManyRequests, HttpStatusCode.InternalServerError }) _rp.Answers.Enqueue(status);
         foreach (var p in new[] { "dan", "erin", "fay" }) await EndAsync(p);
 
@@ -131,6 +134,10 @@ public sealed class BackChannelDeliveryTests : IAsyncLifetime
         Assert.Equal(0, state.Failed);
         Assert.Contains("HTTP 500", state.LastError);
         Assert.NotNull(state.LastSuccess);
+        var outcomes = attempts.GetMeasurementSnapshot().Select(m => ((string)m.Tags["receiver"]!, (string)m.Tags["outcome"]!)).ToList();
+        Assert.Equal(3, outcomes.Count(o => o == ("portal", "failing")));
+        Assert.Equal(3, outcomes.Count(o => o == ("portal", "delivered")));
+        Assert.Equal(3, latency.GetMeasurementSnapshot().Count);
     }
 
     [Fact]
