@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Grpc.Core;
 using Grpc.Net.Client;
 using SessionPolicy.V1;
 
@@ -19,23 +18,13 @@ internal static class ReceiversCommand
         var command = new Command("receivers", "Show the receivers of logouts (OIDC Back-Channel Logout) and how far behind each is.");
         options.AddTo(command);
         command.Options.Add(json);
-        command.SetAction(async (parse, cancel) =>
+        command.SetAction((parse, cancel) => ServerCalls.RunAsync(options, parse, error, connect, async (grpc, headers) =>
         {
-            if (!options.TryRead(parse, error, out var connection)) return PolicyCtl.InputError;
-            try
-            {
-                using var grpc = connect(connection);
-                var response = await new SessionReceiversService.SessionReceiversServiceClient(grpc).ListReceiversAsync(new ListReceiversRequest(), connection.Headers, cancellationToken: cancel);
-                if (parse.GetValue(json)) output.WriteLine(Google.Protobuf.JsonFormatter.Default.Format(response));
-                else Print(response, output);
-                return 0;
-            }
-            catch (RpcException ex)
-            {
-                error.WriteLine($"{connection.Address}: {ex.StatusCode}: {ex.Status.Detail}");
-                return PolicyCtl.InputError;
-            }
-        });
+            var response = await new SessionReceiversService.SessionReceiversServiceClient(grpc).ListReceiversAsync(new ListReceiversRequest(), headers, cancellationToken: cancel);
+            if (parse.GetValue(json)) output.WriteLine(Google.Protobuf.JsonFormatter.Default.Format(response));
+            else Print(response, output);
+            return 0;
+        }));
         return command;
     }
 

@@ -1,0 +1,172 @@
+using System.CommandLine;
+using System.Globalization;
+using Google.Protobuf;
+using Grpc.Net.Client;
+using SessionPolicy.V1;
+
+namespace SessionPolicy.Cli.Commands;
+
+/// <summary>
+/// The operator's commands on a running server: <c>logout</c> (ForceLogout), <c>sessions</c> (ListSessions, every page),
+/// <c>signal</c> (ReportSignal) and <c>tail</c> (SubscribeLogouts, printing events as they arrive). Each needs the
+/// permission its RPC needs (admin; subscribe for tail).
+/// </summary>
+internal static class OperatorCommands
+{
+    private static readonly Dictionary<string, LogoutReason> Reasons = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["admin"] = LogoutReason.Admin, ["idle-timeout"] = LogoutReason.IdleTimeout, ["max-duration"] = LogoutReason.MaxDuration,
+        ["policy-changed"] = LogoutReason.PolicyChanged, ["risk-signal"] = LogoutReason.RiskSignal, ["principal-disabled"] = LogoutReason.PrincipalDisabled,
+    };
+
+    public static Command Logout(TextWriter output, TextWriter error, Func<Connection, GrpcChannel> connect)
+    {
+        var options = new ConnectionOptions();
+        var session = new Option<string>("--session") { Description = "End this session." };
+        var principal = new Option<string>("--principal", "-p") { Description = "End every session of this principal." };
+        var role = new Option<string>("--role", "-r") { Description = "End every session of this role (ARN)." };
+        var reason = new Option<string>("--reason") { Description = $"Why: {string.Join(", ", Reasons.Keys)} (default admin)." };
+        var actor = new Option<string>("--actor") { Description = "Who ends them; default the caller the server authenticated." };
+        var detail = new Option<string>("--detail") { Description = "Free text for the record and the subscribers." };
+        var command = new Command("logout", "End a session, every session of a principal, or every session of a role, and tell every subscriber.");
+        options.AddTo(command);
+        foreach (var o in new Option[] { session, principal, role, reason, actor, detail }) command.Options.Add(o);
+        command.SetAction((parse, cancel) =>
+        {
+            var targets = new[] { parse.GetValue(session), parse.GetValue(principal), parse.GetValue(role) }.Count(t => t is not null);
+            if (targets != 1) return Fail(error, "name exactly one of --session, --principal and --role");
+            var request = new ForceLogoutRequest { Actor = parse.GetValue(actor) ?? "", Detail = parse.GetValue(detail) ?? "" };
+            if (parse.GetValue(reason) is { } r)
+            {
+                if (!Reasons.TryGetValue(r, out var known)) return Fail(error, $"--reason {r}: not one of {string.Join(", ", Reasons.Keys)}");
+                request.Reason = known;
+            }
+            if (parse.GetValue(session) is { } s) request.SessionId = s;
+            else if (parse.GetValue(principal) is { } p) request.PrincipalId = p;
+            else request.RoleArn = parse.GetValue(role)!;
+            return ServerCalls.RunAsync(options, parse, error, connect, async (grpc, headers) =>
+            {
+                var response = await new SessionEventsService.SessionEventsServiceClient(grpc).ForceLogoutAsync(request, headers, cancellationToken: cancel);
+                output.WriteLine(response.SessionIds.Count == 0
+                    ? "no running session to end"
+                    : $"ended {response.SessionIds.Count} session(s), event {response.EventId}: {string.Join(", ", response.SessionIds)}");
+                return 0;
+            });
+        });
+        return command;
+    }
+
+    public static Command Sessions(TextWriter output, TextWriter error, Func<Connection, GrpcChannel> connect)
+    {
+        var options = new ConnectionOptions();
+        var principal = new Option<string>("--principal", "-p") { Description = "Only this principal's sessions." };
+        var role = new Option<string>("--role", "-r") { Description = "Only this role's sessions (ARN)." };
+        var state = new Option<string>("--state") { Description = "Only active or ended sessions." };
+        var json = new Option<bool>("--json") { Description = "Print each page as JSON, one per line." };
+        var command = new Command("sessions", "List sessions (every page), with their limits and whether they comply with the current policy.");
+        options.AddTo(command);
+        foreach (var o in new Option[] { principal, role, state, json }) command.Options.Add(o);
+        command.SetAction((parse, cancel) =>
+        {
+            var request = new ListSessionsRequest { PrincipalId = parse.GetValue(principal) ?? "", RoleArn = parse.GetValue(role) ?? "", PageSize = 100 };
+            switch (parse.GetValue(state))
+            {
+                case null: break;
+                case "active": request.State = SessionState.Active; break;
+                case "ended": request.State = SessionState.Ended; break;
+                case var other: return Fail(error, $"--state {other}: not active or ended");
+            }
+            return ServerCalls.RunAsync(options, parse, error, connect, async (grpc, headers) =>
+            {
+                var client = new SessionEventsService.SessionEventsServiceClient(grpc);
+                if (!parse.GetValue(json)) output.WriteLine($"{"SESSION",-34} {"PRINCIPAL",-20} {"STATE",-7} {"EXPIRES",-21} {"IDLE",6} {"COMPLIANT",-9} ROLE");
+                do
+                {
+                    var page = await client.ListSessionsAsync(request, headers, cancellationToken: cancel);
+                    if (parse.GetValue(json)) output.WriteLine(JsonFormatter.Default.Format(page));
+                    else foreach (var s in page.Sessions) output.WriteLine(Line(s));
+                    request.PageToken = page.NextPageToken;
+                } while (request.PageToken.Length > 0);
+                return 0;
+            });
+        });
+        return command;
+    }
+
+    public static Command Signal(TextWriter output, TextWriter error, Func<Connection, GrpcChannel> connect)
+    {
+        var options = new ConnectionOptions();
+        var principal = new Option<string>("--principal", "-p") { Description = "The principal the signal is about.", Required = true };
+        var risk = new Option<int>("--risk") { Description = "Risk score 0..100." };
+        var disable = new Option<bool>("--disable") { Description = "Disable the principal: it must sign in again." };
+        var ttl = new Option<int>("--ttl") { Description = "Seconds the signal holds; default the server's." };
+        var source = new Option<string>("--source") { Description = "Who reports it; default the caller the server authenticated." };
+        var detail = new Option<string>("--detail") { Description = "Free text for the record." };
+        var command = new Command("signal", "Report a risk signal (or disable a principal); its sessions are decided again and ended where the policy says.");
+        options.AddTo(command);
+        foreach (var o in new Option[] { principal, risk, disable, ttl, source, detail }) command.Options.Add(o);
+        command.SetAction((parse, cancel) => ServerCalls.RunAsync(options, parse, error, connect, async (grpc, headers) =>
+        {
+            var response = await new SessionEventsService.SessionEventsServiceClient(grpc).ReportSignalAsync(new ReportSignalRequest
+            {
+                PrincipalId = parse.GetValue(principal)!, RiskScore = parse.GetValue(risk), DisablePrincipal = parse.GetValue(disable),
+                TtlSeconds = parse.GetValue(ttl), Source = parse.GetValue(source) ?? "", Detail = parse.GetValue(detail) ?? "",
+            }, headers, cancellationToken: cancel);
+            output.WriteLine(response.EndedSessionIds.Count == 0
+                ? "recorded; no session ended"
+                : $"recorded; ended {response.EndedSessionIds.Count} session(s), event {response.EventId}: {string.Join(", ", response.EndedSessionIds)}");
+            return 0;
+        }));
+        return command;
+    }
+
+    public static Command Tail(TextWriter output, TextWriter error, Func<Connection, GrpcChannel> connect)
+    {
+        var options = new ConnectionOptions();
+        var audiences = new Option<string[]>("--audience", "-a") { Description = "An audience to hear of (repeatable; at least one).", Required = true };
+        var principal = new Option<string>("--principal", "-p") { Description = "Only this principal's endings." };
+        var role = new Option<string>("--role", "-r") { Description = "Only this role's endings (ARN)." };
+        var cursor = new Option<string>("--cursor") { Description = "Start after this cursor (a line's last field); default from now." };
+        var max = new Option<int>("--max-events") { Description = "Stop after this many events; default follow until interrupted." };
+        var json = new Option<bool>("--json") { Description = "Print each event as JSON." };
+        var command = new Command("tail", "Follow the logout stream, printing each event as it arrives with the cursor to resume from.");
+        options.AddTo(command);
+        foreach (var o in new Option[] { audiences, principal, role, cursor, max, json }) command.Options.Add(o);
+        command.SetAction((parse, cancel) => ServerCalls.RunAsync(options, parse, error, connect, async (grpc, headers) =>
+        {
+            var request = new SubscribeLogoutsRequest { PrincipalId = parse.GetValue(principal) ?? "", RoleArn = parse.GetValue(role) ?? "", Cursor = parse.GetValue(cursor) ?? "" };
+            request.Audiences.Add(parse.GetValue(audiences) ?? []);
+            using var call = new SessionEventsService.SessionEventsServiceClient(grpc).SubscribeLogouts(request, headers, cancellationToken: cancel);
+            var left = parse.GetValue(max) is > 0 and var n ? n : int.MaxValue;
+            try
+            {
+                while (left > 0 && await call.ResponseStream.MoveNext(cancel))
+                {
+                    if (call.ResponseStream.Current.Event is not { } e) continue;
+                    output.WriteLine(parse.GetValue(json) ? JsonFormatter.Default.Format(e) : Line(e));
+                    output.Flush();
+                    left--;
+                }
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string Line(SessionInfo s) => string.Create(CultureInfo.InvariantCulture,
+        $"{s.SessionId,-34} {s.PrincipalId,-20} {(s.State == SessionState.Active ? "active" : "ended"),-7} {s.ExpiresAt.ToDateTimeOffset():u} {s.IdleTimeoutSeconds,6} {(s.Compliant ? "yes" : "no"),-9} {s.RoleArn}");
+
+    private static string Line(LogoutEvent e) => string.Create(CultureInfo.InvariantCulture,
+        $"{e.OccurredAt.ToDateTimeOffset():u} {ReasonName(e.Reason)} by {e.Actor}: {string.Join(",", e.SessionIds)}{(e.PrincipalId.Length > 0 ? $" of {e.PrincipalId}" : "")}{(e.Detail.Length > 0 ? $" ({e.Detail})" : "")} event {e.EventId} cursor {e.Cursor}");
+
+    private static string ReasonName(LogoutReason reason) => Reasons.FirstOrDefault(r => r.Value == reason).Key ?? reason.ToString();
+
+    private static Task<int> Fail(TextWriter error, string message)
+    {
+        error.WriteLine(message);
+        return Task.FromResult(PolicyCtl.InputError);
+    }
+}
