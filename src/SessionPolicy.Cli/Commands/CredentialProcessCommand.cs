@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Grpc.Core;
 using Grpc.Net.Client;
 using SessionPolicy.V1;
 
@@ -55,20 +54,12 @@ internal static class CredentialProcessCommand
                 request.InlinePolicy = await File.ReadAllTextAsync(file.FullName, cancel);
             }
 
-            if (!options.TryConnect(parse, error, out var connection)) return PolicyCtl.InputError;
-            var address = connection.Address;
-            try
+            return await ServerCalls.RunAsync(options.Connection, parse, error, connect, async (grpc, headers) =>
             {
-                using var grpc = connect(connection);
-                var response = await new SessionCredentialsService.SessionCredentialsServiceClient(grpc).IssueSessionAsync(request, connection.Headers, cancellationToken: cancel);
+                var response = await new SessionCredentialsService.SessionCredentialsServiceClient(grpc).IssueSessionAsync(request, headers, cancellationToken: cancel);
                 output.WriteLine(Format(response.Credentials));
                 return 0;
-            }
-            catch (RpcException ex)
-            {
-                error.WriteLine($"{address}: {ex.StatusCode}: {ex.Status.Detail}");
-                return ex.StatusCode == StatusCode.InvalidArgument ? PolicyCtl.Failed : PolicyCtl.InputError;
-            }
+            });
         });
         return command;
     }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Google.Protobuf;
-using Grpc.Core;
 using Grpc.Net.Client;
 using SessionPolicy.V1;
 
@@ -20,21 +19,13 @@ internal static class DecideCommand
         {
             if (!options.TryBuild(parse, error, out var principal, out var role, out var context)) return PolicyCtl.InputError;
             var request = new DecideRequest { Explain = explain, Principal = principal, Role = role, Context = context };
-            if (!options.TryConnect(parse, error, out var connection)) return PolicyCtl.InputError;
-            var address = connection.Address;
-            try
+            return await ServerCalls.RunAsync(options.Connection, parse, error, connect, async (grpc, headers) =>
             {
-                using var grpc = connect(connection);
-                var response = await new SessionPolicyService.SessionPolicyServiceClient(grpc).DecideAsync(request, connection.Headers, cancellationToken: cancel);
+                var response = await new SessionPolicyService.SessionPolicyServiceClient(grpc).DecideAsync(request, headers, cancellationToken: cancel);
                 if (parse.GetValue(json)) output.WriteLine(JsonFormatter.Default.Format(response.Decision));
                 else DecisionPrinter.Print(response.Decision, output);
                 return 0;
-            }
-            catch (RpcException ex)
-            {
-                error.WriteLine($"{address}: {ex.StatusCode}: {ex.Status.Detail}");
-                return ex.StatusCode == StatusCode.InvalidArgument ? PolicyCtl.Failed : PolicyCtl.InputError;
-            }
+            });
         });
         return command;
     }

@@ -49,7 +49,8 @@ internal sealed class RequestOptions
     }
 
     /// <summary>The server to ask and the credentials to present; false (with the reason written) when a credential file cannot be used.</summary>
-    public bool TryConnect(ParseResult parse, TextWriter error, out Connection connection) => _connection.TryRead(parse, error, out connection);
+    /// <summary>The server to ask and the credentials to present (<see cref="ServerCalls"/>).</summary>
+    public ConnectionOptions Connection => _connection;
 
     /// <summary>The principal id given.</summary>
     public string PrincipalId(ParseResult parse) => parse.GetValue(_principal)!;

@@ -17,7 +17,7 @@ internal static class ServerCalls
             using var grpc = connect(connection);
             return await call(grpc, connection.Headers);
         }
-        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled)
+        catch (RpcException ex)
         {
             error.WriteLine($"{connection.Address}: {ex.StatusCode}: {ex.Status.Detail}");
             return ex.StatusCode == StatusCode.InvalidArgument ? PolicyCtl.Failed : PolicyCtl.InputError;
