@@ -125,9 +125,11 @@ internal sealed class ReceiverDeliveries(
         }
         catch (CursorOutOfRangeException e)
         {
-            // Events it missed are gone from the log (trimmed, or a log that was lost): say so, and go on from what is kept.
+            // Events it missed are gone from the log (trimmed, or a log that was lost): say so once, and go on from the
+            // oldest event kept (an empty cursor reads from there).
             Log.ReceiverMissedEvents(logger, receiver.Name, e.Message);
-            page = await store.ReadAsync(null, Page, stopping);
+            await cursors.SetAsync(receiver.Name, _holder, "");
+            return true;
         }
         var before = cursor;
         foreach (var e in page.Events)

@@ -47,6 +47,23 @@ public sealed class SharedBackChannelTests(SharedRedis shared) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LogLostByTheStore_TheReceiverGoesOnWithWhatTheNewLogHolds()
+    {
+        await EndAsync(_a, "q1");
+        await _rp.TakenAsync(1);
+        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(shared.Server.Configuration))
+        {
+            var keys = new SessionPolicy.Server.Redis.RedisKeys(_settings["SessionPolicy:Redis:KeyPrefix"]!);
+            await redis.GetDatabase().KeyDeleteAsync([keys.LogoutLog, keys.LogEpoch]);
+        }
+
+        await EndAsync(_b, "q2");
+        var received = await _rp.TakenAsync(2);
+
+        Assert.Equal(["q1", "q2"], received.Select(r => r.Subject));
+    }
+
+    [Fact]
     public async Task EndingsOnBothReplicas_AreDeliveredOnceEach_InOrder_AndTheOtherReplicaTakesOverWhenTheHolderStops()
     {
         await EndAsync(_a, "p1");
