@@ -103,6 +103,18 @@ public sealed class BackChannelDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PrincipalDisabledBySignal_ReachesTheRelyingParty()
+    {
+        await Client(_service).RegisterSessionAsync(Register("lee"));
+
+        await Client(_service).ReportSignalAsync(new ReportSignalRequest { PrincipalId = "lee", DisablePrincipal = true });
+        var received = Assert.Single(await _rp.TakenAsync(1));
+
+        Assert.Equal("lee", received.Subject);
+        Assert.Null(received.Invalid);
+    }
+
+    [Fact]
     public async Task SessionsOfOtherAudiences_AreNotSent()
     {
         await EndAsync("bob", audience: "app-b");
