@@ -149,7 +149,8 @@ internal sealed class ReceiverDeliveries(
     /// <c>sub</c>), and one per principal for the others (<c>sub</c> alone: the service's own ids mean nothing to the relying party).
     /// </summary>
     private static IEnumerable<(string ClientId, string Subject, string? Sid)> Deliveries(LogoutRecord e, ReceiverSettings receiver) =>
-        e.Sessions.SelectMany(s => s.Audiences.Intersect(receiver.Audiences, StringComparer.Ordinal).Select(a => (a, s.PrincipalId, s.IsExternal ? s.Id : null))).Distinct();
+        e.Sessions.Where(s => receiver.Principals.Length == 0 || receiver.Principals.Contains(s.PrincipalId, StringComparer.Ordinal))
+            .SelectMany(s => s.Audiences.Intersect(receiver.Audiences, StringComparer.Ordinal).Select(a => (a, s.PrincipalId, s.IsExternal ? s.Id : null))).Distinct();
 
     /// <summary>
     /// Delivers one token until the receiver takes it or refuses it for good, or the log no longer holds its event (read

@@ -50,6 +50,7 @@ public sealed class ReceiverOptions : IValidatableObject
             if (r.Kind != ReceiverSettings.OidcBackChannel) yield return new ValidationResult($"{at}:Kind must be {ReceiverSettings.OidcBackChannel}", [nameof(List)]);
             if (ReceiverUrls.Refusal(r.Url, this) is { } why) yield return new ValidationResult($"{at}:Url {why}", [nameof(List)]);
             if (r.Audiences.Length == 0 || r.Audiences.Any(a => a.Length is 0 or > 256)) yield return new ValidationResult($"{at}:Audiences must list 1 or more audiences of 1 to 256 characters", [nameof(List)]);
+            if (r.Principals.Any(p => p.Length is 0 or > 256)) yield return new ValidationResult($"{at}:Principals must be principal ids of 1 to 256 characters", [nameof(List)]);
             if (r.AuthorizationHeader.Length > 4096 || r.AuthorizationHeader.Any(c => c is '\r' or '\n' || char.IsControl(c))) yield return new ValidationResult($"{at}:AuthorizationHeader must be at most 4096 characters, without control characters", [nameof(List)]);
         }
     }

@@ -17,6 +17,9 @@ public sealed class ReceiverSettings
     /// <summary>The audiences (client ids) whose sessions it hears of; each is the <c>aud</c> of the tokens it gets.</summary>
     public string[] Audiences { get; set; } = [];
 
+    /// <summary>Only the sessions of these principals, when any are listed; otherwise every principal's.</summary>
+    public string[] Principals { get; set; } = [];
+
     /// <summary>The <c>Authorization</c> header value sent with each delivery, if any: a secret, never logged or shown.</summary>
     public string AuthorizationHeader { get; set; } = "";
 }

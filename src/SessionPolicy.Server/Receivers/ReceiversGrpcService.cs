@@ -34,6 +34,7 @@ internal sealed class ReceiversGrpcService(IOptions<ReceiverOptions> options, IR
             LagEventsLimit = LagLimit, LastError = counts.LastError, Delivered = counts.Delivered, Failed = counts.Failed,
         };
         state.Audiences.Add(r.Audiences);
+        state.Principals.Add(r.Principals);
         if (counts.LastSuccess is { } success) state.LastSuccess = Timestamp.FromDateTimeOffset(success);
         if (counts.LastErrorAt is { } failed) state.LastErrorAt = Timestamp.FromDateTimeOffset(failed);
         if (cursor.Length > 0)

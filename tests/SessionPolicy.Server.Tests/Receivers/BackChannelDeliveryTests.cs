@@ -189,6 +189,47 @@ public sealed class BackChannelDeliveryTests : IAsyncLifetime
     }
 }
 
+/// <summary>A receiver that hears of some principals only.</summary>
+public sealed class BackChannelPrincipalFilterTests : IAsyncLifetime
+{
+    private readonly string _keyFile = Path.Combine(Path.GetTempPath(), $"bcl-{Guid.NewGuid():N}.pem");
+    private RelyingParty _rp = null!;
+    private PolicyServiceFactory _service = null!;
+
+    public async Task InitializeAsync()
+    {
+        BackChannelDeliveryTests.WriteKey(_keyFile);
+        _rp = await RelyingParty.StartAsync(() => _service.Services.GetRequiredService<SigningKeys>().Jwks, BackChannelDeliveryTests.Issuer);
+        var settings = BackChannelDeliveryTests.Settings(_keyFile, _rp);
+        settings["SessionPolicy:Receivers:List:0:Principals:0"] = "vip";
+        _service = new PolicyServiceFactory(Sample.OneHourPolicy, settings: settings);
+        _ = _service.Server;
+    }
+
+    public async Task DisposeAsync()
+    {
+        _service.Dispose();
+        await _rp.DisposeAsync();
+        File.Delete(_keyFile);
+    }
+
+    [Fact]
+    public async Task OnlyTheListedPrincipalsSessions_AreSent()
+    {
+        foreach (var p in new[] { "someone", "vip" })
+        {
+            var id = (await Client(_service).RegisterSessionAsync(Register(p))).Session.SessionId;
+            await Client(_service).ForceLogoutAsync(new ForceLogoutRequest { SessionId = id });
+        }
+
+        var received = await _rp.TakenAsync(1);
+        var state = Assert.Single((await new SessionReceiversService.SessionReceiversServiceClient(_service.Channel).ListReceiversAsync(new ListReceiversRequest())).Receivers);
+
+        Assert.Equal(["vip"], received.Select(r => r.Subject));
+        Assert.Equal(["vip"], state.Principals);
+    }
+}
+
 /// <summary>Endings by the clock reach the relying party too (the sweeper on a fake clock).</summary>
 public sealed class BackChannelExpiryTests : IAsyncLifetime
 {
