@@ -78,23 +78,25 @@ internal sealed class ReceiverDeliveries(
         }
         store.Appended += OnAppended;
         var faults = 0;
+        var holding = new Holding();
         try
         {
             while (!stopping.IsCancellationRequested)
             {
                 try
                 {
-                    if (!await cursors.HoldAsync(receiver.Name, _holder, Lease))
+                    if (!await RenewAsync(receiver, holding))
                     {
                         await Task.Delay(Lease / 3, time, stopping);
                         continue;
                     }
-                    if (!await DeliverPageAsync(receiver, stopping)) await appended.WaitAsync(TimeSpan.FromSeconds(1), stopping);
+                    if (!await DeliverPageAsync(receiver, holding, stopping)) await appended.WaitAsync(TimeSpan.FromSeconds(1), stopping);
                     faults = 0;
                 }
                 catch (SharedStoreUnavailableException e)
                 {
                     Log.ReceiverStoreFailed(logger, receiver.Name, e.Cause);
+                    holding.Lost();
                     await Task.Delay(Backoff(faults++, null), time, stopping);
                 }
             }
@@ -108,15 +110,57 @@ internal sealed class ReceiverDeliveries(
         }
     }
 
-    /// <summary>Delivers the events after the receiver's cursor, one page; false when there were none.</summary>
-    private async Task<bool> DeliverPageAsync(ReceiverSettings receiver, CancellationToken stopping)
+    /// <summary>
+    /// What a replica knows while it holds a receiver's lease: the cursor (read once per holding, then kept, as no other
+    /// replica moves it meanwhile) and when the lease was last renewed (Redis's clock counts the lease, so real time).
+    /// </summary>
+    private sealed class Holding
     {
-        var cursor = await cursors.GetAsync(receiver.Name);
+        public string? Cursor { get; set; }
+
+        public long RenewedAt { get; set; }
+
+        public bool Held { get; set; }
+
+        public void Lost() => (Held, Cursor) = (false, null);
+    }
+
+    /// <summary>Renews the lease when a third of it has passed (at once when not held); false while another replica holds it.</summary>
+    private async Task<bool> RenewAsync(ReceiverSettings receiver, Holding holding)
+    {
+        if (holding.Held && System.Diagnostics.Stopwatch.GetElapsedTime(holding.RenewedAt) < Lease / 3) return true;
+        var renewedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (!await cursors.HoldAsync(receiver.Name, _holder, Lease))
+        {
+            holding.Lost();
+            return false;
+        }
+        if (!holding.Held) holding.Cursor = null;
+        (holding.Held, holding.RenewedAt) = (true, renewedAt);
+        return true;
+    }
+
+    /// <summary>Moves the cursor in the store and in <paramref name="holding"/>; false (the holding lost) when another replica holds the lease now.</summary>
+    private async Task<bool> MoveAsync(ReceiverSettings receiver, Holding holding, string cursor)
+    {
+        if (!await cursors.SetAsync(receiver.Name, _holder, cursor))
+        {
+            holding.Lost();
+            return false;
+        }
+        holding.Cursor = cursor;
+        return true;
+    }
+
+    /// <summary>Delivers the events after the receiver's cursor, one page; false when there were none.</summary>
+    private async Task<bool> DeliverPageAsync(ReceiverSettings receiver, Holding holding, CancellationToken stopping)
+    {
+        var cursor = holding.Cursor ??= await cursors.GetAsync(receiver.Name);
         if (cursor is null)
         {
             // A new receiver hears of what ends from now on.
             cursor = await store.LatestCursorAsync(stopping) ?? "";
-            await cursors.SetAsync(receiver.Name, _holder, cursor);
+            if (!await MoveAsync(receiver, holding, cursor)) return true;
         }
         LogPage page;
         try
@@ -128,7 +172,7 @@ internal sealed class ReceiverDeliveries(
             // Events it missed are gone from the log (trimmed, or a log that was lost): say so once, and go on from the
             // oldest event kept (an empty cursor reads from there).
             Log.ReceiverMissedEvents(logger, receiver.Name, e.Message);
-            await cursors.SetAsync(receiver.Name, _holder, "");
+            await MoveAsync(receiver, holding, "");
             return true;
         }
         var before = cursor;
@@ -136,9 +180,13 @@ internal sealed class ReceiverDeliveries(
         {
             foreach (var (clientId, subject, sid) in Deliveries(e, receiver))
             {
-                if (!await DeliverAsync(receiver, e, before, clientId, subject, sid, stopping)) return true;
+                if (!await DeliverAsync(receiver, e, before, clientId, subject, sid, stopping))
+                {
+                    holding.Lost();
+                    return true;
+                }
             }
-            if (!await cursors.SetAsync(receiver.Name, _holder, e.Cursor)) return true;
+            if (!await MoveAsync(receiver, holding, e.Cursor)) return true;
             before = e.Cursor;
         }
         return page.Events.Count > 0;
