@@ -23,7 +23,7 @@ public sealed class RelyingParty : IAsyncDisposable
     private readonly string _issuer;
     private readonly string _clientId;
     private readonly List<Received> _received = [];
-    private readonly List<(int Count, TaskCompletionSource Done)> _waiters = [];
+    private readonly List<(Func<bool> Met, TaskCompletionSource Done)> _waiters = [];
 
     public sealed record Received(string Jti, string Audience, string Subject, string? Sid, string Authorization, HttpStatusCode Answer, string? Invalid);
 
@@ -55,13 +55,19 @@ public sealed class RelyingParty : IAsyncDisposable
     }
 
     /// <summary>Waits until <paramref name="count"/> tokens were taken (answered 200); everything received so far.</summary>
-    public async Task<List<Received>> TakenAsync(int count)
+    public Task<List<Received>> TakenAsync(int count) => UntilAsync(() => Taken >= count);
+
+    /// <summary>Waits until a token for each of <paramref name="subjects"/> was taken; everything received so far.</summary>
+    public Task<List<Received>> TakenForAsync(params string[] subjects) =>
+        UntilAsync(() => subjects.All(s => _received.Any(r => r.Subject == s && r.Answer == HttpStatusCode.OK)));
+
+    private async Task<List<Received>> UntilAsync(Func<bool> met)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_received)
         {
-            if (Taken >= count) done.TrySetResult();
-            else _waiters.Add((count, done));
+            if (met()) done.TrySetResult();
+            else _waiters.Add((met, done));
         }
         await done.Task.WaitAsync(TimeSpan.FromSeconds(30));
         return Snapshot();
@@ -92,7 +98,7 @@ public sealed class RelyingParty : IAsyncDisposable
         {
             var sid = token is not null && token.TryGetPayloadValue<string>("sid", out var s) ? s : null;
             _received.Add(new Received(token?.Id ?? "", token?.Audiences.Single() ?? "", token?.Subject ?? "", sid, context.Request.Headers.Authorization.ToString(), answer, invalid));
-            foreach (var w in _waiters.Where(w => Taken >= w.Count).ToList())
+            foreach (var w in _waiters.Where(w => w.Met()).ToList())
             {
                 w.Done.TrySetResult();
                 _waiters.Remove(w);

@@ -47,6 +47,30 @@ public sealed class SharedBackChannelTests(SharedRedis shared) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HolderThatDied_ItsLeaseLapses_WhatEndedMeanwhileIsDeliveredInOrder_RepeatsOnlyWithTheirJti()
+    {
+        await EndAsync(_a, "d1");
+        await _rp.TakenAsync(1);
+        // A replica that dies holding the lease does not release it: here, one that never runs holds it for two seconds.
+        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(shared.Server.Configuration))
+        {
+            var keys = new SessionPolicy.Server.Redis.RedisKeys(_settings["SessionPolicy:Redis:KeyPrefix"]!);
+            await redis.GetDatabase().StringSetAsync(keys.ReceiverLease("portal"), "a-replica-that-died", TimeSpan.FromSeconds(2));
+        }
+
+        await EndAsync(_a, "d2");
+        await EndAsync(_b, "d3");
+        var received = await _rp.TakenForAsync("d1", "d2", "d3");
+
+        // Nothing lost and in order; a token the dead holder had sent but not yet counted as sent comes again, with its jti.
+        Assert.Equal(["d1", "d2", "d3"], received.Select(r => r.Subject).Distinct());
+        Assert.Equal(3, received.Select(r => r.Jti).Distinct().Count());
+        Assert.All(received.GroupBy(r => r.Subject), g => Assert.Single(g.Select(r => r.Jti).Distinct()));
+        Assert.Equal(received.Select(r => r.Subject).Order(StringComparer.Ordinal), received.Select(r => r.Subject));
+        Assert.All(received, r => Assert.Null(r.Invalid));
+    }
+
+    [Fact]
     public async Task LogLostByTheStore_TheReceiverGoesOnWithWhatTheNewLogHolds()
     {
         await EndAsync(_a, "q1");
