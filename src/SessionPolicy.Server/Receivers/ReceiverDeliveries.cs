@@ -37,7 +37,7 @@ internal sealed class ReceiverDeliveries(
             {
                 if (await cursors.GetAsync(receiver.Name) is null && await cursors.HoldAsync(receiver.Name, _holder, Lease))
                 {
-                    await cursors.SetAsync(receiver.Name, _holder, await store.LatestCursorAsync(cancellationToken) ?? "");
+                    await CursorAsync(receiver, cancellationToken);
                 }
             }
             catch (SharedStoreUnavailableException e)
@@ -152,15 +152,24 @@ internal sealed class ReceiverDeliveries(
         return true;
     }
 
+    /// <summary>
+    /// The receiver's cursor, to a holder of its lease; a receiver without one gets the log's end (it hears of what ends
+    /// from now on). Null when another replica holds the lease now.
+    /// </summary>
+    private async Task<string?> CursorAsync(ReceiverSettings receiver, CancellationToken cancellationToken)
+    {
+        if (await cursors.GetAsync(receiver.Name) is { } cursor) return cursor;
+        cursor = await store.LatestCursorAsync(cancellationToken) ?? "";
+        return await cursors.SetAsync(receiver.Name, _holder, cursor) ? cursor : null;
+    }
+
     /// <summary>Delivers the events after the receiver's cursor, one page; false when there were none.</summary>
     private async Task<bool> DeliverPageAsync(ReceiverSettings receiver, Holding holding, CancellationToken stopping)
     {
-        var cursor = holding.Cursor ??= await cursors.GetAsync(receiver.Name);
-        if (cursor is null)
+        if ((holding.Cursor ??= await CursorAsync(receiver, stopping)) is not { } cursor)
         {
-            // A new receiver hears of what ends from now on.
-            cursor = await store.LatestCursorAsync(stopping) ?? "";
-            if (!await MoveAsync(receiver, holding, cursor)) return true;
+            holding.Lost();
+            return true;
         }
         LogPage page;
         try
