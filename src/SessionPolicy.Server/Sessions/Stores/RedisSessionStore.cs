@@ -52,6 +52,9 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
     // A claim to sweep outlives a few missed sweeps; a replica gone lets its partitions go when its claim lapses.
     private readonly long _claimMs = (long)Math.Max(3 * options.Value.SweepInterval.TotalMilliseconds, 10_000);
     private readonly string _sweeper = Guid.NewGuid().ToString("N");
+    // One claim serves a whole sweep (pending endings, then each batch of due sessions): renewed once half an interval passed.
+    private readonly TimeSpan _claimServes = options.Value.SweepInterval / 2;
+    private volatile Claim? _claim;
 
     public event Action? Appended;
 
@@ -308,6 +311,8 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
     /// </summary>
     private async Task<IReadOnlyList<int>> OwnedPartitionsAsync()
     {
+        if (_claim is { } last && System.Diagnostics.Stopwatch.GetElapsedTime(last.At) < _claimServes) return last.Partitions;
+        var at = System.Diagnostics.Stopwatch.GetTimestamp();
         RedisValue[] sweepers;
         try
         {
@@ -316,10 +321,16 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
         }
         catch (SharedStoreUnavailableException)
         {
+            _claim = null;
             return AllPartitions;
         }
-        return Owned(_sweeper, sweepers.Select(v => v.ToString()).ToList());
+        var owned = Owned(_sweeper, sweepers.Select(v => v.ToString()).ToList());
+        _claim = new Claim(owned, at);
+        return owned;
     }
+
+    /// <summary>The partitions this replica's last claim gave it, and when it was made (a Stopwatch timestamp).</summary>
+    private sealed record Claim(IReadOnlyList<int> Partitions, long At);
 
     /// <summary>The partitions <paramref name="me"/> sweeps among <paramref name="sweepers"/> (rendezvous hashing).</summary>
     internal static IReadOnlyList<int> Owned(string me, IReadOnlyList<string> sweepers)
