@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -18,7 +14,7 @@ namespace SessionPolicy.Server.Tests.Helpers;
 /// </summary>
 public sealed class RelyingParty : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
     private readonly Func<string> _jwks;
     private readonly string _issuer;
     private readonly string _clientId;
@@ -27,9 +23,8 @@ public sealed class RelyingParty : IAsyncDisposable
 
     public sealed record Received(string Jti, string Audience, string Subject, string? Sid, string Authorization, HttpStatusCode Answer, string? Invalid);
 
-    private RelyingParty(WebApplication app, Func<string> jwks, string issuer, string clientId)
+    private RelyingParty(Func<string> jwks, string issuer, string clientId)
     {
-        _app = app;
         _jwks = jwks;
         _issuer = issuer;
         _clientId = clientId;
@@ -43,13 +38,8 @@ public sealed class RelyingParty : IAsyncDisposable
     /// <summary>Starts one; <paramref name="jwks"/> gives the key set to validate with when a token arrives.</summary>
     public static async Task<RelyingParty> StartAsync(Func<string> jwks, string issuer, string clientId = "app-a")
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        // HTTP/1.1, as relying parties speak it (the test output also holds the server's settings, whose endpoints are HTTP/2).
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1));
-        var rp = new RelyingParty(builder.Build(), jwks, issuer, clientId);
-        rp._app.MapPost("/backchannel", (Func<HttpContext, Task<IResult>>)rp.ReceiveAsync);
-        await rp._app.StartAsync();
-        var port = new Uri(rp._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+        var rp = new RelyingParty(jwks, issuer, clientId);
+        (rp._app, var port) = await LoopbackHttp.StartAsync(app => app.MapPost("/backchannel", (Func<HttpContext, Task<IResult>>)rp.ReceiveAsync));
         rp.Url = $"http://127.0.0.1:{port}/backchannel";
         return rp;
     }

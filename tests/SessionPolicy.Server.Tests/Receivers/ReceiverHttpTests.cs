@@ -1,12 +1,9 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using SessionPolicy.Server.Receivers;
+using SessionPolicy.Server.Tests.Helpers;
 
 namespace SessionPolicy.Server.Tests.Receivers;
 
@@ -19,37 +16,34 @@ public sealed class ReceiverHttpTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        // HTTP/1.1, as receivers speak it (the test output also holds the server's settings, whose endpoints are HTTP/2).
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1));
-        _receiver = builder.Build();
-        _receiver.Use(async (context, next) =>
+        (_receiver, _port) = await LoopbackHttp.StartAsync(receiver =>
         {
-            Interlocked.Increment(ref _hits);
-            await next(context);
+            receiver.Use(async (context, next) =>
+            {
+                Interlocked.Increment(ref _hits);
+                await next(context);
+            });
+            receiver.MapPost("/ok", () => Results.NoContent());
+            receiver.MapPost("/redirect", (HttpContext c) => { c.Response.Redirect("http://169.254.169.254/latest/meta-data/"); });
+            receiver.MapPost("/huge", async (HttpContext c) =>
+            {
+                var chunk = new byte[64 * 1024];
+                for (var i = 0; i < 32; i++) await c.Response.Body.WriteAsync(chunk);
+            });
+            receiver.MapPost("/declared-huge", async (HttpContext c) =>
+            {
+                c.Response.ContentLength = 10_000_000;
+                await c.Response.Body.WriteAsync(new byte[16]);
+                await c.Response.Body.FlushAsync();
+            });
+            receiver.MapPost("/hang", async (HttpContext c) => await Task.Delay(Timeout.Infinite, c.RequestAborted));
+            receiver.MapPost("/busy", (HttpContext c) =>
+            {
+                c.Response.Headers.RetryAfter = "7";
+                return Results.StatusCode(503);
+            });
+            receiver.MapPost("/bad", () => Results.Json(new { err = "invalid_request", description = "bad token" }, statusCode: 400));
         });
-        _receiver.MapPost("/ok", () => Results.NoContent());
-        _receiver.MapPost("/redirect", (HttpContext c) => { c.Response.Redirect("http://169.254.169.254/latest/meta-data/"); });
-        _receiver.MapPost("/huge", async (HttpContext c) =>
-        {
-            var chunk = new byte[64 * 1024];
-            for (var i = 0; i < 32; i++) await c.Response.Body.WriteAsync(chunk);
-        });
-        _receiver.MapPost("/declared-huge", async (HttpContext c) =>
-        {
-            c.Response.ContentLength = 10_000_000;
-            await c.Response.Body.WriteAsync(new byte[16]);
-            await c.Response.Body.FlushAsync();
-        });
-        _receiver.MapPost("/hang", async (HttpContext c) => await Task.Delay(Timeout.Infinite, c.RequestAborted));
-        _receiver.MapPost("/busy", (HttpContext c) =>
-        {
-            c.Response.Headers.RetryAfter = "7";
-            return Results.StatusCode(503);
-        });
-        _receiver.MapPost("/bad", () => Results.Json(new { err = "invalid_request", description = "bad token" }, statusCode: 400));
-        await _receiver.StartAsync();
-        _port = new Uri(_receiver.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
     }
 
     public async Task DisposeAsync() => await _receiver.DisposeAsync();
