@@ -6,8 +6,8 @@ namespace SessionPolicy.Server.Redis;
 /// <summary>
 /// Reports the shared store under its own health service name. Liveness and readiness do not include
 /// it: a shared outage degrades decisions but must not empty the load balancer. The check reads through
-/// the key layout the calls use (a principal's decision lookup, one multi-key read, and the session
-/// registry's node), so a store that answers a ping but not the service's own reads (a cluster whose slot is
+/// the key layout the calls use (a principal's decision lookup, one multi-key read, and the log's node, which
+/// every ending reaches), so a store that answers a ping but not the service's own reads (a cluster whose slot is
 /// down, a layout the cluster cannot route) is reported unhealthy. A store that does not keep what it
 /// acknowledged (no AOF, no replica; <see cref="RedisDurability"/>) is reported degraded, with why.
 /// </summary>
@@ -28,7 +28,7 @@ internal sealed class RedisHealthCheck(RedisConnection redis, RedisKeys keys, Re
                     db.KeyExistsAsync(keys.LogEpoch))
                 .WaitAsync(TimeSpan.FromSeconds(1), cancellationToken));
             var state = durability.State;
-            var detail = $"connected; decision lookup and session registry read in {watch.Elapsed.TotalMilliseconds:F1} ms; {state.Describe()}";
+            var detail = $"connected; decision lookup and logout log read in {watch.Elapsed.TotalMilliseconds:F1} ms; {state.Describe()}";
             return state.Durable ? HealthCheckResult.Healthy(detail) : HealthCheckResult.Degraded(detail);
         }
         catch (SharedStoreUnavailableException e)

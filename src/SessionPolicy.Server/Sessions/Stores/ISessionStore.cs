@@ -1,8 +1,10 @@
 namespace SessionPolicy.Server.Sessions.Stores;
 
 /// <summary>
-/// Where sessions and the logout log live: in memory (embedded) or in Redis (shared). Ending sessions and
-/// recording their event is one atomic step, so a session ends once and every ending has its event.
+/// Where sessions and the logout log live: in memory (embedded) or in Redis (shared). A session ends once, and every
+/// ending gets its event: in one atomic step in memory; in Redis the ending and its pending event are one step per
+/// partition, and a pending event reaches the log when the call goes on or, after a fault, at a later sweep
+/// (<see cref="FinishEndingsAsync"/>).
 /// </summary>
 internal interface ISessionStore
 {
