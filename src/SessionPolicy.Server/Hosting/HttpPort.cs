@@ -59,17 +59,17 @@ internal static class HttpPort
         return builder;
     }
 
-    /// <summary>Maps the HTTP port's routes: each answers 404 on any other endpoint.</summary>
+    /// <summary>Maps the HTTP port's routes (the key set, and the Shared Signals transmitter): each answers 404 on any other endpoint.</summary>
     public static WebApplication MapHttpPort(this WebApplication app)
     {
-        if (app.Services.GetService<SigningKeys>() is { } keys)
+        if (app.Services.GetService<SigningKeys>() is not { } keys) return app;
+        var routes = app.MapGroup("").AddEndpointFilter(async (context, next) => OnHttpPort(context.HttpContext) ? await next(context) : Results.NotFound());
+        routes.MapGet(JwksPath, (HttpContext context) =>
         {
-            app.MapGet(JwksPath, (HttpContext context) =>
-            {
-                context.Response.Headers.CacheControl = "public, max-age=300";
-                return Results.Text(keys.Jwks, "application/jwk-set+json");
-            }).AddEndpointFilter(async (context, next) => OnHttpPort(context.HttpContext) ? await next(context) : Results.NotFound());
-        }
+            context.Response.Headers.CacheControl = "public, max-age=300";
+            return Results.Text(keys.Jwks, "application/jwk-set+json");
+        });
+        if (app.Services.GetService<Receivers.SharedSignalTokens>() is { } sets) Receivers.SharedSignalsEndpoints.Map(routes, sets.Issuer);
         return app;
     }
 

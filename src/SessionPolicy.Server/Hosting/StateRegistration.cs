@@ -31,6 +31,7 @@ internal static class StateRegistration
         services.AddSingleton<IDecisionStore, InMemoryDecisionStore>();
         services.AddSingleton<IRoleMaximumStore, InMemoryRoleMaximumStore>();
         services.AddSingleton<IReceiverCursors, InMemoryReceiverCursors>();
+        services.AddSingleton<IReceiverRegistry, InMemoryReceiverRegistry>();
         return services;
     }
 }

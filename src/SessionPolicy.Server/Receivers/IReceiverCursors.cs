@@ -23,6 +23,30 @@ internal interface IReceiverCursors
 
     /// <summary>What was counted for <paramref name="receiver"/>, on every replica.</summary>
     Task<DeliveryCounts> CountsAsync(string receiver);
+
+    /// <summary>
+    /// Moves a poll receiver's cursor from <paramref name="expected"/> (null: none yet) to <paramref name="next"/> and forgets
+    /// the acknowledgements <paramref name="passed"/> it no longer needs; false when another poll moved it first.
+    /// </summary>
+    Task<bool> SwapAsync(string receiver, string? expected, string next, IReadOnlyCollection<string> passed);
+
+    /// <summary>The jti of the SETs a poll receiver acknowledged (or reported in error) past its cursor.</summary>
+    Task<IReadOnlySet<string>> AcknowledgedAsync(string receiver);
+
+    /// <summary>Records acknowledgements of SETs a poll receiver was offered.</summary>
+    Task AcknowledgeAsync(string receiver, IReadOnlyCollection<string> jtis);
+
+    /// <summary>Adds a SET that is not from the log (a stream verification), delivered before the log's; at most <paramref name="max"/> wait at once (the oldest go first).</summary>
+    Task AddControlAsync(string receiver, string jti, string set, int max);
+
+    /// <summary>The SETs waiting that are not from the log, oldest first.</summary>
+    Task<IReadOnlyList<(string Jti, string Set)>> ControlAsync(string receiver);
+
+    /// <summary>Drops SETs not from the log once delivered.</summary>
+    Task DropControlAsync(string receiver, IReadOnlyCollection<string> jtis);
+
+    /// <summary>Forgets everything kept for a receiver that was removed.</summary>
+    Task ForgetAsync(string receiver);
 }
 
 /// <summary>What came of an attempt at a delivery.</summary>
@@ -77,4 +101,64 @@ internal sealed class InMemoryReceiverCursors : IReceiverCursors
     }
 
     public Task<DeliveryCounts> CountsAsync(string receiver) => Task.FromResult(_counts.GetValueOrDefault(receiver, DeliveryCounts.None));
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, HashSet<string>> _acked = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<(string Jti, string Set)>> _control = new(StringComparer.Ordinal);
+
+    public Task<bool> SwapAsync(string receiver, string? expected, string next, IReadOnlyCollection<string> passed)
+    {
+        lock (_cursors)
+        {
+            if (_cursors.GetValueOrDefault(receiver) != expected) return Task.FromResult(false);
+            _cursors[receiver] = next;
+            var acked = _acked.GetOrAdd(receiver, _ => new HashSet<string>(StringComparer.Ordinal));
+            lock (acked) acked.ExceptWith(passed);
+        }
+        return Task.FromResult(true);
+    }
+
+    public Task<IReadOnlySet<string>> AcknowledgedAsync(string receiver)
+    {
+        var acked = _acked.GetOrAdd(receiver, _ => new HashSet<string>(StringComparer.Ordinal));
+        lock (acked) return Task.FromResult<IReadOnlySet<string>>(new HashSet<string>(acked, StringComparer.Ordinal));
+    }
+
+    public Task AcknowledgeAsync(string receiver, IReadOnlyCollection<string> jtis)
+    {
+        var acked = _acked.GetOrAdd(receiver, _ => new HashSet<string>(StringComparer.Ordinal));
+        lock (acked) acked.UnionWith(jtis);
+        return Task.CompletedTask;
+    }
+
+    public Task AddControlAsync(string receiver, string jti, string set, int max)
+    {
+        var list = _control.GetOrAdd(receiver, _ => []);
+        lock (list)
+        {
+            list.Add((jti, set));
+            if (list.Count > max) list.RemoveRange(0, list.Count - max);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<(string Jti, string Set)>> ControlAsync(string receiver)
+    {
+        if (!_control.TryGetValue(receiver, out var list)) return Task.FromResult<IReadOnlyList<(string, string)>>([]);
+        lock (list) return Task.FromResult<IReadOnlyList<(string, string)>>([.. list]);
+    }
+
+    public Task DropControlAsync(string receiver, IReadOnlyCollection<string> jtis)
+    {
+        if (_control.TryGetValue(receiver, out var list)) lock (list) list.RemoveAll(c => jtis.Contains(c.Jti));
+        return Task.CompletedTask;
+    }
+
+    public Task ForgetAsync(string receiver)
+    {
+        _cursors.TryRemove(receiver, out _);
+        _counts.TryRemove(receiver, out _);
+        _acked.TryRemove(receiver, out _);
+        _control.TryRemove(receiver, out _);
+        return Task.CompletedTask;
+    }
 }

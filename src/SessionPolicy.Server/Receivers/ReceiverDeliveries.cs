@@ -1,6 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
+using System.Net;
 using Microsoft.Extensions.Options;
 using SessionPolicy.Server.Redis;
 using SessionPolicy.Server.Sessions;
@@ -10,34 +8,50 @@ using SessionPolicy.Server.Telemetry;
 namespace SessionPolicy.Server.Receivers;
 
 /// <summary>
-/// Delivers every ended session to each configured receiver whose audiences it concerns, in log order, from the
-/// receiver's own cursor: a receiver that was down gets what it missed when it is back, as long as the log retains
-/// it. One replica at a time delivers to a receiver (a lease in the shared store; another replica takes over when the
-/// holder stops renewing it). A transient failure (no answer, 408, 429, 5xx, anything but the answers below) is
-/// retried with exponential backoff and jitter, honouring <c>Retry-After</c>; 400 is a permanent failure of that token,
-/// logged with the receiver's <c>error</c> code, and the events after it go on. The cursor moves past an event once
-/// each of its deliveries is done, so a crash repeats at most that event's, with the same <c>jti</c>.
+/// Delivers every ended session to each push receiver (configured, registered through the API, or a Shared Signals push
+/// stream) whose audiences it concerns, in log order, from the receiver's own cursor: a receiver that was down gets what
+/// it missed when it is back, as long as the log retains it. One replica at a time delivers to a receiver (a lease in
+/// the shared store; another replica takes over when the holder stops renewing it). A transient failure (no answer, 408,
+/// 429, 5xx, anything but the answers below) is retried with exponential backoff and jitter, honouring
+/// <c>Retry-After</c>; 400 is a permanent failure of that token, recorded with the receiver's error code, and the events
+/// after it go on. The cursor moves past an event once each of its deliveries is done, so a crash repeats at most that
+/// event's, with the same <c>jti</c>. Receivers registered on any replica are picked up within
+/// <see cref="ReceiverOptions.RefreshInterval"/> (at once on the replica that registered them); a paused stream holds its
+/// events, a disabled one lets them go by.
 /// </summary>
 internal sealed class ReceiverDeliveries(
-    IOptions<ReceiverOptions> options, ISessionStore store, IReceiverCursors cursors, ReceiverHttp http, LogoutTokens tokens,
+    IOptions<ReceiverOptions> options, IReceiverRegistry registry, ISessionStore store, IReceiverCursors cursors, ReceiverHttp http, ReceiverMessages messages,
     ReceiverMetrics metrics, TimeProvider time, ILogger<ReceiverDeliveries> logger) : BackgroundService
 {
     private const int Page = 100;
 
+    /// <summary>Most verification SETs waiting for one receiver.</summary>
+    public const int MaxControl = 10;
+
     private readonly ReceiverOptions _options = options.Value;
     private TimeSpan Lease => _options.Lease;
     private readonly string _holder = Guid.NewGuid().ToString("N");
+    private readonly Dictionary<string, Running> _running = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _changed = new(0, 1);
 
-    /// <summary>Before the service serves: a receiver without a cursor gets one at the log's end, so it hears of every ending from now on.</summary>
+    /// <summary>A receiver being delivered to: its settings as last read (they may change under it), and its loop.</summary>
+    private sealed class Running(Receiver receiver, CancellationTokenSource stop)
+    {
+        public volatile Receiver Current = receiver;
+        public CancellationTokenSource Stop { get; } = stop;
+        public Task Loop { get; set; } = Task.CompletedTask;
+    }
+
+    /// <summary>Before the service serves: a configured receiver without a cursor gets one at the log's end, so it hears of every ending from now on.</summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var receiver in _options.List)
+        foreach (var receiver in _options.List.Where(r => r.IsPush))
         {
             try
             {
                 if (await cursors.GetAsync(receiver.Name) is null && await cursors.HoldAsync(receiver.Name, _holder, Lease))
                 {
-                    await CursorAsync(receiver, cancellationToken);
+                    await CursorAsync(receiver.Name, cancellationToken);
                 }
             }
             catch (SharedStoreUnavailableException e)
@@ -53,24 +67,87 @@ internal sealed class ReceiverDeliveries(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        foreach (var receiver in _options.List)
+        foreach (var name in _running.Keys.ToList()) await ReleaseAsync(name);
+    }
+
+    private async Task ReleaseAsync(string name)
+    {
+        try
         {
-            try
-            {
-                await cursors.ReleaseAsync(receiver.Name, _holder);
-            }
-            catch (SharedStoreUnavailableException e)
-            {
-                Log.ReceiverStoreFailed(logger, receiver.Name, e.Cause);
-            }
+            await cursors.ReleaseAsync(name, _holder);
+        }
+        catch (SharedStoreUnavailableException e)
+        {
+            Log.ReceiverStoreFailed(logger, name, e.Cause);
         }
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(_options.List.Select(r => Task.Run(() => RunAsync(r, stoppingToken), stoppingToken)));
-
-    private async Task RunAsync(ReceiverSettings receiver, CancellationToken stopping)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        void OnChanged()
+        {
+            if (_changed.CurrentCount == 0) try { _changed.Release(); } catch (SemaphoreFullException) { }
+        }
+        registry.Changed += OnChanged;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await RefreshAsync(stoppingToken);
+                await _changed.WaitAsync(_options.RefreshInterval, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            registry.Changed -= OnChanged;
+            foreach (var run in _running.Values) run.Stop.Cancel();
+            await Task.WhenAll(_running.Values.Select(r => r.Loop));
+        }
+    }
+
+    /// <summary>Starts a loop for each push receiver there is now, hands changed settings to running ones, and stops those removed.</summary>
+    private async Task RefreshAsync(CancellationToken stopping)
+    {
+        IReadOnlyList<Receiver> registered;
+        try
+        {
+            registered = await registry.ListAsync();
+        }
+        catch (SharedStoreUnavailableException e)
+        {
+            // Keep delivering to those known; the next refresh reads again.
+            Log.ReceiverStoreFailed(logger, "(registered receivers)", e.Cause);
+            registered = [.. _running.Values.Select(r => r.Current).Where(r => r.Source != Receiver.Configured)];
+        }
+        var now = _options.List.Select(s => new Receiver(s, Receiver.Configured)).Concat(registered).Where(r => r.Settings.IsPush)
+            .GroupBy(r => r.Name, StringComparer.Ordinal).Select(g => g.First()).ToDictionary(r => r.Name, StringComparer.Ordinal);
+        foreach (var (name, run) in _running.ToList())
+        {
+            if (now.TryGetValue(name, out var current) && current.Settings.Kind == run.Current.Settings.Kind)
+            {
+                run.Current = current;
+                continue;
+            }
+            run.Stop.Cancel();
+            await run.Loop;
+            _running.Remove(name);
+            await ReleaseAsync(name);
+        }
+        foreach (var (name, receiver) in now)
+        {
+            if (_running.ContainsKey(name)) continue;
+            var run = new Running(receiver, CancellationTokenSource.CreateLinkedTokenSource(stopping));
+            run.Loop = Task.Run(() => RunAsync(run, run.Stop.Token), CancellationToken.None);
+            _running[name] = run;
+        }
+    }
+
+    private async Task RunAsync(Running run, CancellationToken stopping)
+    {
+        var name = run.Current.Name;
         using var appended = new SemaphoreSlim(0, 1);
         void OnAppended()
         {
@@ -85,17 +162,24 @@ internal sealed class ReceiverDeliveries(
             {
                 try
                 {
-                    if (!await RenewAsync(receiver, holding))
+                    if (run.Current is { Enabled: false, Dropping: false })
+                    {
+                        // Paused: the events wait in the log, the cursor where it is.
+                        await appended.WaitAsync(TimeSpan.FromSeconds(1), stopping);
+                        continue;
+                    }
+                    if (!await RenewAsync(name, holding))
                     {
                         await Task.Delay(Lease / 3, time, stopping);
                         continue;
                     }
-                    if (!await DeliverPageAsync(receiver, holding, stopping)) await appended.WaitAsync(TimeSpan.FromSeconds(1), stopping);
+                    var busy = run.Current.Stream is not null && await DeliverControlAsync(run.Current);
+                    if (!await DeliverPageAsync(run, holding, stopping) && !busy) await appended.WaitAsync(TimeSpan.FromSeconds(1), stopping);
                     faults = 0;
                 }
                 catch (SharedStoreUnavailableException e)
                 {
-                    Log.ReceiverStoreFailed(logger, receiver.Name, e.Cause);
+                    Log.ReceiverStoreFailed(logger, name, e.Cause);
                     holding.Lost();
                     await Task.Delay(Backoff(faults++, null), time, stopping);
                 }
@@ -126,11 +210,11 @@ internal sealed class ReceiverDeliveries(
     }
 
     /// <summary>Renews the lease when a third of it has passed (at once when not held); false while another replica holds it.</summary>
-    private async Task<bool> RenewAsync(ReceiverSettings receiver, Holding holding)
+    private async Task<bool> RenewAsync(string name, Holding holding)
     {
         if (holding.Held && System.Diagnostics.Stopwatch.GetElapsedTime(holding.RenewedAt) < Lease / 3) return true;
         var renewedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (!await cursors.HoldAsync(receiver.Name, _holder, Lease))
+        if (!await cursors.HoldAsync(name, _holder, Lease))
         {
             holding.Lost();
             return false;
@@ -141,9 +225,9 @@ internal sealed class ReceiverDeliveries(
     }
 
     /// <summary>Moves the cursor in the store and in <paramref name="holding"/>; false (the holding lost) when another replica holds the lease now.</summary>
-    private async Task<bool> MoveAsync(ReceiverSettings receiver, Holding holding, string cursor)
+    private async Task<bool> MoveAsync(string name, Holding holding, string cursor)
     {
-        if (!await cursors.SetAsync(receiver.Name, _holder, cursor))
+        if (!await cursors.SetAsync(name, _holder, cursor))
         {
             holding.Lost();
             return false;
@@ -156,17 +240,45 @@ internal sealed class ReceiverDeliveries(
     /// The receiver's cursor, to a holder of its lease; a receiver without one gets the log's end (it hears of what ends
     /// from now on). Null when another replica holds the lease now.
     /// </summary>
-    private async Task<string?> CursorAsync(ReceiverSettings receiver, CancellationToken cancellationToken)
+    private async Task<string?> CursorAsync(string name, CancellationToken cancellationToken)
     {
-        if (await cursors.GetAsync(receiver.Name) is { } cursor) return cursor;
+        if (await cursors.GetAsync(name) is { } cursor) return cursor;
         cursor = await store.LatestCursorAsync(cancellationToken) ?? "";
-        return await cursors.SetAsync(receiver.Name, _holder, cursor) ? cursor : null;
+        return await cursors.SetAsync(name, _holder, cursor) ? cursor : null;
+    }
+
+    /// <summary>Pushes the SETs waiting that are not from the log (stream verifications); true when some were tried.</summary>
+    private async Task<bool> DeliverControlAsync(Receiver receiver)
+    {
+        var waiting = await cursors.ControlAsync(receiver.Name);
+        if (waiting.Count == 0) return false;
+        var done = new List<string>();
+        foreach (var (jti, set) in waiting)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, receiver.Settings.Url) { Content = ReceiverMessages.SetContent(set) };
+            Authorize(request, receiver);
+            var answer = await http.SendAsync(request, CancellationToken.None);
+            if (answer.Status is { } status && (ReceiverMessages.Taken(receiver.Settings, status) || status == HttpStatusCode.BadRequest))
+            {
+                done.Add(jti);
+                await CountAsync(receiver.Name, ReceiverMessages.Taken(receiver.Settings, status) ? DeliveryOutcome.Delivered : DeliveryOutcome.Failed,
+                    $"verification {jti} refused for good: HTTP 400, err {ReceiverMessages.RefusalCode(receiver.Settings, answer.Body)}");
+            }
+            else
+            {
+                // Tried again on the next round; the log's events do not wait for it.
+                await CountAsync(receiver.Name, DeliveryOutcome.Failing, $"verification {jti} not taken: {Why(answer)}");
+            }
+        }
+        await cursors.DropControlAsync(receiver.Name, done);
+        return true;
     }
 
     /// <summary>Delivers the events after the receiver's cursor, one page; false when there were none.</summary>
-    private async Task<bool> DeliverPageAsync(ReceiverSettings receiver, Holding holding, CancellationToken stopping)
+    private async Task<bool> DeliverPageAsync(Running run, Holding holding, CancellationToken stopping)
     {
-        if ((holding.Cursor ??= await CursorAsync(receiver, stopping)) is not { } cursor)
+        var name = run.Current.Name;
+        if ((holding.Cursor ??= await CursorAsync(name, stopping)) is not { } cursor)
         {
             holding.Lost();
             return true;
@@ -180,92 +292,97 @@ internal sealed class ReceiverDeliveries(
         {
             // Events it missed are gone from the log (trimmed, or a log that was lost): say so once, and go on from the
             // oldest event kept (an empty cursor reads from there).
-            Log.ReceiverMissedEvents(logger, receiver.Name, e.Message);
-            await MoveAsync(receiver, holding, "");
+            Log.ReceiverMissedEvents(logger, name, e.Message);
+            await MoveAsync(name, holding, "");
             return true;
         }
         var before = cursor;
         foreach (var e in page.Events)
         {
-            foreach (var (clientId, subject, sid) in Deliveries(e, receiver))
+            var receiver = run.Current;
+            if (!receiver.Enabled && !receiver.Dropping) return true;
+            if (!receiver.Dropping)
             {
-                if (!await DeliverAsync(receiver, e, before, clientId, subject, sid, stopping))
+                foreach (var d in ReceiverMessages.Deliveries(e, receiver))
                 {
-                    holding.Lost();
-                    return true;
+                    if (!await DeliverAsync(run, e, before, d, stopping))
+                    {
+                        holding.Lost();
+                        return true;
+                    }
                 }
             }
-            if (!await MoveAsync(receiver, holding, e.Cursor)) return true;
+            if (!await MoveAsync(name, holding, e.Cursor)) return true;
             before = e.Cursor;
         }
         return page.Events.Count > 0;
     }
 
-    /// <summary>
-    /// The tokens an event makes for a receiver: per client id, one per session minted elsewhere (its id as <c>sid</c>, with
-    /// <c>sub</c>), and one per principal for the others (<c>sub</c> alone: the service's own ids mean nothing to the relying party).
-    /// </summary>
-    private static IEnumerable<(string ClientId, string Subject, string? Sid)> Deliveries(LogoutRecord e, ReceiverSettings receiver) =>
-        e.Sessions.Where(s => receiver.Principals.Length == 0 || receiver.Principals.Contains(s.PrincipalId, StringComparer.Ordinal))
-            .SelectMany(s => s.Audiences.Intersect(receiver.Audiences, StringComparer.Ordinal).Select(a => (a, s.PrincipalId, s.IsExternal ? s.Id : null))).Distinct();
+    private static void Authorize(HttpRequestMessage request, Receiver receiver)
+    {
+        if (receiver.Settings.AuthorizationHeader.Length > 0) request.Headers.TryAddWithoutValidation("Authorization", receiver.Settings.AuthorizationHeader);
+    }
+
+    private static string Why(ReceiverAnswer answer) => answer.Status is { } status ? $"HTTP {(int)status}" : $"{answer.Failure}: {answer.Why}";
 
     /// <summary>
     /// Delivers one token until the receiver takes it or refuses it for good, or the log no longer holds its event (read
-    /// from <paramref name="before"/>, the cursor before it); false when this replica lost the lease meanwhile.
+    /// from <paramref name="before"/>, the cursor before it), or the receiver is removed; false when this replica lost the
+    /// lease meanwhile.
     /// </summary>
-    private async Task<bool> DeliverAsync(ReceiverSettings receiver, LogoutRecord e, string before, string clientId, string subject, string? sid, CancellationToken stopping)
+    private async Task<bool> DeliverAsync(Running run, LogoutRecord e, string before, ReceiverDelivery d, CancellationToken stopping)
     {
-        var jti = Jti(receiver.Name, e.EventId, clientId, subject + "\n" + sid);
+        var name = run.Current.Name;
+        var jti = ReceiverMessages.Jti(name, e.EventId, d);
         for (var attempt = 0; ; attempt++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, receiver.Url)
-            {
-                Content = new FormUrlEncodedContent([new("logout_token", tokens.Render(clientId, sid, subject, jti))]),
-            };
-            if (receiver.AuthorizationHeader.Length > 0) request.Headers.TryAddWithoutValidation("Authorization", receiver.AuthorizationHeader);
+            // Read at each attempt: a receiver whose URL or header changed is tried at the new one.
+            var receiver = run.Current;
+            using var request = new HttpRequestMessage(HttpMethod.Post, receiver.Settings.Url) { Content = messages.Content(receiver, e, d, jti) };
+            Authorize(request, receiver);
             // Not cancelled by a stop: a delivery under way ends within RequestTimeout and its cursor moves, so the replica
             // taking over does not send it again.
             var answer = await http.SendAsync(request, CancellationToken.None);
-            if (answer.Status is System.Net.HttpStatusCode.OK or System.Net.HttpStatusCode.NoContent)
+            if (answer.Status is { } taken && ReceiverMessages.Taken(receiver.Settings, taken))
             {
-                Log.ReceiverDelivered(logger, receiver.Name, e.EventId, clientId, attempt + 1);
-                metrics.Taken(receiver.Name, time.GetUtcNow() - e.OccurredAt);
-                await CountAsync(receiver, DeliveryOutcome.Delivered, "");
+                Log.ReceiverDelivered(logger, name, e.EventId, d.AudienceKey, attempt + 1);
+                metrics.Taken(name, time.GetUtcNow() - e.OccurredAt);
+                await CountAsync(name, DeliveryOutcome.Delivered, "");
                 return true;
             }
-            if (answer.Status is System.Net.HttpStatusCode.BadRequest)
+            if (answer.Status is HttpStatusCode.BadRequest)
             {
-                var code = ErrorCode(answer.Body);
-                Log.ReceiverRefusedToken(logger, receiver.Name, e.EventId, clientId, code);
-                await CountAsync(receiver, DeliveryOutcome.Failed, $"event {e.EventId} for {clientId} refused for good: HTTP 400, error {code}");
+                var code = ReceiverMessages.RefusalCode(receiver.Settings, answer.Body);
+                Log.ReceiverRefusedToken(logger, name, e.EventId, d.AudienceKey, code);
+                await CountAsync(name, DeliveryOutcome.Failed, $"event {e.EventId} for {d.AudienceKey} refused for good: HTTP 400, error {code}");
                 return true;
             }
-            var why = answer.Status is { } status ? $"HTTP {(int)status}" : $"{answer.Failure}: {answer.Why}";
-            await CountAsync(receiver, DeliveryOutcome.Failing, $"event {e.EventId} for {clientId} not taken: {why}");
+            var why = Why(answer);
+            await CountAsync(name, DeliveryOutcome.Failing, $"event {e.EventId} for {d.AudienceKey} not taken: {why}");
             var wait = Backoff(attempt, answer.RetryAfter);
-            Log.ReceiverRetrying(logger, receiver.Name, e.EventId, clientId, why, wait.TotalMilliseconds);
+            Log.ReceiverRetrying(logger, name, e.EventId, d.AudienceKey, why, wait.TotalMilliseconds);
             await Task.Delay(wait, time, stopping);
-            if (!await cursors.HoldAsync(receiver.Name, _holder, Lease)) return false;
+            if (!await cursors.HoldAsync(name, _holder, Lease)) return false;
             if (!await RetainedAsync(before, stopping))
             {
-                Log.ReceiverMissedEvents(logger, receiver.Name, $"event {e.EventId} left the log while it was being retried");
-                await CountAsync(receiver, DeliveryOutcome.Failed, $"event {e.EventId} for {clientId} given up: it left the log while being retried");
+                Log.ReceiverMissedEvents(logger, name, $"event {e.EventId} left the log while it was being retried");
+                await CountAsync(name, DeliveryOutcome.Failed, $"event {e.EventId} for {d.AudienceKey} given up: it left the log while being retried");
                 return true;
             }
         }
     }
 
     /// <summary>Counts an outcome; a store fault loses the count, never the delivery.</summary>
-    private async Task CountAsync(ReceiverSettings receiver, DeliveryOutcome outcome, string error)
+    private async Task CountAsync(string name, DeliveryOutcome outcome, string error)
     {
-        metrics.Attempted(receiver.Name, outcome);
+        metrics.Attempted(name, outcome);
         try
         {
-            await cursors.RecordAsync(receiver.Name, outcome, error, time.GetUtcNow());
+            await cursors.RecordAsync(name, outcome, error, time.GetUtcNow());
         }
         catch (SharedStoreUnavailableException e)
         {
-            Log.ReceiverStoreFailed(logger, receiver.Name, e.Cause);
+            Log.ReceiverStoreFailed(logger, name, e.Cause);
         }
     }
 
@@ -291,27 +408,5 @@ internal sealed class ReceiverDeliveries(
         var max = _options.MaxBackoff.TotalMilliseconds;
         var ms = retryAfter is { } r ? r.TotalMilliseconds : min * Math.Pow(2, Math.Min(attempt, 30)) * (0.5 + Random.Shared.NextDouble() / 2);
         return TimeSpan.FromMilliseconds(Math.Clamp(ms, min, max));
-    }
-
-    /// <summary>The same for every attempt at one delivery, different for every other.</summary>
-    private static string Jti(string receiver, string eventId, string clientId, string subject) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', receiver, eventId, clientId, subject))))[..32];
-
-    /// <summary>The receiver's <c>error</c> code from a 400 body (RFC 6749 style), if it is one: never its free text.</summary>
-    private static string ErrorCode(string body)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(body);
-            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String
-                && error.GetString() is { Length: > 0 and <= 64 } code && code.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
-            {
-                return code;
-            }
-        }
-        catch (JsonException)
-        {
-        }
-        return "(no error code)";
     }
 }

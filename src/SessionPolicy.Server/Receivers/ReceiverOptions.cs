@@ -37,21 +37,41 @@ public sealed class ReceiverOptions : IValidatableObject
     /// <summary>The receivers configured (for GitOps).</summary>
     public List<ReceiverSettings> List { get; set; } = [];
 
+    /// <summary>The audiences (client ids) receivers may hear; when any are listed, a receiver naming another is refused.</summary>
+    public string[] KnownAudiences { get; set; } = [];
+
+    /// <summary>Most receivers registered through the API and Shared Signals streams together (the configured ones aside).</summary>
+    [Range(1, 10000, ErrorMessage = "SessionPolicy:Receivers:MaxRegistered must be between 1 and 10000")]
+    public int MaxRegistered { get; set; } = 1000;
+
+    /// <summary>
+    /// A file of at least 32 bytes (random) from which the key is derived that seals registered receivers' authorization
+    /// headers in the shared store; without it, a registration with an authorization header is refused in shared mode.
+    /// </summary>
+    public string SecretKeyFile { get; set; } = "";
+
+    /// <summary>How often each replica looks for receivers registered or changed on another.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00", ErrorMessage = "SessionPolicy:Receivers:RefreshInterval must be between 00:00:00.050 and 00:01:00")]
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Longest a Shared Signals poll without <c>returnImmediately</c> waits for events.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = "SessionPolicy:Receivers:MaxPollWait must be between 00:00:00 and 00:05:00")]
+    public TimeSpan MaxPollWait { get; set; } = TimeSpan.FromSeconds(30);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (MaxBackoff < MinBackoff) yield return new ValidationResult($"{Section}:MaxBackoff must not be shorter than {Section}:MinBackoff", [nameof(MaxBackoff)]);
+        if (SecretKeyFile.Length > 0 && !File.Exists(SecretKeyFile)) yield return new ValidationResult($"{Section}:SecretKeyFile '{SecretKeyFile}' does not exist", [nameof(SecretKeyFile)]);
+        if (KnownAudiences.Any(a => !ReceiverRules.IsId(a))) yield return new ValidationResult($"{Section}:KnownAudiences must be audiences of 1 to {ReceiverRules.MaxId} printable characters", [nameof(KnownAudiences)]);
         var names = new HashSet<string>(StringComparer.Ordinal);
+        var problems = new List<ValidationResult>();
         for (var i = 0; i < List.Count; i++)
         {
             var r = List[i];
             var at = $"{Section}:List:{i}";
-            if (!System.Text.RegularExpressions.Regex.IsMatch(r.Name, "^[a-z0-9-]{1,64}$")) yield return new ValidationResult($"{at}:Name must be 1 to 64 of a-z, 0-9 and '-'", [nameof(List)]);
-            else if (!names.Add(r.Name)) yield return new ValidationResult($"{at}:Name '{r.Name}' is used twice", [nameof(List)]);
-            if (r.Kind != ReceiverSettings.OidcBackChannel) yield return new ValidationResult($"{at}:Kind must be {ReceiverSettings.OidcBackChannel}", [nameof(List)]);
-            if (ReceiverUrls.Refusal(r.Url, this) is { } why) yield return new ValidationResult($"{at}:Url {why}", [nameof(List)]);
-            if (r.Audiences.Length == 0 || r.Audiences.Any(a => a.Length is 0 or > 256)) yield return new ValidationResult($"{at}:Audiences must list 1 or more audiences of 1 to 256 characters", [nameof(List)]);
-            if (r.Principals.Any(p => p.Length is 0 or > 256)) yield return new ValidationResult($"{at}:Principals must be principal ids of 1 to 256 characters", [nameof(List)]);
-            if (r.AuthorizationHeader.Length > 4096 || r.AuthorizationHeader.Any(c => c is '\r' or '\n' || char.IsControl(c))) yield return new ValidationResult($"{at}:AuthorizationHeader must be at most 4096 characters, without control characters", [nameof(List)]);
+            ReceiverRules.Check(r, this, (field, why) => problems.Add(new ValidationResult($"{at}:{ReceiverRules.SettingName(field)} {why}", [nameof(List)])));
+            if (ReceiverRules.IsName(r.Name) && !names.Add(r.Name)) problems.Add(new ValidationResult($"{at}:Name '{r.Name}' is used twice", [nameof(List)]));
         }
+        foreach (var p in problems) yield return p;
     }
 }

@@ -1,6 +1,8 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Microsoft.Extensions.Options;
+using SessionPolicy.Mapping;
+using SessionPolicy.Server.Grpc;
+using SessionPolicy.Server.Security;
 using SessionPolicy.Server.Sessions;
 using SessionPolicy.Server.Sessions.Stores;
 using SessionPolicy.V1;
@@ -8,10 +10,11 @@ using SessionPolicy.V1;
 namespace SessionPolicy.Server.Receivers;
 
 /// <summary>
-/// The edge of <c>SessionReceiversService</c>: each configured receiver with where its delivery stands (its cursor, how
-/// far behind the log it is, its counts on every replica). The authorization header is never returned.
+/// The edge of <c>SessionReceiversService</c>: each receiver with where its delivery stands (its cursor, how far behind
+/// the log it is, its counts on every replica), and registering and removing receivers through
+/// <see cref="ReceiverCatalog"/>. The authorization header is never returned.
 /// </summary>
-internal sealed class ReceiversGrpcService(IOptions<ReceiverOptions> options, IReceiverCursors cursors, ISessionStore store, TimeProvider time)
+internal sealed class ReceiversGrpcService(ReceiverCatalog catalog, IReceiverCursors cursors, ISessionStore store, CallerAuthorization callers, TimeProvider time)
     : SessionReceiversService.SessionReceiversServiceBase
 {
     /// <summary>The most events counted as a receiver's lag.</summary>
@@ -20,18 +23,47 @@ internal sealed class ReceiversGrpcService(IOptions<ReceiverOptions> options, IR
     public override async Task<ListReceiversResponse> ListReceivers(ListReceiversRequest request, ServerCallContext context)
     {
         var response = new ListReceiversResponse();
-        foreach (var r in options.Value.List) response.Receivers.Add(await StateAsync(r, context.CancellationToken));
+        foreach (var r in await catalog.AllAsync()) response.Receivers.Add(await StateAsync(r, context.CancellationToken));
         return response;
     }
 
-    private async Task<ReceiverState> StateAsync(ReceiverSettings r, CancellationToken cancellationToken)
+    public override async Task<RegisterReceiverResponse> RegisterReceiver(RegisterReceiverRequest request, ServerCallContext context)
     {
+        var settings = new ReceiverSettings
+        {
+            Name = request.Name, Kind = request.Kind, Url = request.Url, Audiences = [.. request.Audiences], Principals = [.. request.Principals],
+            SubjectFormat = request.SubjectFormat.Length > 0 ? request.SubjectFormat : "opaque", AuthorizationHeader = request.AuthorizationHeader,
+        };
+        var errors = new FieldViolations();
+        catalog.Check(settings, errors.Add);
+        errors.ThrowIfAny();
+        var receiver = new Receiver(settings, Receiver.Registered);
+        await catalog.AddAsync(receiver, Actor(context));
+        return new RegisterReceiverResponse { Receiver = await StateAsync(receiver, context.CancellationToken) };
+    }
+
+    public override async Task<RemoveReceiverResponse> RemoveReceiver(RemoveReceiverRequest request, ServerCallContext context)
+    {
+        var errors = new FieldViolations();
+        if (!ReceiverRules.IsName(request.Name)) errors.Add("name", "must be 1 to 64 of a-z, 0-9 and '-'");
+        errors.ThrowIfAny();
+        await catalog.RemoveAsync(request.Name, Actor(context));
+        return new RemoveReceiverResponse();
+    }
+
+    private string Actor(ServerCallContext context) => callers.Identify(context.GetHttpContext())?.Name ?? "unauthenticated caller";
+
+    /// <summary>Where a receiver's delivery stands; also the URL a poll receiver polls.</summary>
+    private async Task<ReceiverState> StateAsync(Receiver receiver, CancellationToken cancellationToken)
+    {
+        var r = receiver.Settings;
         var cursor = await cursors.GetAsync(r.Name) ?? "";
         var counts = await cursors.CountsAsync(r.Name);
         var state = new ReceiverState
         {
-            Name = r.Name, Kind = r.Kind, Url = r.Url, HasAuthorization = r.AuthorizationHeader.Length > 0, Cursor = cursor,
-            LagEventsLimit = LagLimit, LastError = counts.LastError, Delivered = counts.Delivered, Failed = counts.Failed,
+            Name = r.Name, Kind = r.Kind, Url = r.IsPush ? r.Url : SharedSignalsEndpoints.PollUrl(catalog.Issuer, r.Name), HasAuthorization = r.AuthorizationHeader.Length > 0,
+            Cursor = cursor, LagEventsLimit = LagLimit, LastError = counts.LastError, Delivered = counts.Delivered, Failed = counts.Failed,
+            SubjectFormat = r.IsSsf ? r.SubjectFormat : "", Source = receiver.Source, Status = receiver.Stream?.Status ?? ReceiverStream.StatusEnabled,
         };
         state.Audiences.Add(r.Audiences);
         state.Principals.Add(r.Principals);

@@ -102,6 +102,15 @@ internal sealed class RedisKeys(string prefix)
     /// <summary>What came of a receiver's deliveries (a hash: counts, last success, last error).</summary>
     public RedisKey ReceiverCounts(string receiver) => Prefix + "{r:" + receiver + "}:counts";
 
+    /// <summary>Where a poll receiver's acknowledged SETs are kept until its cursor passes their events (a set of jti).</summary>
+    public RedisKey ReceiverAcked(string receiver) => Prefix + "{r:" + receiver + "}:acked";
+
+    /// <summary>A receiver's SETs that are not from the log (stream verifications), to deliver before the log's (a hash: jti to SET).</summary>
+    public RedisKey ReceiverControl(string receiver) => Prefix + "{r:" + receiver + "}:control";
+
+    /// <summary>The receivers registered at run time (a hash: name to its JSON, authorization header sealed).</summary>
+    public RedisKey Receivers => Prefix + "receivers";
+
     /// <summary>The replicas sweeping deadlines, by when their claim lapses (Redis time, ms).</summary>
     public RedisKey Sweepers => Prefix + "sweepers";
 

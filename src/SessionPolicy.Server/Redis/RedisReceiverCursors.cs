@@ -59,4 +59,61 @@ internal sealed class RedisReceiverCursors(RedisConnection redis, RedisKeys keys
 
     public Task<bool> HoldAsync(string receiver, string holder, TimeSpan lease) => RedisFailures.RunAsync("hold a receiver's lease", async () =>
         (int)await redis.Database.ScriptEvaluateAsync(Hold, [keys.ReceiverLease(receiver)], [holder, (long)lease.TotalMilliseconds]) == 1);
+
+    // KEYS: cursor, acked. ARGV: expected ('' with ARGV[2] '1': none), none flag, next, passed jti...
+    private const string Swap = """
+        local current = redis.call('GET', KEYS[1])
+        if ARGV[2] == '1' then
+          if current then return 0 end
+        elseif current ~= ARGV[1] then
+          return 0
+        end
+        redis.call('SET', KEYS[1], ARGV[3])
+        for i = 4, #ARGV do redis.call('SREM', KEYS[2], ARGV[i]) end
+        return 1
+        """;
+
+    public Task<bool> SwapAsync(string receiver, string? expected, string next, IReadOnlyCollection<string> passed) => RedisFailures.RunAsync("move a poll receiver's cursor", async () =>
+        (int)await redis.Database.ScriptEvaluateAsync(Swap, [keys.ReceiverCursor(receiver), keys.ReceiverAcked(receiver)],
+            [expected ?? "", expected is null ? "1" : "0", next, .. passed.Select(j => (RedisValue)j)]) == 1);
+
+    public Task<IReadOnlySet<string>> AcknowledgedAsync(string receiver) => RedisFailures.RunAsync("read a poll receiver's acknowledgements", async () =>
+        (IReadOnlySet<string>)(await redis.Database.SetMembersAsync(keys.ReceiverAcked(receiver))).Select(v => v.ToString()).ToHashSet(StringComparer.Ordinal));
+
+    public Task AcknowledgeAsync(string receiver, IReadOnlyCollection<string> jtis) => jtis.Count == 0 ? Task.CompletedTask
+        : RedisFailures.RunAsync("record a poll receiver's acknowledgements", () => redis.Database.SetAddAsync(keys.ReceiverAcked(receiver), [.. jtis.Select(j => (RedisValue)j)]));
+
+    // KEYS: control (a list of jti, then SET, pairs). ARGV: jti, set, max.
+    private const string AddControl = """
+        redis.call('RPUSH', KEYS[1], ARGV[1], ARGV[2])
+        redis.call('LTRIM', KEYS[1], -2 * tonumber(ARGV[3]), -1)
+        return 1
+        """;
+
+    public Task AddControlAsync(string receiver, string jti, string set, int max) => RedisFailures.RunAsync("keep a receiver's verification", () =>
+        redis.Database.ScriptEvaluateAsync(AddControl, [keys.ReceiverControl(receiver)], [jti, set, max]));
+
+    public Task<IReadOnlyList<(string Jti, string Set)>> ControlAsync(string receiver) => RedisFailures.RunAsync("read a receiver's verifications", async () =>
+    {
+        var items = await redis.Database.ListRangeAsync(keys.ReceiverControl(receiver));
+        return (IReadOnlyList<(string, string)>)[.. Enumerable.Range(0, items.Length / 2).Select(i => (items[2 * i].ToString(), items[2 * i + 1].ToString()))];
+    });
+
+    // KEYS: control. ARGV: jti... Removes each pair whose jti is given.
+    private const string DropControl = """
+        local items = redis.call('LRANGE', KEYS[1], 0, -1)
+        local drop = {}
+        for i = 1, #ARGV do drop[ARGV[i]] = true end
+        redis.call('DEL', KEYS[1])
+        for i = 1, #items, 2 do
+          if not drop[items[i]] then redis.call('RPUSH', KEYS[1], items[i], items[i + 1]) end
+        end
+        return 1
+        """;
+
+    public Task DropControlAsync(string receiver, IReadOnlyCollection<string> jtis) => jtis.Count == 0 ? Task.CompletedTask
+        : RedisFailures.RunAsync("drop a receiver's verifications", () => redis.Database.ScriptEvaluateAsync(DropControl, [keys.ReceiverControl(receiver)], [.. jtis.Select(j => (RedisValue)j)]));
+
+    public Task ForgetAsync(string receiver) => RedisFailures.RunAsync("forget a removed receiver", () => redis.Database.KeyDeleteAsync(
+        [keys.ReceiverCursor(receiver), keys.ReceiverLease(receiver), keys.ReceiverCounts(receiver), keys.ReceiverAcked(receiver), keys.ReceiverControl(receiver)]));
 }

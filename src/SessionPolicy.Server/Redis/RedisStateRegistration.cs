@@ -26,6 +26,7 @@ internal static class RedisStateRegistration
         services.AddSingleton<InMemoryRoleMaximumStore>();
         services.AddSingleton<IRoleMaximumStore, RedisRoleMaximumStore>();
         services.AddSingleton<IReceiverCursors, RedisReceiverCursors>();
+        services.AddSingleton<IReceiverRegistry, RedisReceiverRegistry>();
         services.AddHealthChecks().AddCheck<RedisHealthCheck>(HealthNames.Redis, tags: [HealthNames.Redis]);
         return services;
     }

@@ -77,22 +77,34 @@ internal sealed class CallerAuthorization : IStartupTask
             if (Permissions.IsExempt(context.Method)) return default;
             throw Denied(StatusCode.PermissionDenied, $"{context.Method} has no permission listed for it, so no caller may call it", http, context.Method, null);
         }
+        return Authorize(http, context.Method, needed);
+    }
+
+    /// <summary>
+    /// Authorizes a request on the HTTP port (<paramref name="route"/> names it in refusals and audit records) as a gRPC call
+    /// is: the same credentials, the same permissions. Null when authentication is off. Throws the refusal as an
+    /// <see cref="RpcException"/> (UNAUTHENTICATED or PERMISSION_DENIED), which the HTTP edge answers as 401 or 403.
+    /// </summary>
+    public ValueTask<Caller?> AuthorizeHttpAsync(HttpContext http, string route, string needed) => Enabled ? Authorize(http, route, needed) : default;
+
+    private ValueTask<Caller?> Authorize(HttpContext http, string method, string needed)
+    {
         var header = http.Request.Headers.Authorization;
         if (_tokens is not null && header.Count > 0)
         {
             if (header.Count != 1 || header[0] is not { } value || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             {
-                throw Denied(StatusCode.Unauthenticated, "credential refused: the authorization header is not 'Bearer <JWT>'", http, context.Method, null);
+                throw Denied(StatusCode.Unauthenticated, "credential refused: the authorization header is not 'Bearer <JWT>'", http, method, null);
             }
-            return KnownToken(http, value) is { } known ? new(Allow(known, needed, http, context.Method)) : CheckTokenAsync(http, value, needed, context.Method);
+            return KnownToken(http, value) is { } known ? new(Allow(known, needed, http, method)) : CheckTokenAsync(http, value, needed, method);
         }
         if (_certificates is not null && http.Connection.ClientCertificate is { } certificate)
         {
             var (caller, failure) = CertificateCaller(http, certificate);
-            if (caller is null) throw Denied(StatusCode.Unauthenticated, $"credential refused: {failure}", http, context.Method, null);
-            return new(Allow(caller, needed, http, context.Method));
+            if (caller is null) throw Denied(StatusCode.Unauthenticated, $"credential refused: {failure}", http, method, null);
+            return new(Allow(caller, needed, http, method));
         }
-        throw Denied(StatusCode.Unauthenticated, _noCredential, http, context.Method, null);
+        throw Denied(StatusCode.Unauthenticated, _noCredential, http, method, null);
     }
 
     private async ValueTask<Caller?> CheckTokenAsync(HttpContext http, string header, string needed, string method)

@@ -39,5 +39,7 @@ internal static class Permissions
         ["/sessionpolicy.v1.SessionEventsService/ListSessions"] = Admin,
         ["/sessionpolicy.v1.SessionEventsService/ReportSignal"] = Admin,
         ["/sessionpolicy.v1.SessionReceiversService/ListReceivers"] = Admin,
+        ["/sessionpolicy.v1.SessionReceiversService/RegisterReceiver"] = Admin,
+        ["/sessionpolicy.v1.SessionReceiversService/RemoveReceiver"] = Admin,
     };
 }

@@ -40,7 +40,7 @@ internal sealed class SecurityEventTokens
                 {
                     ["event_timestamp"] = e.OccurredAt.Seconds,
                     ["initiating_entity"] = InitiatingEntity(e.Reason),
-                    ["reason_admin"] = new Dictionary<string, object> { ["en"] = Reason(e) },
+                    ["reason_admin"] = new Dictionary<string, object> { ["en"] = ReasonAdmin(e.Reason, e.Detail) },
                 },
             },
         };
@@ -76,5 +76,6 @@ internal sealed class SecurityEventTokens
         _ => "system",
     };
 
-    private static string Reason(LogoutEvent e) => e.Detail.Length > 0 ? $"{e.Reason}: {e.Detail}" : e.Reason.ToString();
+    /// <summary>CAEP reason_admin text (in English): the reason, and what the actor said, if anything.</summary>
+    public static string ReasonAdmin(LogoutReason reason, string detail) => detail.Length > 0 ? $"{reason}: {detail}" : reason.ToString();
 }

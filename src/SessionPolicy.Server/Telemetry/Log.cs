@@ -78,6 +78,15 @@ internal static partial class Log
     [LoggerMessage(69, LogLevel.Warning, "Receiver {Receiver}: the shared store failed ({Cause}); trying again")]
     public static partial void ReceiverStoreFailed(ILogger logger, string receiver, string cause);
 
+    [LoggerMessage(70, LogLevel.Error, "Registered receiver {Receiver} does not read from the shared store (altered, or its authorization header sealed under another key); not delivering to it")]
+    public static partial void ReceiverUnreadable(ILogger logger, string receiver);
+
+    [LoggerMessage(71, LogLevel.Information, "Receiver {Receiver} ({Kind}) {Change} by {Actor}")]
+    public static partial void ReceiverChanged(ILogger logger, string receiver, string kind, string change, string actor);
+
+    [LoggerMessage(72, LogLevel.Information, "Receiver {Receiver} polled: {Offered} SETs offered, {Acknowledged} acknowledged, {Refused} reported in error")]
+    public static partial void ReceiverPolled(ILogger logger, string receiver, int offered, int acknowledged, int refused);
+
     [LoggerMessage(17, LogLevel.Information, "Policy {Version} applied to {Sessions} running sessions; {Ended} ended")]
     public static partial void PolicyApplied(ILogger logger, string version, int sessions, int ended);
 

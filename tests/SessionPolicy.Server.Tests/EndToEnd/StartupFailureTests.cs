@@ -32,7 +32,7 @@ public sealed class StartupFailureTests : IDisposable
         { "HTTP port that is not an http URL", 2, ["SessionPolicy:Http:Url", "ftp://127.0.0.1:9"] },
         { "HTTP port unauthenticated on all interfaces", 2, ["without authentication", "http://0.0.0.0:0"] },
         { "receiver pushing over plain http", 2, ["SessionPolicy:Receivers:List:0:Url must be https"] },
-        { "receiver of an unknown kind, twice named", 2, ["SessionPolicy:Receivers:List:0:Kind must be oidc-backchannel", "SessionPolicy:Receivers:List:1:Name 'rp' is used twice"] },
+        { "receiver of an unknown kind, twice named", 2, ["SessionPolicy:Receivers:List:0:Kind must be one of oidc-backchannel, ssf-push, ssf-poll", "SessionPolicy:Receivers:List:1:Name 'rp' is used twice"] },
         { "receivers without a signing key", 2, ["SessionPolicy:Receivers:List needs a signing key", "SessionPolicy:SecurityEventTokens:KeyFile"] },
         { "previous signing key missing", 2, ["SessionPolicy:SecurityEventTokens:PreviousKeyFiles:0", "absent.pem"] },
         { "previous signing key that is not a key", 2, ["SessionPolicy:SecurityEventTokens:PreviousKeyFiles:0", "not-a-key.pem", "holds no PEM"] },
