@@ -70,6 +70,22 @@ internal sealed class ReceiverDeliveries(
         foreach (var name in _running.Keys.ToList()) await ReleaseAsync(name);
     }
 
+    /// <summary>
+    /// Forgets what this replica's loop may have written for a receiver after it was removed elsewhere (the remover forgets
+    /// it too; a loop between its last read and its stop can write a cursor or a lease again).
+    /// </summary>
+    private async Task ForgetAsync(string name)
+    {
+        try
+        {
+            await cursors.ForgetAsync(name);
+        }
+        catch (SharedStoreUnavailableException e)
+        {
+            Log.ReceiverStoreFailed(logger, name, e.Cause);
+        }
+    }
+
     private async Task ReleaseAsync(string name)
     {
         try
@@ -112,6 +128,7 @@ internal sealed class ReceiverDeliveries(
     private async Task RefreshAsync(CancellationToken stopping)
     {
         IReadOnlyList<Receiver> registered;
+        var listed = true;
         try
         {
             registered = await registry.ListAsync();
@@ -121,6 +138,7 @@ internal sealed class ReceiverDeliveries(
             // Keep delivering to those known; the next refresh reads again.
             Log.ReceiverStoreFailed(logger, "(registered receivers)", e.Cause);
             registered = [.. _running.Values.Select(r => r.Current).Where(r => r.Source != Receiver.Configured)];
+            listed = false;
         }
         var now = _options.List.Select(s => new Receiver(s, Receiver.Configured)).Concat(registered).Where(r => r.Settings.IsPush)
             .GroupBy(r => r.Name, StringComparer.Ordinal).Select(g => g.First()).ToDictionary(r => r.Name, StringComparer.Ordinal);
@@ -135,6 +153,7 @@ internal sealed class ReceiverDeliveries(
             await run.Loop;
             _running.Remove(name);
             await ReleaseAsync(name);
+            if (!now.ContainsKey(name) && listed) await ForgetAsync(name);
         }
         foreach (var (name, receiver) in now)
         {
