@@ -32,16 +32,17 @@ internal static class BackChannelLatency
         await using var app = builder.Build();
         app.MapPost("/r/{n:int}", async (HttpContext context) =>
         {
-            var form = await context.Request.ReadFormAsync();
-            var subject = Subject(form["logout_token"].ToString());
+            var set = context.Request.ContentType?.StartsWith("application/secevent+jwt", StringComparison.Ordinal) == true;
+            var subject = set ? Subject(await new StreamReader(context.Request.Body).ReadToEndAsync()) : Subject((await context.Request.ReadFormAsync())["logout_token"].ToString());
             var at = clock.Elapsed.TotalMilliseconds;
             Interlocked.Increment(ref taken);
             var seen = arrivals.GetOrAdd(subject, _ => new ConcurrentQueue<double>());
             seen.Enqueue(at);
             if (seen.Count >= receivers && waiting.TryGetValue(subject, out var done)) done.TrySetResult();
-            return Results.Ok();
+            return set ? Results.StatusCode(202) : Results.Ok();
         });
-        await app.StartAsync();
+        // down: the receivers are down (nothing listens) while sessions end; they come back afterwards.
+        if (mode != "down") await app.StartAsync();
         using var channel = GrpcChannel.ForAddress(serverUrl);
         var events = new SessionEventsService.SessionEventsServiceClient(channel);
 
@@ -74,6 +75,28 @@ internal static class BackChannelLatency
             Console.WriteLine($"  ForceLogout returned -> last receiver's 200: {LogoutLatency.Percentiles(lastArrival)}");
             return 0;
         }
+        if (mode == "down")
+        {
+            // roundsOrSeconds seconds of logouts at warmup per second, every receiver down; then they come back.
+            var rate = Math.Max(1, warmup);
+            var count = 0;
+            var began = clock.Elapsed;
+            using (var tick = new PeriodicTimer(TimeSpan.FromSeconds(1.0 / rate)))
+            {
+                while (clock.Elapsed - began < TimeSpan.FromSeconds(roundsOrSeconds) && await tick.WaitForNextTickAsync())
+                {
+                    await LogoutAsync($"down-{count++}");
+                    if (count % (rate * 60) == 0) Console.WriteLine($"  {count} logouts while the receivers are down ({(clock.Elapsed - began).TotalSeconds:F0} s)");
+                }
+            }
+            var back = clock.Elapsed;
+            await app.StartAsync();
+            var due = (long)count * receivers;
+            var drained = clock.Elapsed + TimeSpan.FromSeconds(300);
+            while (Interlocked.Read(ref taken) < due && clock.Elapsed < drained) await Task.Delay(100);
+            Console.WriteLine($"{receivers} receivers down for {roundsOrSeconds} s while {count} sessions ended; back: {Interlocked.Read(ref taken)} of {due} deliveries taken in {(clock.Elapsed - back).TotalSeconds:F1} s");
+            return 0;
+        }
         // sustained
         var stopAt = TimeSpan.FromSeconds(roundsOrSeconds);
         var next = 0;
@@ -99,6 +122,8 @@ internal static class BackChannelLatency
     {
         var payload = jwt.Split('.') is [_, var p, _] ? Base64UrlEncoder.Decode(p) : "{}";
         using var doc = JsonDocument.Parse(payload);
-        return doc.RootElement.TryGetProperty("sub", out var sub) ? sub.GetString() ?? "" : "";
+        if (doc.RootElement.TryGetProperty("sub", out var sub)) return sub.GetString() ?? "";
+        // A Shared Signals SET names the principal in sub_id (opaque: its id).
+        return doc.RootElement.TryGetProperty("sub_id", out var id) && id.TryGetProperty("id", out var opaque) ? opaque.GetString() ?? "" : "";
     }
 }

@@ -57,4 +57,44 @@ public sealed class ReceiversCommandTests : IDisposable
         Assert.True(receiver.GetProperty("hasAuthorization").GetBoolean());
         Assert.DoesNotContain("portal-secret", run.Output);
     }
+
+    private Task<CliRun> RunFresh(params string[] args) => CliRun.RunAsync(["receivers", .. args],
+        _ => Grpc.Net.Client.GrpcChannel.ForAddress(_server.Server.BaseAddress, new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = _server.Server.CreateHandler() }));
+
+    [Fact]
+    public async Task RegisterThenRemove_AddsAndRemovesTheReceiver_TheHeaderReadFromAFile()
+    {
+        var headerFile = Path.Combine(Path.GetTempPath(), $"header-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(headerFile, "Bearer from-a-file\n");
+        try
+        {
+            var registered = await RunFresh("register", "--name", "wiki", "--kind", "ssf-push", "--url", "https://wiki.example.com/events",
+                "--audience", "wiki", "--subject-format", "email", "--authorization-header-file", headerFile);
+            var listed = await RunFresh("--json");
+            var removed = await RunFresh("remove", "wiki");
+            var after = await RunFresh();
+
+            Assert.Equal((0, ""), (registered.ExitCode, registered.Error));
+            Assert.Contains("registered wiki (ssf-push) at https://wiki.example.com/events for wiki, with an authorization header", registered.Output);
+            using var json = JsonDocument.Parse(listed.Output);
+            var wiki = json.RootElement.GetProperty("receivers")[1];
+            Assert.Equal(("wiki", "api", "email"), (wiki.GetProperty("name").GetString(), wiki.GetProperty("source").GetString(), wiki.GetProperty("subjectFormat").GetString()));
+            Assert.DoesNotContain("from-a-file", listed.Output);
+            Assert.Equal((0, "removed wiki"), (removed.ExitCode, removed.Output.Trim()));
+            Assert.DoesNotContain("wiki", after.Output);
+        }
+        finally
+        {
+            File.Delete(headerFile);
+        }
+    }
+
+    [Fact]
+    public async Task Register_WithABadField_FailsNamingIt()
+    {
+        var run = await RunFresh("register", "--name", "wiki", "--kind", "carrier-pigeon", "--url", "https://wiki.example.com/events", "--audience", "wiki");
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("kind", run.Error);
+    }
 }
