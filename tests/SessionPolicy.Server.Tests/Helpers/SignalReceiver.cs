@@ -67,6 +67,9 @@ public sealed class SignalReceiver : IAsyncDisposable
     public Task<List<Received>> TakenForAsync(params string[] principals) =>
         UntilAsync(() => principals.All(p => _received.Any(r => r.Principal == p && r.Answer == HttpStatusCode.Accepted)));
 
+    /// <summary>Waits until a SET naming <paramref name="principal"/> was received, whatever it was answered.</summary>
+    public Task<List<Received>> ReceivedForAsync(string principal) => UntilAsync(() => _received.Any(r => r.Principal == principal));
+
     /// <summary>Waits until <paramref name="count"/> SETs were taken (202).</summary>
     public Task<List<Received>> TakenAsync(int count) => UntilAsync(() => _received.Count(r => r.Answer == HttpStatusCode.Accepted) >= count);
 
@@ -114,11 +117,6 @@ public sealed class SignalReceiver : IAsyncDisposable
     private async Task<IResult> ReceiveAsync(HttpContext context)
     {
         var answer = Answers.TryDequeue(out var told) ? told : HttpStatusCode.Accepted;
-        if (answer == Hang)
-        {
-            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
-            return Results.StatusCode(503);
-        }
         using var reader = new StreamReader(context.Request.Body);
         var set = await reader.ReadToEndAsync();
         var (token, invalid) = await ValidateAsync(set, await _jwks(), _issuer);
@@ -131,6 +129,12 @@ public sealed class SignalReceiver : IAsyncDisposable
                 w.Done.TrySetResult();
                 _waiters.Remove(w);
             }
+        }
+        if (answer == Hang)
+        {
+            // Recorded as received, never answered: the sender is left mid-delivery.
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
+            return Results.StatusCode(503);
         }
         if (answer == HttpStatusCode.BadRequest) return Results.Json(new { err = "invalid_key", description = "the receiver's own words, never relayed" }, statusCode: 400);
         if (answer == HttpStatusCode.ServiceUnavailable) context.Response.Headers.RetryAfter = "0";
