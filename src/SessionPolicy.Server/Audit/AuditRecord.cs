@@ -9,7 +9,7 @@ namespace SessionPolicy.Server.Audit;
 /// </summary>
 public sealed record AuditRecord
 {
-    /// <summary>What happened: session.issued, session.registered, session.denied, logout, signal.reported, policy.loaded, policy.rejected, decision, access.denied.</summary>
+    /// <summary>What happened: session.issued, session.registered, session.denied, logout, signal.reported, policy.loaded, policy.rejected, decision, access.denied, receiver.changed, receiver.failed.</summary>
     [JsonPropertyName("type")] public required string Type { get; init; }
     [JsonPropertyName("time")] public required DateTimeOffset Time { get; init; }
 

@@ -109,6 +109,17 @@ internal sealed class AuditTrail : BackgroundService
         Detail = decision.Summary,
     };
 
+    /// <summary>A delivery to a receiver that failed for good: refused (400, or an error its poll reported) or given up on (its event left the log).</summary>
+    public void DeliveryFailed(string receiver, string eventId, string principal, string why)
+    {
+        if (_queue is null) return;
+        Write(new AuditRecord
+        {
+            Type = "receiver.failed", Time = Now, Actor = receiver, EventId = eventId.Length > 0 ? eventId : null,
+            PrincipalId = principal.Length > 0 ? principal : null, Outcome = "failed", Detail = why,
+        });
+    }
+
     /// <summary>An ending and the sessions it ended.</summary>
     public void Ended(EndResult result)
     {

@@ -21,7 +21,7 @@ namespace SessionPolicy.Server.Receivers;
 /// </summary>
 internal sealed class ReceiverDeliveries(
     IOptions<ReceiverOptions> options, IReceiverRegistry registry, ISessionStore store, IReceiverCursors cursors, ReceiverHttp http, ReceiverMessages messages,
-    ReceiverMetrics metrics, TimeProvider time, ILogger<ReceiverDeliveries> logger) : BackgroundService
+    ReceiverMetrics metrics, Audit.AuditTrail audit, TimeProvider time, ILogger<ReceiverDeliveries> logger) : BackgroundService
 {
     private const int Page = 100;
 
@@ -373,19 +373,23 @@ internal sealed class ReceiverDeliveries(
             {
                 var code = ReceiverMessages.RefusalCode(receiver.Settings, answer.Body);
                 Log.ReceiverRefusedToken(logger, name, e.EventId, d.AudienceKey, code);
-                await CountAsync(name, DeliveryOutcome.Failed, $"event {e.EventId} for {d.AudienceKey} refused for good: HTTP 400, error {code}");
+                var why = $"event {e.EventId} for {d.AudienceKey} refused for good: HTTP 400, error {code}";
+                await CountAsync(name, DeliveryOutcome.Failed, why);
+                audit.DeliveryFailed(name, e.EventId, d.Subject, why);
                 return true;
             }
-            var why = Why(answer);
-            await CountAsync(name, DeliveryOutcome.Failing, $"event {e.EventId} for {d.AudienceKey} not taken: {why}");
+            var failing = Why(answer);
+            await CountAsync(name, DeliveryOutcome.Failing, $"event {e.EventId} for {d.AudienceKey} not taken: {failing}");
             var wait = Backoff(attempt, answer.RetryAfter);
-            Log.ReceiverRetrying(logger, name, e.EventId, d.AudienceKey, why, wait.TotalMilliseconds);
+            Log.ReceiverRetrying(logger, name, e.EventId, d.AudienceKey, failing, wait.TotalMilliseconds);
             await Task.Delay(wait, time, stopping);
             if (!await cursors.HoldAsync(name, _holder, Lease)) return false;
             if (!await RetainedAsync(before, stopping))
             {
                 Log.ReceiverMissedEvents(logger, name, $"event {e.EventId} left the log while it was being retried");
-                await CountAsync(name, DeliveryOutcome.Failed, $"event {e.EventId} for {d.AudienceKey} given up: it left the log while being retried");
+                var lost = $"event {e.EventId} for {d.AudienceKey} given up: it left the log while being retried";
+                await CountAsync(name, DeliveryOutcome.Failed, lost);
+                audit.DeliveryFailed(name, e.EventId, d.Subject, lost);
                 return true;
             }
         }

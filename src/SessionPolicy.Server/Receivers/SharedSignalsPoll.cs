@@ -12,7 +12,8 @@ namespace SessionPolicy.Server.Receivers;
 /// poll, within a window of <see cref="Window"/> SETs past the cursor, and only acknowledgements of SETs in that window are
 /// kept, so a receiver away for long costs its cursor and no more.
 /// </summary>
-internal sealed class SharedSignalsPoll(ISessionStore store, IReceiverCursors cursors, ReceiverMessages messages, ReceiverMetrics metrics, TimeProvider time, ILogger<SharedSignalsPoll> logger)
+internal sealed class SharedSignalsPoll(
+    ISessionStore store, IReceiverCursors cursors, ReceiverMessages messages, ReceiverMetrics metrics, Audit.AuditTrail audit, TimeProvider time, ILogger<SharedSignalsPoll> logger)
 {
     /// <summary>Most SETs past the cursor a poll considers.</summary>
     public const int Window = 1000;
@@ -133,17 +134,20 @@ internal sealed class SharedSignalsPoll(ISessionStore store, IReceiverCursors cu
         var controlJtis = control.Select(c => c.Jti).ToHashSet(StringComparer.Ordinal);
         await cursors.DropControlAsync(receiver.Name, [.. taken.Concat(refused.Select(e => e.Key)).Where(controlJtis.Contains)]);
         var now = time.GetUtcNow();
-        var occurred = window.SelectMany(w => w.Candidates).ToDictionary(c => c.Jti, c => c.Event!.OccurredAt, StringComparer.Ordinal);
+        var candidates = window.SelectMany(w => w.Candidates).ToDictionary(c => c.Jti, StringComparer.Ordinal);
         foreach (var jti in taken)
         {
             metrics.Attempted(receiver.Name, DeliveryOutcome.Delivered);
-            if (occurred.TryGetValue(jti, out var at)) metrics.Taken(receiver.Name, now - at);
+            if (candidates.TryGetValue(jti, out var c)) metrics.Taken(receiver.Name, now - c.Event!.OccurredAt);
         }
         foreach (var _ in taken) await cursors.RecordAsync(receiver.Name, DeliveryOutcome.Delivered, "", now);
         foreach (var (jti, err) in refused)
         {
             metrics.Attempted(receiver.Name, DeliveryOutcome.Failed);
-            await cursors.RecordAsync(receiver.Name, DeliveryOutcome.Failed, $"SET {jti} reported in error: err {err}", now);
+            var why = $"SET {jti} reported in error: err {err}";
+            await cursors.RecordAsync(receiver.Name, DeliveryOutcome.Failed, why, now);
+            var refusedOne = candidates.GetValueOrDefault(jti);
+            audit.DeliveryFailed(receiver.Name, refusedOne?.Event?.EventId ?? "", refusedOne?.Delivery?.Subject ?? "", why);
         }
     }
 

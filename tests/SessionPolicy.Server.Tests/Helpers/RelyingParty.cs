@@ -51,6 +51,9 @@ public sealed class RelyingParty : IAsyncDisposable
     public Task<List<Received>> TakenForAsync(params string[] subjects) =>
         UntilAsync(() => subjects.All(s => _received.Any(r => r.Subject == s && r.Answer == HttpStatusCode.OK)));
 
+    /// <summary>Waits until a token was answered 400.</summary>
+    public Task<List<Received>> UntilRefusedAsync() => UntilAsync(() => _received.Any(r => r.Answer == HttpStatusCode.BadRequest));
+
     private async Task<List<Received>> UntilAsync(Func<bool> met)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -129,3 +129,63 @@ public sealed class RegisterReceiverWithoutKeyTests
         Assert.Contains("SessionPolicy:SecurityEventTokens:KeyFile", refused.Status.Detail);
     }
 }
+
+/// <summary>What happens to receivers is in the audit trail: each registration and removal, each delivery failed for good; never a header.</summary>
+public sealed class ReceiverAuditTests : IAsyncLifetime
+{
+    private readonly string _keyFile = Path.Combine(Path.GetTempPath(), $"raudit-{Guid.NewGuid():N}.pem");
+    private readonly string _audit = Path.Combine(Path.GetTempPath(), $"raudit-{Guid.NewGuid():N}.jsonl");
+    private RelyingParty _rp = null!;
+    private PolicyServiceFactory _service = null!;
+
+    public async Task InitializeAsync()
+    {
+        BackChannelDeliveryTests.WriteKey(_keyFile);
+        _rp = await RelyingParty.StartAsync(() => _service.Services.GetRequiredService<SigningKeys>().Jwks, BackChannelDeliveryTests.Issuer);
+        var settings = BackChannelDeliveryTests.Settings(_keyFile, _rp);
+        settings["SessionPolicy:Audit:Path"] = _audit;
+        _service = new PolicyServiceFactory(Sample.OneHourPolicy, settings: settings);
+        _ = _service.Server;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _rp.DisposeAsync();
+        File.Delete(_keyFile);
+        File.Delete(_audit);
+    }
+
+    [Fact]
+    public async Task RegistrationRemovalAndARefusal_AreAuditRecords()
+    {
+        var receivers = new SessionReceiversService.SessionReceiversServiceClient(_service.Channel);
+        await receivers.RegisterReceiverAsync(new RegisterReceiverRequest
+        {
+            Name = "audited", Kind = "ssf-push", Url = "https://receiver.example.com/events", Audiences = { "app-z" }, AuthorizationHeader = "Bearer audited-secret",
+        });
+        await receivers.RemoveReceiverAsync(new RemoveReceiverRequest { Name = "audited" });
+        _rp.Answers.Enqueue(System.Net.HttpStatusCode.BadRequest);
+        var id = (await Client(_service).RegisterSessionAsync(Register("refused"))).Session.SessionId;
+        await Client(_service).ForceLogoutAsync(new ForceLogoutRequest { SessionId = id });
+        await _rp.UntilRefusedAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while ((await new SessionReceiversService.SessionReceiversServiceClient(_service.Channel).ListReceiversAsync(new ListReceiversRequest())).Receivers[0].Failed == 0)
+        {
+            deadline.Token.ThrowIfCancellationRequested();
+            await Task.Yield();
+        }
+        _service.Dispose();
+
+        var text = await File.ReadAllTextAsync(_audit);
+        var records = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        var changes = records.Where(r => r.GetProperty("type").GetString() == "receiver.changed").Select(r => r.GetProperty("detail").GetString()).ToList();
+        var failed = Assert.Single(records, r => r.GetProperty("type").GetString() == "receiver.failed");
+
+        Assert.Equal(["receiver audited (ssf-push, api) registered", "receiver audited (ssf-push, api) removed"], changes);
+        Assert.Equal(("portal", "refused"), (failed.GetProperty("actor").GetString(), failed.GetProperty("principal").GetString()));
+        Assert.Contains("HTTP 400, error invalid_request", failed.GetProperty("detail").GetString());
+        Assert.NotEmpty(failed.GetProperty("event_id").GetString()!);
+        Assert.DoesNotContain("audited-secret", text);
+        Assert.DoesNotContain("rp-secret", text);
+    }
+}
