@@ -201,7 +201,7 @@ public sealed class SharedSignalsStreamTests(SharedSignalsProcess service) : ICl
         var stream = await CreatePushAsync();
 
         var (status, _, _) = await service.SendAsync(HttpMethod.Post, "/ssf/verify", Subscriber, new { stream_id = stream, state = "VGhpcyBpcyBhbiBleGFtcGxl" });
-        var received = await _receiver.UntilAsync(() => _receiver.Snapshot().Any(r => r.EventType.EndsWith("/verification")));
+        var received = await _receiver.UntilAsync(all => all.Any(r => r.EventType.EndsWith("/verification")));
         var verification = Assert.Single(received);
 
         Assert.Equal(HttpStatusCode.NoContent, status);

@@ -18,8 +18,7 @@ public sealed class RelyingParty : IAsyncDisposable
     private readonly Func<string> _jwks;
     private readonly string _issuer;
     private readonly string _clientId;
-    private readonly List<Received> _received = [];
-    private readonly List<(Func<bool> Met, TaskCompletionSource Done)> _waiters = [];
+    private readonly Arrivals<Received> _received = new();
 
     public sealed record Received(string Jti, string Audience, string Subject, string? Sid, string Authorization, HttpStatusCode Answer, string? Invalid);
 
@@ -45,33 +44,16 @@ public sealed class RelyingParty : IAsyncDisposable
     }
 
     /// <summary>Waits until <paramref name="count"/> tokens were taken (answered 200); everything received so far.</summary>
-    public Task<List<Received>> TakenAsync(int count) => UntilAsync(() => Taken >= count);
+    public Task<List<Received>> TakenAsync(int count) => _received.UntilAsync(all => all.Count(r => r.Answer == HttpStatusCode.OK) >= count);
 
     /// <summary>Waits until a token for each of <paramref name="subjects"/> was taken; everything received so far.</summary>
     public Task<List<Received>> TakenForAsync(params string[] subjects) =>
-        UntilAsync(() => subjects.All(s => _received.Any(r => r.Subject == s && r.Answer == HttpStatusCode.OK)));
+        _received.UntilAsync(all => subjects.All(s => all.Any(r => r.Subject == s && r.Answer == HttpStatusCode.OK)));
 
     /// <summary>Waits until a token was answered 400.</summary>
-    public Task<List<Received>> UntilRefusedAsync() => UntilAsync(() => _received.Any(r => r.Answer == HttpStatusCode.BadRequest));
+    public Task<List<Received>> UntilRefusedAsync() => _received.UntilAsync(all => all.Any(r => r.Answer == HttpStatusCode.BadRequest));
 
-    private async Task<List<Received>> UntilAsync(Func<bool> met)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_received)
-        {
-            if (met()) done.TrySetResult();
-            else _waiters.Add((met, done));
-        }
-        await done.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        return Snapshot();
-    }
-
-    public List<Received> Snapshot()
-    {
-        lock (_received) return [.. _received];
-    }
-
-    private int Taken => _received.Count(r => r.Answer == HttpStatusCode.OK);
+    public List<Received> Snapshot() => _received.Snapshot();
 
     private async Task<IResult> ReceiveAsync(HttpContext context)
     {
@@ -87,16 +69,8 @@ public sealed class RelyingParty : IAsyncDisposable
             : !token.TryGetPayloadValue<object>("events", out var events) || !events.ToString()!.Contains("http://schemas.openid.net/event/backchannel-logout") ? "no back-channel logout event"
             : null;
         var answer = Answers.TryDequeue(out var told) ? told : HttpStatusCode.OK;
-        lock (_received)
-        {
-            var sid = token is not null && token.TryGetPayloadValue<string>("sid", out var s) ? s : null;
-            _received.Add(new Received(token?.Id ?? "", token?.Audiences.Single() ?? "", token?.Subject ?? "", sid, context.Request.Headers.Authorization.ToString(), answer, invalid));
-            foreach (var w in _waiters.Where(w => w.Met()).ToList())
-            {
-                w.Done.TrySetResult();
-                _waiters.Remove(w);
-            }
-        }
+        var sid = token is not null && token.TryGetPayloadValue<string>("sid", out var s) ? s : null;
+        _received.Add(new Received(token?.Id ?? "", token?.Audiences.Single() ?? "", token?.Subject ?? "", sid, context.Request.Headers.Authorization.ToString(), answer, invalid));
         return answer == HttpStatusCode.BadRequest ? Results.Json(new { error = "invalid_request" }, statusCode: 400) : Results.StatusCode((int)answer);
     }
 

@@ -22,8 +22,7 @@ public sealed class SignalReceiver : IAsyncDisposable
     private WebApplication _app = null!;
     private readonly Func<Task<string>> _jwks;
     private readonly string _issuer;
-    private readonly List<Received> _received = [];
-    private readonly List<(Func<bool> Met, TaskCompletionSource Done)> _waiters = [];
+    private readonly Arrivals<Received> _received = new();
 
     /// <summary>One SET: its claims as read, the event type and body, what it was answered, and why it was invalid (null when valid).</summary>
     public sealed record Received(string Jti, string[] Audiences, string Txn, JsonElement SubId, string EventType, JsonElement Event, string ContentType, string Authorization,
@@ -65,30 +64,18 @@ public sealed class SignalReceiver : IAsyncDisposable
 
     /// <summary>Waits until SETs naming each of <paramref name="principals"/> were taken (202); everything received so far.</summary>
     public Task<List<Received>> TakenForAsync(params string[] principals) =>
-        UntilAsync(() => principals.All(p => _received.Any(r => r.Principal == p && r.Answer == HttpStatusCode.Accepted)));
+        _received.UntilAsync(all => principals.All(p => all.Any(r => r.Principal == p && r.Answer == HttpStatusCode.Accepted)));
 
     /// <summary>Waits until a SET naming <paramref name="principal"/> was received, whatever it was answered.</summary>
-    public Task<List<Received>> ReceivedForAsync(string principal) => UntilAsync(() => _received.Any(r => r.Principal == principal));
+    public Task<List<Received>> ReceivedForAsync(string principal) => _received.UntilAsync(all => all.Any(r => r.Principal == principal));
 
     /// <summary>Waits until <paramref name="count"/> SETs were taken (202).</summary>
-    public Task<List<Received>> TakenAsync(int count) => UntilAsync(() => _received.Count(r => r.Answer == HttpStatusCode.Accepted) >= count);
+    public Task<List<Received>> TakenAsync(int count) => _received.UntilAsync(all => all.Count(r => r.Answer == HttpStatusCode.Accepted) >= count);
 
-    public async Task<List<Received>> UntilAsync(Func<bool> met)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_received)
-        {
-            if (met()) done.TrySetResult();
-            else _waiters.Add((met, done));
-        }
-        await done.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        return Snapshot();
-    }
+    /// <summary>Waits until <paramref name="met"/> holds of what was received.</summary>
+    public Task<List<Received>> UntilAsync(Func<IReadOnlyList<Received>, bool> met) => _received.UntilAsync(met);
 
-    public List<Received> Snapshot()
-    {
-        lock (_received) return [.. _received];
-    }
+    public List<Received> Snapshot() => _received.Snapshot();
 
     /// <summary>Validates <paramref name="set"/> as a receiver does; the token and why it is invalid (null when valid).</summary>
     public static async Task<(JsonWebToken? Token, string? Invalid)> ValidateAsync(string set, string jwks, string issuer)
@@ -121,15 +108,7 @@ public sealed class SignalReceiver : IAsyncDisposable
         var set = await reader.ReadToEndAsync();
         var (token, invalid) = await ValidateAsync(set, await _jwks(), _issuer);
         var received = Read(token, invalid, context.Request.ContentType ?? "", context.Request.Headers.Authorization.ToString(), answer);
-        lock (_received)
-        {
-            _received.Add(received);
-            foreach (var w in _waiters.Where(w => w.Met()).ToList())
-            {
-                w.Done.TrySetResult();
-                _waiters.Remove(w);
-            }
-        }
+        _received.Add(received);
         if (answer == Hang)
         {
             // Recorded as received, never answered: the sender is left mid-delivery.
