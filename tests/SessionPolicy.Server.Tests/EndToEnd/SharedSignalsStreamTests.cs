@@ -100,7 +100,14 @@ public sealed class SharedSignalsStreamTests(SharedSignalsProcess service) : ICl
 
     public async Task InitializeAsync() => _receiver = await SignalReceiver.StartAsync(service.JwksAsync, SharedSignalsProcess.Issuer);
 
-    public async Task DisposeAsync() => await _receiver.DisposeAsync();
+    private readonly List<string> _pushStreams = [];
+
+    public async Task DisposeAsync()
+    {
+        // The process outlives the test: its push streams would go on retrying a receiver that is gone.
+        foreach (var stream in _pushStreams) await service.SendAsync(HttpMethod.Delete, $"/ssf/streams?stream_id={stream}", Subscriber);
+        await _receiver.DisposeAsync();
+    }
 
     private async Task<string> CreatePushAsync(string? authorization = "Bearer receiver-secret", string format = "opaque")
     {
@@ -112,7 +119,8 @@ public sealed class SharedSignalsStreamTests(SharedSignalsProcess service) : ICl
             ["events_requested"] = new[] { "https://schemas.openid.net/secevent/caep/event-type/session-revoked" },
         });
         Assert.Equal(HttpStatusCode.Created, status);
-        return body!["stream_id"]!.GetValue<string>();
+        _pushStreams.Add(body!["stream_id"]!.GetValue<string>());
+        return _pushStreams[^1];
     }
 
     private async Task<HttpStatusCode> StatusAsync(string stream, string status) =>
@@ -339,5 +347,47 @@ public sealed class SharedSignalsStreamTests(SharedSignalsProcess service) : ICl
         var answer = (await waiting).Body!;
 
         Assert.Single(answer["sets"]!.AsObject());
+    }
+
+    public static TheoryData<string, object, string> BadPolls => new()
+    {
+        { "a negative maxEvents", new { maxEvents = -1 }, "maxEvents" },
+        { "too many maxEvents", new { maxEvents = 5000 }, "maxEvents" },
+        { "maxEvents as text", new { maxEvents = "ten" }, "maxEvents" },
+        { "returnImmediately as text", new { returnImmediately = "yes" }, "returnImmediately" },
+        { "ack not an array", new { ack = "jti" }, "ack" },
+        { "ack of numbers", new { ack = new[] { 1, 2 } }, "ack" },
+        { "setErrs as an array", new { setErrs = new[] { "jti" } }, "setErrs" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadPolls))]
+    public async Task BadPoll_Is400_NamingTheMember_AndSettlesNothing(string what, object body, string member)
+    {
+        var (_, created, _) = await service.SendAsync(HttpMethod.Post, "/ssf/streams", Subscriber, new { delivery = new { method = "urn:ietf:rfc:8936" } });
+        var poll = new Uri(created!["delivery"]!["endpoint_url"]!.GetValue<string>()).AbsolutePath;
+        await service.SendAsync(HttpMethod.Post, poll, Subscriber, new { maxEvents = 0 });
+        await service.EndAsync("polled");
+
+        var (status, error, _) = await service.SendAsync(HttpMethod.Post, poll, Subscriber, body);
+        var after = (await service.SendAsync(HttpMethod.Post, poll, Subscriber, new { maxEvents = 10 })).Body!;
+
+        Assert.True(status == HttpStatusCode.BadRequest, what);
+        Assert.Contains(member, error!["description"]!.GetValue<string>());
+        Assert.Single(after["sets"]!.AsObject());
+    }
+
+    [Fact]
+    public async Task Poll_OfAPushStreamOrAnotherCallersStream_IsRefused()
+    {
+        var push = await CreatePushAsync();
+        var (_, created, _) = await service.SendAsync(HttpMethod.Post, "/ssf/streams", Subscriber, new { delivery = new { method = "urn:ietf:rfc:8936" } });
+        var poll = new Uri(created!["delivery"]!["endpoint_url"]!.GetValue<string>()).AbsolutePath;
+
+        var ofPush = await service.SendAsync(HttpMethod.Post, $"/ssf/poll/{push}", Subscriber, new { maxEvents = 1 });
+        var ofOther = await service.SendAsync(HttpMethod.Post, poll, service.Token("app-two", ["subscribe"], "app-a"), new { maxEvents = 1 });
+
+        Assert.Equal(HttpStatusCode.BadRequest, ofPush.Status);
+        Assert.Equal(HttpStatusCode.NotFound, ofOther.Status);
     }
 }
