@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# OIDC Back-Channel Logout to many receivers on loopback, served by the benchmark tool.
+# OIDC Back-Channel Logout (or Shared Signals push) to many receivers on loopback, served by the benchmark tool.
 #
-#   load-tests/backchannel-latency.sh [RECEIVERS] [ROUNDS] [latency|sustained] [WARMUP]
+#   [KIND=ssf-push] load-tests/backchannel-latency.sh [RECEIVERS] [ROUNDS] [latency|sustained] [WARMUP]
 #
+# KIND is the receivers' kind: oidc-backchannel (default; each answers 200) or ssf-push (each answers 202).
 # Starts the Release server (embedded) configured with RECEIVERS oidc-backchannel receivers (default 1,000), receiver N
 # at http://127.0.0.1:PORT/r/N for the audience "bench", all served by the tool (one HTTP/1.1 server answering 200).
 # latency: ROUNDS ForceLogouts one after another (after WARMUP not counted, 20 unless told); prints the time from each
@@ -22,7 +23,7 @@ openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkcs8 -top
 vars=(SessionPolicy__SecurityEventTokens__KeyFile="$work/signing.pem" SessionPolicy__SecurityEventTokens__Issuer=https://bench.example
   SessionPolicy__Receivers__AllowHttpLoopback=true)
 for ((i = 0; i < receivers; i++)); do
-  vars+=("SessionPolicy__Receivers__List__${i}__Name=r$i" "SessionPolicy__Receivers__List__${i}__Kind=oidc-backchannel"
+  vars+=("SessionPolicy__Receivers__List__${i}__Name=r$i" "SessionPolicy__Receivers__List__${i}__Kind=${KIND:-oidc-backchannel}"
     "SessionPolicy__Receivers__List__${i}__Url=http://127.0.0.1:$port/r/$i" "SessionPolicy__Receivers__List__${i}__Audiences__0=bench")
 done
 start_server embedded "" "${vars[@]}"

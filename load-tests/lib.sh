@@ -75,10 +75,12 @@ start_server() {
   await_listening "$log" http
 }
 
-# await_listening LOG SCHEME: waits until the server writing LOG says where it listens; sets $server_url.
+# await_listening LOG SCHEME: waits until the server writing LOG says where it listens; sets $server_url. The server
+# may not have opened LOG yet (its redirection happens in the child), so a LOG not there yet is waited for too.
 await_listening() {
   server_url=
   for _ in $(seq 100); do
+    [ -e "$1" ] || { sleep 0.2; continue; }
     server_url=$(sed -n "s/.*Now listening on: \($2:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p" "$1" | head -n 1)
     [ -n "$server_url" ] && return
     sleep 0.2
