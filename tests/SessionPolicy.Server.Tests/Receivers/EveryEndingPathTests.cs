@@ -28,7 +28,8 @@ public sealed class EveryEndingPathTests : IAsyncLifetime
         """;
 
     private readonly string _keyFile = Path.Combine(Path.GetTempPath(), $"paths-{Guid.NewGuid():N}.pem");
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 3, 9, 0, 0, TimeSpan.Zero));
+    // From now: the relying party checks the logout tokens' exp against its own (real) clock.
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private RelyingParty _rp = null!;
     private SignalReceiver _push = null!;
     private PolicyServiceFactory _service = null!;
