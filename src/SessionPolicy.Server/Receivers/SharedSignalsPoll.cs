@@ -33,11 +33,8 @@ internal sealed class SharedSignalsPoll(
     public async Task<Answer> PollAsync(Receiver receiver, Request request, TimeSpan wait, CancellationToken cancellationToken)
     {
         var name = receiver.Name;
-        using var appended = new SemaphoreSlim(0, 1);
-        void OnAppended()
-        {
-            if (appended.CurrentCount == 0) try { appended.Release(); } catch (SemaphoreFullException) { }
-        }
+        using var appended = new Wakeup();
+        void OnAppended() => appended.Signal();
         store.Appended += OnAppended;
         try
         {

@@ -18,7 +18,7 @@ internal sealed class LogoutFeed : BackgroundService
     private readonly ILogger<LogoutFeed> _logger;
     private readonly int _capacity;
     private readonly ConcurrentDictionary<LogoutSubscription, bool> _subscriptions = new();
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly Wakeup _wake = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly PeriodicTimer _keepalive;
     private readonly SessionMetrics _metrics;
@@ -67,14 +67,7 @@ internal sealed class LogoutFeed : BackgroundService
         _metrics.Subscribers(_subscriptions.Count);
     }
 
-    private void Wake()
-    {
-        if (_wake.CurrentCount == 0)
-        {
-            try { _wake.Release(); }
-            catch (SemaphoreFullException) { /* already awake */ }
-        }
-    }
+    private void Wake() => _wake.Signal();
 
     private void StopAll()
     {
