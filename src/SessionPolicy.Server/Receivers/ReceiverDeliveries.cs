@@ -32,7 +32,7 @@ internal sealed class ReceiverDeliveries(
     private TimeSpan Lease => _options.Lease;
     private readonly string _holder = Guid.NewGuid().ToString("N");
     private readonly Dictionary<string, Running> _running = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _changed = new(0, 1);
+    private readonly Wakeup _changed = new();
 
     /// <summary>A receiver being delivered to: its settings as last read (they may change under it), and its loop.</summary>
     private sealed class Running(Receiver receiver, CancellationTokenSource stop)
@@ -100,10 +100,7 @@ internal sealed class ReceiverDeliveries(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        void OnChanged()
-        {
-            if (_changed.CurrentCount == 0) try { _changed.Release(); } catch (SemaphoreFullException) { }
-        }
+        void OnChanged() => _changed.Signal();
         registry.Changed += OnChanged;
         try
         {
@@ -167,11 +164,8 @@ internal sealed class ReceiverDeliveries(
     private async Task RunAsync(Running run, CancellationToken stopping)
     {
         var name = run.Current.Name;
-        using var appended = new SemaphoreSlim(0, 1);
-        void OnAppended()
-        {
-            if (appended.CurrentCount == 0) try { appended.Release(); } catch (SemaphoreFullException) { }
-        }
+        using var appended = new Wakeup();
+        void OnAppended() => appended.Signal();
         store.Appended += OnAppended;
         var faults = 0;
         var holding = new Holding();
@@ -274,23 +268,40 @@ internal sealed class ReceiverDeliveries(
         var done = new List<string>();
         foreach (var (jti, set) in waiting)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, receiver.Settings.Url) { Content = ReceiverMessages.SetContent(set) };
-            Authorize(request, receiver);
-            var answer = await http.SendAsync(request, CancellationToken.None);
-            if (answer.Status is { } status && (ReceiverMessages.Taken(receiver.Settings, status) || status == HttpStatusCode.BadRequest))
-            {
-                done.Add(jti);
-                await CountAsync(receiver.Name, ReceiverMessages.Taken(receiver.Settings, status) ? DeliveryOutcome.Delivered : DeliveryOutcome.Failed,
-                    $"verification {jti} refused for good: HTTP 400, err {ReceiverMessages.RefusalCode(receiver.Settings, answer.Body)}");
-            }
-            else
+            var push = await PushAsync(receiver, ReceiverMessages.SetContent(set));
+            if (push.Outcome == DeliveryOutcome.Failing)
             {
                 // Tried again on the next round; the log's events do not wait for it.
-                await CountAsync(receiver.Name, DeliveryOutcome.Failing, $"verification {jti} not taken: {Why(answer)}");
+                await CountAsync(receiver.Name, DeliveryOutcome.Failing, $"verification {jti} not taken: {push.Detail}");
+                continue;
             }
+            done.Add(jti);
+            await CountAsync(receiver.Name, push.Outcome, $"verification {jti} refused for good: HTTP 400, err {push.Detail}");
         }
         await cursors.DropControlAsync(receiver.Name, done);
         return true;
+    }
+
+    /// <summary>What came of one push: taken, refused for good (400, with the receiver's error code), or failing (why, and its Retry-After).</summary>
+    private readonly record struct Push(DeliveryOutcome Outcome, string Detail, TimeSpan? RetryAfter);
+
+    /// <summary>
+    /// POSTs <paramref name="content"/> to the receiver with its authorization header and says what the answer means. Not
+    /// cancelled by a stop: a push under way ends within RequestTimeout, and its outcome is recorded, so the replica taking
+    /// over does not send it again.
+    /// </summary>
+    private async Task<Push> PushAsync(Receiver receiver, HttpContent content)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, receiver.Settings.Url) { Content = content };
+        if (receiver.Settings.AuthorizationHeader.Length > 0) request.Headers.TryAddWithoutValidation("Authorization", receiver.Settings.AuthorizationHeader);
+        var answer = await http.SendAsync(request, CancellationToken.None);
+        return answer.Status switch
+        {
+            { } taken when ReceiverMessages.Taken(receiver.Settings, taken) => new Push(DeliveryOutcome.Delivered, "", null),
+            HttpStatusCode.BadRequest => new Push(DeliveryOutcome.Failed, ReceiverMessages.RefusalCode(receiver.Settings, answer.Body), null),
+            { } status => new Push(DeliveryOutcome.Failing, $"HTTP {(int)status}", answer.RetryAfter),
+            null => new Push(DeliveryOutcome.Failing, $"{answer.Failure}: {answer.Why}", answer.RetryAfter),
+        };
     }
 
     /// <summary>Delivers the events after the receiver's cursor, one page; false when there were none.</summary>
@@ -337,13 +348,6 @@ internal sealed class ReceiverDeliveries(
         return page.Events.Count > 0;
     }
 
-    private static void Authorize(HttpRequestMessage request, Receiver receiver)
-    {
-        if (receiver.Settings.AuthorizationHeader.Length > 0) request.Headers.TryAddWithoutValidation("Authorization", receiver.Settings.AuthorizationHeader);
-    }
-
-    private static string Why(ReceiverAnswer answer) => answer.Status is { } status ? $"HTTP {(int)status}" : $"{answer.Failure}: {answer.Why}";
-
     /// <summary>
     /// Delivers one token until the receiver takes it or refuses it for good, or the log no longer holds its event (read
     /// from <paramref name="before"/>, the cursor before it), or the receiver is removed; false when this replica lost the
@@ -357,31 +361,25 @@ internal sealed class ReceiverDeliveries(
         {
             // Read at each attempt: a receiver whose URL or header changed is tried at the new one.
             var receiver = run.Current;
-            using var request = new HttpRequestMessage(HttpMethod.Post, receiver.Settings.Url) { Content = messages.Content(receiver, e, d, jti) };
-            Authorize(request, receiver);
-            // Not cancelled by a stop: a delivery under way ends within RequestTimeout and its cursor moves, so the replica
-            // taking over does not send it again.
-            var answer = await http.SendAsync(request, CancellationToken.None);
-            if (answer.Status is { } taken && ReceiverMessages.Taken(receiver.Settings, taken))
+            var push = await PushAsync(receiver, messages.Content(receiver, e, d, jti));
+            if (push.Outcome == DeliveryOutcome.Delivered)
             {
                 Log.ReceiverDelivered(logger, name, e.EventId, d.AudienceKey, attempt + 1);
                 metrics.Taken(name, time.GetUtcNow() - e.OccurredAt);
                 await CountAsync(name, DeliveryOutcome.Delivered, "");
                 return true;
             }
-            if (answer.Status is HttpStatusCode.BadRequest)
+            if (push.Outcome == DeliveryOutcome.Failed)
             {
-                var code = ReceiverMessages.RefusalCode(receiver.Settings, answer.Body);
-                Log.ReceiverRefusedToken(logger, name, e.EventId, d.AudienceKey, code);
-                var why = $"event {e.EventId} for {d.AudienceKey} refused for good: HTTP 400, error {code}";
+                Log.ReceiverRefusedToken(logger, name, e.EventId, d.AudienceKey, push.Detail);
+                var why = $"event {e.EventId} for {d.AudienceKey} refused for good: HTTP 400, error {push.Detail}";
                 await CountAsync(name, DeliveryOutcome.Failed, why);
                 audit.DeliveryFailed(name, e.EventId, d.Subject, why);
                 return true;
             }
-            var failing = Why(answer);
-            await CountAsync(name, DeliveryOutcome.Failing, $"event {e.EventId} for {d.AudienceKey} not taken: {failing}");
-            var wait = Backoff(attempt, answer.RetryAfter);
-            Log.ReceiverRetrying(logger, name, e.EventId, d.AudienceKey, failing, wait.TotalMilliseconds);
+            await CountAsync(name, DeliveryOutcome.Failing, $"event {e.EventId} for {d.AudienceKey} not taken: {push.Detail}");
+            var wait = Backoff(attempt, push.RetryAfter);
+            Log.ReceiverRetrying(logger, name, e.EventId, d.AudienceKey, push.Detail, wait.TotalMilliseconds);
             await Task.Delay(wait, time, stopping);
             if (!await cursors.HoldAsync(name, _holder, Lease)) return false;
             if (!await RetainedAsync(before, stopping))
