@@ -18,8 +18,8 @@ internal interface IReceiverCursors
     /// <summary>Gives up the lease if <paramref name="holder"/> has it, so another replica takes over at once.</summary>
     Task ReleaseAsync(string receiver, string holder);
 
-    /// <summary>Counts what came of one attempt at a delivery (<paramref name="error"/> in the service's words).</summary>
-    Task RecordAsync(string receiver, DeliveryOutcome outcome, string error, DateTimeOffset at);
+    /// <summary>Counts what came of <paramref name="count"/> attempts at a delivery (<paramref name="error"/> in the service's words).</summary>
+    Task RecordAsync(string receiver, DeliveryOutcome outcome, string error, DateTimeOffset at, int count = 1);
 
     /// <summary>What was counted for <paramref name="receiver"/>, on every replica.</summary>
     Task<DeliveryCounts> CountsAsync(string receiver);
@@ -87,15 +87,15 @@ internal sealed class InMemoryReceiverCursors : IReceiverCursors
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DeliveryCounts> _counts = new(StringComparer.Ordinal);
 
-    public Task RecordAsync(string receiver, DeliveryOutcome outcome, string error, DateTimeOffset at)
+    public Task RecordAsync(string receiver, DeliveryOutcome outcome, string error, DateTimeOffset at, int count = 1)
     {
         _counts.AddOrUpdate(receiver, _ => Next(DeliveryCounts.None), (_, c) => Next(c));
         return Task.CompletedTask;
 
         DeliveryCounts Next(DeliveryCounts c) => outcome switch
         {
-            DeliveryOutcome.Delivered => c with { LastSuccess = at, Delivered = c.Delivered + 1 },
-            DeliveryOutcome.Failed => c with { LastError = error, LastErrorAt = at, Failed = c.Failed + 1 },
+            DeliveryOutcome.Delivered => c with { LastSuccess = at, Delivered = c.Delivered + count },
+            DeliveryOutcome.Failed => c with { LastError = error, LastErrorAt = at, Failed = c.Failed + count },
             _ => c with { LastError = error, LastErrorAt = at },
         };
     }

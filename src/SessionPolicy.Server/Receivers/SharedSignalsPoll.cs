@@ -137,7 +137,7 @@ internal sealed class SharedSignalsPoll(
             metrics.Attempted(receiver.Name, DeliveryOutcome.Delivered);
             if (candidates.TryGetValue(jti, out var c)) metrics.Taken(receiver.Name, now - c.Event!.OccurredAt);
         }
-        foreach (var _ in taken) await cursors.RecordAsync(receiver.Name, DeliveryOutcome.Delivered, "", now);
+        if (taken.Count > 0) await cursors.RecordAsync(receiver.Name, DeliveryOutcome.Delivered, "", now, taken.Count);
         foreach (var (jti, err) in refused)
         {
             metrics.Attempted(receiver.Name, DeliveryOutcome.Failed);

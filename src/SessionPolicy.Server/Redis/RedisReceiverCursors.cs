@@ -27,20 +27,20 @@ internal sealed class RedisReceiverCursors(RedisConnection redis, RedisKeys keys
     public Task ReleaseAsync(string receiver, string holder) => RedisFailures.RunAsync("release a receiver's lease", () =>
         redis.Database.ScriptEvaluateAsync(Release, [keys.ReceiverLease(receiver)], [holder]));
 
-    // KEYS: counts. ARGV: outcome, error, at (ms).
+    // KEYS: counts. ARGV: outcome, error, at (ms), count.
     private const string Record = """
         if ARGV[1] == 'delivered' then
-          redis.call('HINCRBY', KEYS[1], 'delivered', 1)
+          redis.call('HINCRBY', KEYS[1], 'delivered', ARGV[4])
           redis.call('HSET', KEYS[1], 'success', ARGV[3])
         else
-          if ARGV[1] == 'failed' then redis.call('HINCRBY', KEYS[1], 'failed', 1) end
+          if ARGV[1] == 'failed' then redis.call('HINCRBY', KEYS[1], 'failed', ARGV[4]) end
           redis.call('HSET', KEYS[1], 'error', ARGV[2], 'errorAt', ARGV[3])
         end
         return 1
         """;
 
-    public Task RecordAsync(string receiver, DeliveryOutcome outcome, string error, DateTimeOffset at) => RedisFailures.RunAsync("count a receiver's delivery", () =>
-        redis.Database.ScriptEvaluateAsync(Record, [keys.ReceiverCounts(receiver)], [outcome.ToString().ToLowerInvariant(), error, at.ToUnixTimeMilliseconds()]));
+    public Task RecordAsync(string receiver, DeliveryOutcome outcome, string error, DateTimeOffset at, int count = 1) => RedisFailures.RunAsync("count a receiver's delivery", () =>
+        redis.Database.ScriptEvaluateAsync(Record, [keys.ReceiverCounts(receiver)], [outcome.ToString().ToLowerInvariant(), error, at.ToUnixTimeMilliseconds(), count]));
 
     public Task<DeliveryCounts> CountsAsync(string receiver) => RedisFailures.RunAsync("read a receiver's counts", async () =>
     {
