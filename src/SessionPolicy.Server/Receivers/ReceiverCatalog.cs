@@ -49,8 +49,7 @@ internal sealed class ReceiverCatalog(
             case RegistryChange.Full:
                 throw ServiceFailure.Exhausted($"{_options.MaxRegistered} receivers are registered (SessionPolicy:Receivers:MaxRegistered); remove one first");
         }
-        var latest = await store.LatestCursorAsync(CancellationToken.None) ?? "";
-        await cursors.SwapAsync(receiver.Name, await cursors.GetAsync(receiver.Name), latest, []);
+        await SkipToEndAsync(receiver.Name);
         Changed(receiver, "registered", actor);
     }
 

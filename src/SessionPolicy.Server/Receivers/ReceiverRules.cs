@@ -18,10 +18,16 @@ internal static partial class ReceiverRules
 
     public static bool IsName(string name) => NamePattern().IsMatch(name);
 
+    /// <summary>Reports a receiver name that is not 1 to 64 of a-z, 0-9 and '-' (field <c>name</c>).</summary>
+    public static void CheckName(string name, Action<string, string> add)
+    {
+        if (!IsName(name)) add("name", "must be 1 to 64 of a-z, 0-9 and '-'");
+    }
+
     /// <summary>Reports each problem of <paramref name="r"/> to <paramref name="add"/> (field, description).</summary>
     public static void Check(ReceiverSettings r, ReceiverOptions options, Action<string, string> add)
     {
-        if (!IsName(r.Name)) add("name", "must be 1 to 64 of a-z, 0-9 and '-'");
+        CheckName(r.Name, add);
         if (!ReceiverSettings.Kinds.Contains(r.Kind)) add("kind", $"must be one of {string.Join(", ", ReceiverSettings.Kinds)}");
         if (r.Kind == ReceiverSettings.SsfPoll)
         {

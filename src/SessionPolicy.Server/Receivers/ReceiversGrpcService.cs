@@ -45,7 +45,7 @@ internal sealed class ReceiversGrpcService(ReceiverCatalog catalog, IReceiverCur
     public override async Task<RemoveReceiverResponse> RemoveReceiver(RemoveReceiverRequest request, ServerCallContext context)
     {
         var errors = new FieldViolations();
-        if (!ReceiverRules.IsName(request.Name)) errors.Add("name", "must be 1 to 64 of a-z, 0-9 and '-'");
+        ReceiverRules.CheckName(request.Name, errors.Add);
         errors.ThrowIfAny();
         await catalog.RemoveAsync(request.Name, Actor(context));
         return new RemoveReceiverResponse();
