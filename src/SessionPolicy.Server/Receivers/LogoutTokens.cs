@@ -1,4 +1,3 @@
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using SessionPolicy.Server.Security;
 
@@ -19,8 +18,6 @@ internal sealed class LogoutTokens(string issuer, SigningKeys keys, TimeProvider
     /// <summary>How long a logout token is valid for.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(2);
 
-    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
-
     /// <summary>
     /// The token telling <paramref name="clientId"/> that a session ended; <paramref name="jti"/> is the same for every
     /// attempt at one delivery, so a relying party can recognise a repeat. At least one of <paramref name="sid"/> and
@@ -37,7 +34,7 @@ internal sealed class LogoutTokens(string issuer, SigningKeys keys, TimeProvider
         };
         if (!string.IsNullOrEmpty(sid)) claims["sid"] = sid;
         if (!string.IsNullOrEmpty(subject)) claims["sub"] = subject;
-        return _handler.CreateToken(new SecurityTokenDescriptor
+        return keys.Sign(new SecurityTokenDescriptor
         {
             Issuer = issuer,
             Audience = clientId,
@@ -45,7 +42,6 @@ internal sealed class LogoutTokens(string issuer, SigningKeys keys, TimeProvider
             Expires = (now + Lifetime).UtcDateTime,
             TokenType = TokenType,
             Claims = claims,
-            SigningCredentials = keys.Signing,
         });
     }
 }

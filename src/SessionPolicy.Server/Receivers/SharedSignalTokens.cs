@@ -1,4 +1,3 @@
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using SessionPolicy.Server.Security;
 using SessionPolicy.Server.Sessions;
@@ -17,8 +16,6 @@ internal sealed class SharedSignalTokens(string issuer, SigningKeys keys, TimePr
     public const string TokenType = "secevent+jwt";
 
     public const string VerificationEvent = "https://schemas.openid.net/secevent/ssf/event-type/verification";
-
-    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     public string Issuer => issuer;
 
@@ -54,13 +51,12 @@ internal sealed class SharedSignalTokens(string issuer, SigningKeys keys, TimePr
     {
         claims["jti"] = jti;
         claims["aud"] = audiences.Count == 1 ? audiences[0] : audiences.ToArray();
-        return _handler.CreateToken(new SecurityTokenDescriptor
+        return keys.Sign(new SecurityTokenDescriptor
         {
             Issuer = issuer,
             IssuedAt = time.GetUtcNow().UtcDateTime,
             TokenType = TokenType,
             Claims = claims,
-            SigningCredentials = keys.Signing,
         });
     }
 

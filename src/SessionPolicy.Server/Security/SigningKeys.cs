@@ -30,6 +30,16 @@ internal sealed class SigningKeys : IStartupTask
     /// <summary>What signs now.</summary>
     public SigningCredentials Signing { get; }
 
+    // No default times: each token says its own iat (from the injected clock) and exp, or none.
+    private readonly Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    /// <summary>The one way the service signs a token it issues: <paramref name="token"/> signed with the current key (its <c>kid</c> in the header).</summary>
+    public string Sign(SecurityTokenDescriptor token)
+    {
+        token.SigningCredentials = Signing;
+        return _handler.CreateToken(token);
+    }
+
     /// <summary>The keys a token of this service may be signed with: the current one first.</summary>
     public IReadOnlyList<AsymmetricSecurityKey> Published { get; }
 

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using SessionPolicy.Server.Security;
 using SessionPolicy.V1;
@@ -16,15 +15,14 @@ internal sealed class SecurityEventTokens
     public const string SessionRevoked = "https://schemas.openid.net/secevent/caep/event-type/session-revoked";
 
     private readonly string _issuer;
-    private readonly SigningCredentials _credentials;
+    private readonly SigningKeys _keys;
     private readonly TimeProvider _time;
-    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     public SecurityEventTokens(IOptions<SecurityEventTokenOptions> options, SigningKeys keys, TimeProvider time)
     {
         _issuer = options.Value.Issuer;
         _time = time;
-        _credentials = keys.Signing;
+        _keys = keys;
     }
 
     public string Render(LogoutEvent e, IEnumerable<string> subscriberAudiences)
@@ -44,13 +42,12 @@ internal sealed class SecurityEventTokens
                 },
             },
         };
-        return _handler.CreateToken(new SecurityTokenDescriptor
+        return _keys.Sign(new SecurityTokenDescriptor
         {
             Issuer = _issuer,
             IssuedAt = _time.GetUtcNow().UtcDateTime,
             TokenType = "secevent+jwt",
             Claims = claims,
-            SigningCredentials = _credentials,
         });
     }
 
