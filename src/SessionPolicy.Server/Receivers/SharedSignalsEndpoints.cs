@@ -44,20 +44,20 @@ internal static class SharedSignalsEndpoints
     {
         var issuerPath = Uri.TryCreate(issuer, UriKind.Absolute, out var uri) ? uri.AbsolutePath.TrimEnd('/') : "";
         routes.MapGet(ConfigurationPath + issuerPath, (HttpContext http) => Results.Json(Configuration(issuer), statusCode: 200));
-        routes.MapPost(StreamsPath, Route(ManagementCall.Create));
-        routes.MapGet(StreamsPath, Route(ManagementCall.Read));
-        routes.MapPatch(StreamsPath, Route(ManagementCall.Update));
-        routes.MapPut(StreamsPath, Route(ManagementCall.Replace));
-        routes.MapDelete(StreamsPath, Route(ManagementCall.Delete));
-        routes.MapGet(StatusPath, Route(ManagementCall.ReadStatus));
-        routes.MapPost(StatusPath, Route(ManagementCall.UpdateStatus));
-        routes.MapPost(AddSubjectPath, Route(ManagementCall.AddSubject));
-        routes.MapPost(RemoveSubjectPath, Route(ManagementCall.RemoveSubject));
-        routes.MapPost(VerifyPath, Route(ManagementCall.Verify));
-        routes.MapPost(PollPath + "/{stream}", (Func<HttpContext, string, Task<IResult>>)((http, stream) => Handle(http, ManagementCall.Poll, stream)));
+        routes.MapPost(StreamsPath, Route(c => c.CreateAsync()));
+        routes.MapGet(StreamsPath, Route(c => c.ReadAsync()));
+        routes.MapPatch(StreamsPath, Route(c => c.ChangeAsync(replace: false)));
+        routes.MapPut(StreamsPath, Route(c => c.ChangeAsync(replace: true)));
+        routes.MapDelete(StreamsPath, Route(c => c.DeleteAsync()));
+        routes.MapGet(StatusPath, Route(c => c.ReadStatusAsync()));
+        routes.MapPost(StatusPath, Route(c => c.UpdateStatusAsync()));
+        routes.MapPost(AddSubjectPath, Route(c => c.SubjectAsync(add: true)));
+        routes.MapPost(RemoveSubjectPath, Route(c => c.SubjectAsync(add: false)));
+        routes.MapPost(VerifyPath, Route(c => c.VerifyAsync()));
+        routes.MapPost(PollPath + "/{stream}", (Func<HttpContext, string, Task<IResult>>)((http, stream) => Handle(http, c => c.PollAsync(stream))));
     }
 
-    private static Func<HttpContext, Task<IResult>> Route(ManagementCall call) => http => Handle(http, call);
+    private static Func<HttpContext, Task<IResult>> Route(Func<Call, Task<IResult>> call) => http => Handle(http, call);
 
     private static JsonObject Configuration(string issuer) => new()
     {
@@ -74,8 +74,6 @@ internal static class SharedSignalsEndpoints
         ["default_subjects"] = "ALL",
     };
 
-    private enum ManagementCall { Create, Read, Update, Replace, Delete, ReadStatus, UpdateStatus, AddSubject, RemoveSubject, Verify, Poll }
-
     /// <summary>A refusal in the management API's terms: its status and <c>err</c> code.</summary>
     private sealed class Refusal(int status, string err, string description) : Exception(description)
     {
@@ -85,7 +83,8 @@ internal static class SharedSignalsEndpoints
 
     private static Refusal Bad(string description) => new(400, "invalid_request", description);
 
-    private static async Task<IResult> Handle(HttpContext http, ManagementCall call, string? stream = null)
+    /// <summary>Authenticates the caller, runs <paramref name="call"/>, and answers each refusal with its status and <c>{"err","description"}</c>.</summary>
+    private static async Task<IResult> Handle(HttpContext http, Func<Call, Task<IResult>> call)
     {
         var services = http.RequestServices;
         var catalog = services.GetRequiredService<ReceiverCatalog>();
@@ -93,21 +92,7 @@ internal static class SharedSignalsEndpoints
         try
         {
             var caller = await services.GetRequiredService<CallerAuthorization>().AuthorizeHttpAsync(http, route, Permissions.Subscribe);
-            var context = new Call(http, catalog, caller, services);
-            return call switch
-            {
-                ManagementCall.Create => await context.CreateAsync(),
-                ManagementCall.Read => await context.ReadAsync(),
-                ManagementCall.Update => await context.ChangeAsync(replace: false),
-                ManagementCall.Replace => await context.ChangeAsync(replace: true),
-                ManagementCall.Delete => await context.DeleteAsync(),
-                ManagementCall.ReadStatus => await context.ReadStatusAsync(),
-                ManagementCall.UpdateStatus => await context.UpdateStatusAsync(),
-                ManagementCall.AddSubject => await context.SubjectAsync(add: true),
-                ManagementCall.RemoveSubject => await context.SubjectAsync(add: false),
-                ManagementCall.Verify => await context.VerifyAsync(),
-                _ => await context.PollAsync(stream!),
-            };
+            return await call(new Call(http, catalog, caller, services));
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated)
         {
