@@ -1,6 +1,6 @@
-using SessionPolicy.Server.Telemetry;
 using System.Text.Json;
 using SessionPolicy.Server.Receivers;
+using SessionPolicy.Server.Telemetry;
 using StackExchange.Redis;
 
 namespace SessionPolicy.Server.Redis;
