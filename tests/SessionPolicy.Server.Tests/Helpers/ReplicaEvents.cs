@@ -18,11 +18,23 @@ internal static class ReplicaEvents
         return tcs.Task;
     }
 
-    /// <summary>Completes when the replica's Redis connection has come back.</summary>
+    /// <summary>
+    /// Completes when the replica's Redis connections have both come back: the one for commands and the one for
+    /// subscriptions (they are restored one after the other, in either order; a decision made between the two can still
+    /// be degraded).
+    /// </summary>
     public static Task Restored(PolicyServiceFactory f)
     {
         var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        f.Services.GetRequiredService<RedisConnection>().Restored += () => tcs.TrySetResult();
+        var back = new HashSet<StackExchange.Redis.ConnectionType>();
+        f.Services.GetRequiredService<RedisConnection>().Multiplexer.ConnectionRestored += (_, e) =>
+        {
+            lock (back)
+            {
+                back.Add(e.ConnectionType);
+                if (back.Contains(StackExchange.Redis.ConnectionType.Interactive) && back.Contains(StackExchange.Redis.ConnectionType.Subscription)) tcs.TrySetResult();
+            }
+        };
         return tcs.Task;
     }
 
