@@ -9,7 +9,7 @@ namespace SessionPolicy.StsEndpoint;
 
 /// <summary>
 /// Checks an AWS Signature Version 4 <c>Authorization</c> header the way AWS does: a known access key,
-/// the credential scope (date, region, service <c>sts</c>), a timestamp within 15 minutes, and the
+/// the credential scope (date, region, the service: <c>sts</c> or <c>iam</c>), a timestamp within 15 minutes, and the
 /// signature over the canonical request, headers and body.
 /// </summary>
 public static partial class SigV4Verifier
@@ -17,7 +17,7 @@ public static partial class SigV4Verifier
     private static readonly TimeSpan MaxSkew = TimeSpan.FromMinutes(15);
 
     /// <summary>The verified caller and the region of its signature.</summary>
-    public static (StsCaller Caller, string Region) Verify(HttpRequest request, byte[] body, Func<string, StsCaller?> findKey, DateTimeOffset now)
+    public static (StsCaller Caller, string Region) Verify(HttpRequest request, byte[] body, Func<string, StsCaller?> findKey, DateTimeOffset now, string expectedService = "sts")
     {
         var header = request.Headers.Authorization.ToString();
         if (header.Length == 0) throw new StsError(HttpStatusCode.Forbidden, "MissingAuthenticationToken", "Request is missing Authentication Token");
@@ -26,7 +26,7 @@ public static partial class SigV4Verifier
         var (keyId, date, region, service) = (match.Groups["key"].Value, match.Groups["date"].Value, match.Groups["region"].Value, match.Groups["service"].Value);
         var signedHeaders = match.Groups["headers"].Value.Split(';');
         var caller = findKey(keyId) ?? throw new StsError(HttpStatusCode.Forbidden, "InvalidClientTokenId", "The security token included in the request is invalid.");
-        if (service != "sts") throw new StsError(HttpStatusCode.BadRequest, "IncompleteSignature", $"Credential should be scoped to correct service: 'sts'.");
+        if (service != expectedService) throw new StsError(HttpStatusCode.BadRequest, "IncompleteSignature", $"Credential should be scoped to correct service: '{expectedService}'.");
 
         var amzDate = request.Headers["X-Amz-Date"].ToString();
         if (!DateTimeOffset.TryParseExact(amzDate, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var signedAt))

@@ -10,8 +10,20 @@ namespace SessionPolicy.Server.Credentials;
 /// The edge of <c>SessionCredentialsService</c>: IssueSession read and checked, issued, and the credentials
 /// written back. Without STS configured it says which setting to set and never pretends to issue.
 /// </summary>
-internal sealed class SessionCredentialsGrpcService(ISessionIssuer issuer, RequestClock clock) : SessionCredentialsService.SessionCredentialsServiceBase
+internal sealed class SessionCredentialsGrpcService(ISessionIssuer issuer, RequestClock clock, Revocation.RevocationView revocations)
+    : SessionCredentialsService.SessionCredentialsServiceBase
 {
+    public override Task<ListRevocationsResponse> ListRevocations(ListRevocationsRequest request, ServerCallContext context)
+    {
+        var errors = new FieldViolations();
+        if (request.RoleArn.Length > 0 && Revocation.CredentialRevoker.RoleName(request.RoleArn) is null)
+        {
+            errors.Add("role_arn", "must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME) or empty");
+        }
+        errors.ThrowIfAny();
+        return revocations.ListAsync(request.RoleArn);
+    }
+
     public override async Task<IssueSessionResponse> IssueSession(IssueSessionRequest request, ServerCallContext context)
     {
         var errors = new FieldViolations();

@@ -80,7 +80,11 @@ internal sealed partial class SessionIssuer(
         try
         {
             await lifecycle.RegisterIssuedAsync(SessionRecord.Started(sessionId, session.PrincipalId, session.Role.Value,
-                order.Audiences.Count > 0 ? order.Audiences : [_defaultAudience], "sts", decision, asked, now), CancellationToken.None);
+                order.Audiences.Count > 0 ? order.Audiences : [_defaultAudience], "sts", decision, asked, now) with
+            {
+                CredentialsExpireAt = expiration,
+                SourceIdentity = order.Sts.SourceIdentity,
+            }, CancellationToken.None);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -5,6 +5,7 @@ using SessionPolicy.Server.Decisions;
 using SessionPolicy.Server.Grpc;
 using SessionPolicy.Server.Policies;
 using SessionPolicy.Server.Receivers;
+using SessionPolicy.Server.Revocation;
 using SessionPolicy.Server.Security;
 using SessionPolicy.Server.Sessions;
 using SessionPolicy.Server.Signals;
@@ -30,6 +31,7 @@ public static class SessionPolicyHost
         services.AddSessions(configuration);
         services.AddReceivers(configuration);
         services.AddCredentials(configuration);
+        services.AddRevocation(configuration);
         services.AddServiceGrpc(configuration);
         builder.AddHttpPort();
         return builder;

@@ -32,6 +32,7 @@ internal static class StateRegistration
         services.AddSingleton<IRoleMaximumStore, InMemoryRoleMaximumStore>();
         services.AddSingleton<IReceiverCursors, InMemoryReceiverCursors>();
         services.AddSingleton<IReceiverRegistry, InMemoryReceiverRegistry>();
+        services.AddSingleton<Revocation.IRevocationLedger, Revocation.InMemoryRevocationLedger>();
         return services;
     }
 }

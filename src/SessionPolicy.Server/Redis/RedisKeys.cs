@@ -111,6 +111,9 @@ internal sealed class RedisKeys(string prefix)
     /// <summary>The receivers registered at run time (a hash: name to its JSON, authorization header sealed).</summary>
     public RedisKey Receivers => Prefix + "receivers";
 
+    /// <summary>The revocations of issued AWS credentials: one hash, role ARN to its entry (JSON).</summary>
+    public RedisKey CredentialRevocations => Prefix + "revocations";
+
     /// <summary>The replicas sweeping deadlines, by when their claim lapses (Redis time, ms).</summary>
     public RedisKey Sweepers => Prefix + "sweepers";
 

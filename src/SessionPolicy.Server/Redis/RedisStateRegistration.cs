@@ -27,6 +27,7 @@ internal static class RedisStateRegistration
         services.AddSingleton<IRoleMaximumStore, RedisRoleMaximumStore>();
         services.AddSingleton<IReceiverCursors, RedisReceiverCursors>();
         services.AddSingleton<IReceiverRegistry, RedisReceiverRegistry>();
+        services.AddSingleton<Revocation.IRevocationLedger, RedisRevocationLedger>();
         services.AddHealthChecks().AddCheck<RedisHealthCheck>(HealthNames.Redis, tags: [HealthNames.Redis]);
         return services;
     }

@@ -32,6 +32,7 @@ internal static class Permissions
         ["/sessionpolicy.v1.SessionPolicyService/DecideBatch"] = Decide,
         ["/sessionpolicy.v1.SessionPolicyService/GetPolicyInfo"] = Decide,
         ["/sessionpolicy.v1.SessionCredentialsService/IssueSession"] = Issue,
+        ["/sessionpolicy.v1.SessionCredentialsService/ListRevocations"] = Admin,
         ["/sessionpolicy.v1.SessionEventsService/SubscribeLogouts"] = Subscribe,
         ["/sessionpolicy.v1.SessionEventsService/RegisterSession"] = Register,
         ["/sessionpolicy.v1.SessionEventsService/RecordActivity"] = Register,

@@ -14,6 +14,9 @@ public sealed record LogoutRecord
     /// <summary>The principal, when the ending concerns one.</summary>
     public required string PrincipalId { get; init; }
 
+    /// <summary>Whether the ending was of a principal's sessions (not of sessions named one by one).</summary>
+    public bool ByPrincipal { get; init; }
+
     /// <summary>The role, when the ending was by role.</summary>
     public required string RoleArn { get; init; }
     public required DateTimeOffset OccurredAt { get; init; }
@@ -27,8 +30,12 @@ public sealed record LogoutRecord
 /// <summary>
 /// A session an event ended, with whom it belonged to; <see cref="IsExternal"/> when its id is the caller's own (the
 /// identity provider's session id of a session minted elsewhere), which OIDC Back-Channel Logout sends as <c>sid</c>.
+/// <see cref="CredentialsExpireAt"/> and <see cref="SourceIdentity"/> describe the AWS credentials IssueSession handed
+/// out for it, so they can be revoked.
 /// </summary>
-public sealed record EndedSession(string Id, string PrincipalId, string RoleArn, IReadOnlyList<string> Audiences, bool IsExternal = false)
+public sealed record EndedSession(string Id, string PrincipalId, string RoleArn, IReadOnlyList<string> Audiences, bool IsExternal = false,
+    DateTimeOffset? CredentialsExpireAt = null, string SourceIdentity = "")
 {
-    public static EndedSession Of(SessionRecord s) => new(s.Id, s.PrincipalId, s.RoleArn, s.Audiences, s.Origin == SessionRecord.ExternalOrigin);
+    public static EndedSession Of(SessionRecord s) =>
+        new(s.Id, s.PrincipalId, s.RoleArn, s.Audiences, s.Origin == SessionRecord.ExternalOrigin, s.CredentialsExpireAt, s.SourceIdentity);
 }

@@ -62,6 +62,12 @@ public sealed record SessionRecord
         Request = request,
     };
 
+    /// <summary>When the AWS credentials IssueSession handed out for the session expire (null for a session without them); a revision of the session's limits never moves it.</summary>
+    public DateTimeOffset? CredentialsExpireAt { get; init; }
+
+    /// <summary>The STS SourceIdentity the credentials carry, empty for none.</summary>
+    public string SourceIdentity { get; init; } = "";
+
     public SessionState State { get; init; } = SessionState.Active;
     public LogoutReason EndedReason { get; init; }
     public DateTimeOffset? EndedAt { get => _ended == 0 ? null : Utc(_ended); init => _ended = value?.UtcTicks ?? 0; }

@@ -223,6 +223,7 @@ internal sealed class InMemorySessionStore(IOptions<SessionLifecycleOptions> opt
         Actor = request.Actor,
         PrincipalId = request.PrincipalId ?? (ended.All(s => s.PrincipalId == ended[0].PrincipalId) ? ended[0].PrincipalId : ""),
         RoleArn = request.RoleArn ?? "",
+        ByPrincipal = request.PrincipalId is not null,
         OccurredAt = request.At,
         Detail = request.Detail,
         Sessions = [.. ended.Select(EndedSession.Of)],

@@ -128,7 +128,7 @@ internal static class RedisSessionScripts
     /// <summary>
     /// Puts one event in the log, once. KEYS: stream, log epoch, the event's appended marker. ARGV: event id, reason,
     /// actor, principal, role, at, detail, sessions JSON, max length, notify channel, a new epoch (used if the log has
-    /// none), marker lifetime (ms). Appends (trimmed to about max length), marks and announces it; an event already
+    /// none), marker lifetime (ms), target ('principal' for a principal's sessions, else ''). Appends (trimmed to about max length), marks and announces it; an event already
     /// marked is not appended again. Returns {stream id, epoch, 'appended' | 'already'}.
     /// </summary>
     public const string Append = """
@@ -141,7 +141,7 @@ internal static class RedisSessionScripts
         if sid then return { sid, epoch, 'already' } end
         sid = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[9], '*',
           'id', ARGV[1], 'reason', ARGV[2], 'actor', ARGV[3], 'principal', ARGV[4], 'role', ARGV[5],
-          'at', ARGV[6], 'detail', ARGV[7], 'sessions', ARGV[8])
+          'at', ARGV[6], 'detail', ARGV[7], 'sessions', ARGV[8], 'target', ARGV[13])
         redis.call('SET', KEYS[3], sid, 'PX', ARGV[12])
         redis.call('PUBLISH', ARGV[10], sid)
         return { sid, epoch, 'appended' }

@@ -228,7 +228,7 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisSessionScripts.Append, [keys.LogoutLog, keys.LogEpoch, keys.Appended(e.Id)],
         [
             e.Id, (int)reason, e.Actor, principal, e.Role, e.At, e.Detail, EncodeSessions(sessions), _retention, keys.LogoutAppended.ToString(),
-            LogCursor.NewEpoch(), (long)AppendedMarker.TotalMilliseconds,
+            LogCursor.NewEpoch(), (long)AppendedMarker.TotalMilliseconds, e.Principal.Length > 0 ? "principal" : "",
         ]))!;
         Appended?.Invoke();
         var record = new LogoutRecord
@@ -239,6 +239,7 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
             Actor = e.Actor,
             PrincipalId = principal,
             RoleArn = e.Role,
+            ByPrincipal = e.Principal.Length > 0,
             OccurredAt = FromMs(e.At),
             Detail = e.Detail,
             Sessions = sessions,
@@ -453,10 +454,14 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
         }
     }
 
+    /// <summary>The sessions of an event: <c>external</c> only when true, <c>cx</c> (credentials expiry, Unix ms) and <c>si</c> (source identity) only for sessions with AWS credentials.</summary>
     private static string EncodeSessions(IReadOnlyList<EndedSession> sessions) =>
-        JsonSerializer.Serialize(sessions.Select(s => s.IsExternal
-            ? (object)new { id = s.Id, principal = s.PrincipalId, role = s.RoleArn, aud = s.Audiences, external = true }
-            : new { id = s.Id, principal = s.PrincipalId, role = s.RoleArn, aud = s.Audiences }));
+        JsonSerializer.Serialize(sessions.Select(s => s switch
+        {
+            { IsExternal: true } => (object)new { id = s.Id, principal = s.PrincipalId, role = s.RoleArn, aud = s.Audiences, external = true },
+            { CredentialsExpireAt: { } cx } => new { id = s.Id, principal = s.PrincipalId, role = s.RoleArn, aud = s.Audiences, cx = RedisSessionValue.Ms(cx), si = s.SourceIdentity },
+            _ => new { id = s.Id, principal = s.PrincipalId, role = s.RoleArn, aud = s.Audiences },
+        }));
 
     private static LogoutRecord DecodeEvent(StreamEntry entry, string epoch)
     {
@@ -469,6 +474,7 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
             Actor = f["actor"].ToString(),
             PrincipalId = f["principal"].ToString(),
             RoleArn = f["role"].ToString(),
+            ByPrincipal = f.TryGetValue("target", out var target) && target == "principal",
             OccurredAt = FromMs((long)f["at"]),
             Detail = f["detail"].ToString(),
             Sessions = DecodeSessions(f["sessions"].ToString()),
@@ -485,7 +491,9 @@ internal sealed class RedisSessionStore(RedisConnection redis, RedisKeys keys, R
             e.GetProperty("principal").GetString()!,
             e.GetProperty("role").GetString()!,
             e.GetProperty("aud").ValueKind == JsonValueKind.Array ? [.. e.GetProperty("aud").EnumerateArray().Select(a => a.GetString()!)] : [],
-            e.TryGetProperty("external", out var external) && external.ValueKind == JsonValueKind.True)).ToList();
+            e.TryGetProperty("external", out var external) && external.ValueKind == JsonValueKind.True,
+            e.TryGetProperty("cx", out var cx) && cx.TryGetInt64(out var ms) ? FromMs(ms) : null,
+            e.TryGetProperty("si", out var si) && si.ValueKind == JsonValueKind.String ? si.GetString()! : "")).ToList();
     }
 
     /// <summary>An ending's event as each partition's outbox keeps it until it is in the log.</summary>

@@ -8,7 +8,8 @@ namespace SessionPolicy.Server.Sessions.Stores;
 /// <summary>
 /// A session as the shared store keeps it: one string, a header of what changes and of the request's length
 /// (<c>state|reason|ended|expires|idle|last|requestLength|</c>, decimal integers, times in Unix ms), then a JSON array of
-/// what never does (<c>[principal, role, [audiences], issued, origin, decision id, policy version]</c>), then the
+/// what never does (<c>[principal, role, [audiences], issued, origin, decision id, policy version]</c>, followed for a
+/// session with AWS credentials by <c>credentials expiry, source identity</c>), then the
 /// decided request's bytes as they are. The scripts read and rewrite only the header (<see cref="RedisSessionScripts"/>).
 /// A string is well under half the hash it replaces, which Redis kept as a hash table once the request outgrew its
 /// compact encoding; about 320 bytes for a typical session.
@@ -39,6 +40,11 @@ internal static class RedisSessionValue
             json.WriteStringValue(s.Origin);
             json.WriteStringValue(s.DecisionId);
             json.WriteStringValue(s.PolicyVersion);
+            if (s.CredentialsExpireAt is { } credentials)
+            {
+                json.WriteNumberValue(Ms(credentials));
+                json.WriteStringValue(s.SourceIdentity);
+            }
             json.WriteEndArray();
         }
         buffer.Write(s.Request);
@@ -73,7 +79,17 @@ internal static class RedisSessionValue
             var origin = Text(ref json);
             var decision = Text(ref json);
             var version = Text(ref json);
-            if (!json.Read() || json.TokenType != JsonTokenType.EndArray || json.BytesConsumed != requestAt) return null;
+            if (!json.Read()) return null;
+            DateTimeOffset? credentials = null;
+            var sourceIdentity = "";
+            if (json.TokenType == JsonTokenType.Number)
+            {
+                if (!json.TryGetInt64(out var expires) || expires < 0) return null;
+                credentials = FromMs(expires);
+                sourceIdentity = Text(ref json);
+                if (!json.Read()) return null;
+            }
+            if (json.TokenType != JsonTokenType.EndArray || json.BytesConsumed != requestAt) return null;
             return new SessionRecord
             {
                 Id = id,
@@ -87,6 +103,8 @@ internal static class RedisSessionValue
                 Origin = origin,
                 DecisionId = decision,
                 PolicyVersion = version,
+                CredentialsExpireAt = credentials,
+                SourceIdentity = sourceIdentity,
                 Request = rest[requestAt..].ToArray(),
                 State = (SessionState)header[0],
                 EndedReason = (LogoutReason)header[1],
