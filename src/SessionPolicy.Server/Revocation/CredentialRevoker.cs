@@ -25,9 +25,8 @@ internal sealed partial class CredentialRevoker(
     public const string CursorName = ":aws-iam";
 
     private const int Page = 500;
-    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(15);
-
     private readonly RevocationOptions _options = options.Value;
+    private TimeSpan Lease => _options.Lease;
     private readonly string _holder = Guid.NewGuid().ToString("N");
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (int Failures, long NextAttempt)> _retries = new(StringComparer.Ordinal);
     private string? _cursor;

@@ -47,6 +47,10 @@ public sealed class RevocationOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "SessionPolicy:Revocation:MaxRetryDelay must be between 00:00:01 and 01:00:00")]
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How long one replica holds the revoking before another may take over, when it stops renewing (shared mode).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "SessionPolicy:Revocation:Lease must be between 00:00:01 and 00:10:00")]
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(15);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (ServiceUrl.Length > 0 && (!Uri.TryCreate(ServiceUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
