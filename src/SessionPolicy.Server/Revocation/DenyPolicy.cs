@@ -56,7 +56,7 @@ internal sealed partial class DenyPolicy
         foreach (var (id, expires) in sessions)
         {
             if (_sessions.Values.Any(s => s.Contains(id))) continue;
-            var until = (expires.ToUnixTimeSeconds() + Step - 1) / Step * Step;
+            var until = (Ceiling(expires) + Step - 1) / Step * Step;
             if (!_sessions.TryGetValue(until, out var ids)) _sessions[until] = ids = new SortedSet<string>(StringComparer.Ordinal);
             changed |= ids.Add(id);
         }
