@@ -291,6 +291,11 @@ internal sealed partial class CredentialRevoker(
             _retries[entry.RoleArn] = (failures, Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency));
             RevocationLog.WriteFailed(logger, entry.RoleArn, e.Kind.ToString(), e.Code, delay);
             metrics.Wrote("failing");
+            // The first failure of a run is audited; the retries that follow are in the log and the metric.
+            if (failures == 1)
+            {
+                audit.Write(new AuditRecord { Type = "credentials.revocation_failed", Time = now, RoleArn = entry.RoleArn, Outcome = "retrying", Detail = $"{e.Kind}: {e.Message}" });
+            }
             if (entry.LastError != e.Message) await ledger.SetAsync(entry with { LastError = e.Message });
         }
     }

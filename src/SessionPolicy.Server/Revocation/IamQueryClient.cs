@@ -114,13 +114,15 @@ internal sealed class IamQueryClient : IIamRolePolicies, IDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Timeout);
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-        var requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.First() : "";
+        // A request id is a UUID-like token for AWS support; anything else an answer carries there is not passed on.
+        var requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) && ids.First() is { Length: <= 64 } id
+            && id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') ? id : "";
         var answer = await ReadAsync(response, action, requestId, timeout.Token);
         if (response.IsSuccessStatusCode) return answer;
         var code = answer.Descendants(Ns + "Code").FirstOrDefault()?.Value ?? answer.Descendants("Code").FirstOrDefault()?.Value ?? $"HTTP{(int)response.StatusCode}";
         // IAM's codes are short identifiers; anything else is not passed on.
         if (code.Length > 64 || !code.All(char.IsAsciiLetterOrDigit)) code = $"HTTP{(int)response.StatusCode}";
-        throw new IamFailure(IamFailure.KindOf(code, (int)response.StatusCode), code, requestId.Length <= 64 ? requestId : "", action);
+        throw new IamFailure(IamFailure.KindOf(code, (int)response.StatusCode), code, requestId, action);
     }
 
     private static async Task<XElement> ReadAsync(HttpResponseMessage response, string action, string requestId, CancellationToken cancellationToken)
