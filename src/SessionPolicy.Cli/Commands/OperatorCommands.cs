@@ -8,8 +8,8 @@ namespace SessionPolicy.Cli.Commands;
 
 /// <summary>
 /// The operator's commands on a running server: <c>logout</c> (ForceLogout), <c>sessions</c> (ListSessions, every page),
-/// <c>signal</c> (ReportSignal) and <c>tail</c> (SubscribeLogouts, printing events as they arrive). Each needs the
-/// permission its RPC needs (admin; subscribe for tail).
+/// <c>signal</c> (ReportSignal), <c>tail</c> (SubscribeLogouts, printing events as they arrive) and <c>revocations</c>
+/// (ListRevocations). Each needs the permission its RPC needs (admin; subscribe for tail).
 /// </summary>
 internal static class OperatorCommands
 {
@@ -155,6 +155,49 @@ internal static class OperatorCommands
         }));
         return command;
     }
+
+    public static Command Revocations(TextWriter output, TextWriter error, Func<Connection, GrpcChannel> connect)
+    {
+        var options = new ConnectionOptions();
+        var role = new Option<string>("--role", "-r") { Description = "Only this role (ARN)." };
+        var json = new Option<bool>("--json") { Description = "Print the answer as JSON." };
+        var command = new Command("revocations", "What the service denies now in each role's inline policy for ended sessions' AWS credentials, and when each entry is removed.");
+        options.AddTo(command);
+        foreach (var o in new Option[] { role, json }) command.Options.Add(o);
+        command.SetAction((parse, cancel) => ServerCalls.RunAsync(options, parse, error, connect, async (grpc, headers) =>
+        {
+            var response = await new SessionCredentialsService.SessionCredentialsServiceClient(grpc)
+                .ListRevocationsAsync(new ListRevocationsRequest { RoleArn = parse.GetValue(role) ?? "" }, headers, cancellationToken: cancel);
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonFormatter.Default.Format(response));
+                return 0;
+            }
+            output.WriteLine($"policy {response.PolicyName}{(response.DryRun ? " (dry run: logged, never written)" : "")}");
+            if (response.Roles.Count == 0) output.WriteLine("nothing denied");
+            foreach (var r in response.Roles)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{r.RoleArn}  {StateName(r.State)}{(r.WrittenAt is { } at ? $" {at.ToDateTimeOffset():u}" : "")}  {r.Characters} characters{(r.FellBack ? "  fell back to the role-wide deny" : "")}{(r.ForeignStatements > 0 ? $"  {r.ForeignStatements} statement(s) not the service's" : "")}"));
+                if (r.LastError.Length > 0) output.WriteLine($"  last error: {r.LastError}");
+                output.WriteLine($"  {"KIND",-9} {"SUBJECT",-36} {"ISSUED BEFORE",-20} REMOVED AT");
+                foreach (var e in r.Entries)
+                {
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {e.Kind,-9} {(e.Subject.Length > 0 ? e.Subject : "(every session)"),-36} {(e.IssuedBefore is { } b ? b.ToDateTimeOffset().ToString("u", CultureInfo.InvariantCulture) : "-"),-20} {e.RemovedAt.ToDateTimeOffset():u}"));
+                }
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string StateName(RevocationState state) => state switch
+    {
+        RevocationState.Written => "written",
+        RevocationState.DryRun => "dry-run",
+        _ => "pending",
+    };
 
     private static string Line(SessionInfo s) => string.Create(CultureInfo.InvariantCulture,
         $"{s.SessionId,-34} {s.PrincipalId,-20} {(s.State == SessionState.Active ? "active" : "ended"),-7} {s.ExpiresAt.ToDateTimeOffset():u} {s.IdleTimeoutSeconds,6} {(s.Compliant ? "yes" : "no"),-9} {s.RoleArn}");
