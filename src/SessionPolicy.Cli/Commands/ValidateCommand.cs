@@ -18,7 +18,18 @@ internal static class ValidateCommand
         command.SetAction(parse =>
         {
             IReadOnlyDictionary<string, int>? maximums = null;
-            if (parse.GetValue(roles) is { } rolesFile && (maximums = RoleMaximumsFile.Load(rolesFile, error)) is null) return PolicyCtl.InputError;
+            if (parse.GetValue(roles) is { } rolesFile)
+            {
+                try
+                {
+                    maximums = Report.RoleInventory.Maximums(rolesFile.FullName);
+                }
+                catch (Report.InputFileException ex)
+                {
+                    error.WriteLine(ex.Message);
+                    return PolicyCtl.InputError;
+                }
+            }
             var exit = 0;
             foreach (var file in parse.GetValue(files)!)
             {
