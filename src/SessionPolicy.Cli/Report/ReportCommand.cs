@@ -50,9 +50,9 @@ internal static class ReportCommand
             try
             {
                 var inventory = RoleInventory.Load(parse.GetValue(roles) ?? [], parse.GetValue(details) ?? []);
-                var report = new RoleReport(new PolicyEngine(loaded.Policy, loaded.Version), parse.GetValue(environmentTag)!);
+                var report = new RoleReport(new PolicyEngine(loaded.Policy, loaded.Version), parse.GetValue(environmentTag)!, inventory);
                 foreach (var file in CloudTrailFiles.Expand(parse.GetValue(trail) ?? [])) report.AddTrail(file);
-                result = report.Build(inventory.Values);
+                result = report.Build();
             }
             catch (InputFileException ex)
             {

@@ -38,10 +38,13 @@ internal sealed record RoleReportResult(string PolicyVersion, IReadOnlyList<Role
 /// longest of these is the most the policy ever grants through the role, so a role maximum above it is a finding, and a
 /// requested duration above its principal's decision is one too.
 /// </summary>
-internal sealed class RoleReport(PolicyEngine engine, string environmentTag)
+internal sealed class RoleReport
 {
-    /// <summary>Distinct principals kept per role; the calls of further ones are counted under one principal of their kind.</summary>
-    public const int MaxPrincipalsPerRole = 256;
+    /// <summary>Principals named per role in the report; the rest are counted, not named.</summary>
+    public const int NamedPrincipalsPerRole = 20;
+
+    /// <summary>Decisions kept for principals seen again; past this the cache starts over, so memory stays flat however long the trail.</summary>
+    public const int MaxCachedDecisions = 100_000;
 
     public const string RoleMaximumRule = "role-maximum-above-decision";
     public const string RequestedRule = "requested-duration-above-decision";
@@ -49,67 +52,93 @@ internal sealed class RoleReport(PolicyEngine engine, string environmentTag)
 
     private static readonly IPAddress PrivateAddress = IPAddress.Parse("10.0.0.1");
 
+    private readonly PolicyEngine _engine;
+    private readonly string _environmentTag;
+    private readonly IReadOnlyDictionary<string, IamRole> _roles;
     private readonly Dictionary<string, Usage> _usage = new(StringComparer.Ordinal);
-    private long _records, _calls;
+    private readonly Dictionary<(string Role, string Principal, PrincipalKind Kind), (int Longest, string[] Profiles)> _decisions = [];
+    private readonly bool _byPrincipalId;
+    private long _records, _calls, _unknown;
+
+    /// <param name="engine">The policy.</param>
+    /// <param name="environmentTag">The role tag that names its environment.</param>
+    /// <param name="roles">The inventory, by ARN: calls for other roles are only counted.</param>
+    public RoleReport(PolicyEngine engine, string environmentTag, IReadOnlyDictionary<string, IamRole> roles)
+    {
+        _engine = engine;
+        _environmentTag = environmentTag;
+        _roles = roles;
+        // A trail names no groups or attributes: a principal's id matters only where a rule names principal ids.
+        _byPrincipalId = engine.Policy.Profiles.Any(p => p.Match.PrincipalIds is not null) || engine.Policy.Guardrails.Any(g => g.When.PrincipalIds is not null);
+    }
 
     /// <summary>Reads one trail file into the counts.</summary>
     public void AddTrail(string file) => _records += CloudTrailFiles.Read(file, Add);
 
-    /// <summary>Counts one AssumeRole call.</summary>
+    /// <summary>Counts one AssumeRole call, against what the policy decides for its principal.</summary>
     public void Add(AssumeRoleCall call)
     {
         _calls++;
-        if (!_usage.TryGetValue(call.RoleArn, out var usage)) _usage[call.RoleArn] = usage = new Usage();
-        var key = (call.PrincipalId, call.Kind);
-        if (!usage.Principals.TryGetValue(key, out var durations))
+        if (!_roles.TryGetValue(call.RoleArn, out var role))
         {
-            if (usage.Principals.Count >= MaxPrincipalsPerRole) key = (call.Kind == PrincipalKind.Human ? "(other people)" : "(other workloads)", call.Kind);
-            if (!usage.Principals.TryGetValue(key, out durations)) usage.Principals[key] = durations = [];
+            _unknown++;
+            return;
+        }
+        if (!_usage.TryGetValue(call.RoleArn, out var usage)) _usage[call.RoleArn] = usage = new Usage();
+        var (longest, profiles) = Decide(role, call.PrincipalId, call.Kind);
+        usage.Decided = Math.Max(usage.Decided, longest);
+        usage.Profiles.UnionWith(profiles);
+        if (!usage.Principals.Contains(call.PrincipalId))
+        {
+            if (usage.Principals.Count < NamedPrincipalsPerRole) usage.Principals.Add(call.PrincipalId);
+            else usage.MorePrincipals = true;
         }
         // STS's default when the call names no duration.
         var seconds = call.DurationSeconds ?? StsLimits.DefaultDurationSeconds;
-        durations[seconds] = durations.GetValueOrDefault(seconds) + 1;
+        usage.Durations[seconds] = usage.Durations.GetValueOrDefault(seconds) + 1;
+        if (seconds > longest) usage.Above++;
     }
 
-    public RoleReportResult Build(IEnumerable<IamRole> roles)
-    {
-        var rows = new List<RoleRow>();
-        var known = 0L;
-        foreach (var role in roles)
-        {
-            _usage.TryGetValue(role.Arn.Value, out var usage);
-            known += usage?.Calls ?? 0;
-            rows.Add(Row(role, usage));
-        }
-        return new RoleReportResult(engine.Version, rows, _records, _calls, _calls - known);
-    }
+    public RoleReportResult Build() =>
+        new(_engine.Version, [.. _roles.Values.OrderBy(r => r.Arn.Value, StringComparer.Ordinal).Select(Row)], _records, _calls, _unknown);
 
-    private RoleRow Row(IamRole role, Usage? usage)
+    private (int Longest, string[] Profiles) Decide(IamRole role, string principal, PrincipalKind kind)
     {
-        var principals = usage is { Principals.Count: > 0 }
-            ? usage.Principals.Keys.ToList()
-            : [("(a person)", PrincipalKind.Human), ("(a workload)", PrincipalKind.Service)];
-        var environments = Environments(role);
+        var key = (role.Arn.Value, _byPrincipalId ? principal : "", kind);
+        if (_decisions.TryGetValue(key, out var known)) return known;
+        var longest = 0;
         var profiles = new SortedSet<string>(StringComparer.Ordinal);
-        var decided = new Dictionary<(string, PrincipalKind), int>();
-        foreach (var principal in principals)
+        foreach (var environment in Environments(role))
         {
-            var longest = 0;
-            foreach (var environment in environments)
+            foreach (var request in Requests(role, principal, kind, environment))
             {
-                foreach (var request in Requests(role, principal.Item1, principal.Item2, environment))
-                {
-                    var decision = engine.Evaluate(request);
-                    profiles.Add(decision.Profile);
-                    if (decision.Outcome != Outcome.Deny) longest = Math.Max(longest, decision.MaxSessionSeconds);
-                }
+                var decision = _engine.Evaluate(request);
+                profiles.Add(decision.Profile);
+                if (decision.Outcome != Outcome.Deny) longest = Math.Max(longest, decision.MaxSessionSeconds);
             }
-            decided[principal] = longest;
         }
-        var roleDecided = decided.Values.Max();
-        var defaults = engine.Policy.Default.Name;
-        var coverage = !profiles.Contains(defaults) ? Coverage.Explicit : profiles.Count == 1 ? Coverage.Defaults : Coverage.Partial;
-        var requested = Summarise(usage, decided);
+        if (_decisions.Count >= MaxCachedDecisions) _decisions.Clear();
+        return _decisions[key] = (longest, [.. profiles]);
+    }
+
+    private RoleRow Row(IamRole role)
+    {
+        if (!_usage.TryGetValue(role.Arn.Value, out var usage))
+        {
+            // No trail for the role: a person and a workload.
+            usage = new Usage();
+            foreach (var (principal, kind) in new[] { ("(a person)", PrincipalKind.Human), ("(a workload)", PrincipalKind.Service) })
+            {
+                var (longest, profiles) = Decide(role, principal, kind);
+                usage.Decided = Math.Max(usage.Decided, longest);
+                usage.Profiles.UnionWith(profiles);
+                usage.Principals.Add(principal);
+            }
+        }
+        var roleDecided = usage.Decided;
+        var defaults = _engine.Policy.Default.Name;
+        var coverage = !usage.Profiles.Contains(defaults) ? Coverage.Explicit : usage.Profiles.Count == 1 ? Coverage.Defaults : Coverage.Partial;
+        var requested = Summarise(usage);
 
         var findings = new List<Finding>();
         var closing = Math.Max(RoleInventory.MinRoleMaximum, roleDecided);
@@ -132,14 +161,14 @@ internal sealed class RoleReport(PolicyEngine engine, string environmentTag)
         {
             findings.Add(new Finding(DefaultsRule, FindingLevel.Note, $"no explicit profile covers this role: it gets only the policy's defaults ({defaults})", null));
         }
-        return new RoleRow(role, roleDecided, [.. profiles], coverage, [.. principals.Select(p => p.Item1)], requested, findings);
+        return new RoleRow(role, roleDecided, [.. usage.Profiles], coverage, [.. usage.Principals, .. usage.MorePrincipals ? new[] { "(more)" } : []], requested, findings);
     }
 
     /// <summary>The role's environment from its tag, when the policy declares it; otherwise each declared environment (or none).</summary>
     private string[] Environments(IamRole role)
     {
-        var table = engine.Policy.Environments;
-        var tagged = role.Tags.FirstOrDefault(t => string.Equals(t.Key, environmentTag, StringComparison.OrdinalIgnoreCase)).Value;
+        var table = _engine.Policy.Environments;
+        var tagged = role.Tags.FirstOrDefault(t => string.Equals(t.Key, _environmentTag, StringComparison.OrdinalIgnoreCase)).Value;
         if (tagged is not null && (!table.IsDeclared || table.Find(tagged) is not null)) return [tagged];
         return table.IsDeclared ? [.. table.Declared.Select(d => d.Name)] : [""];
     }
@@ -161,24 +190,14 @@ internal sealed class RoleReport(PolicyEngine engine, string environmentTag)
         }
     }
 
-    private static Requested Summarise(Usage? usage, Dictionary<(string, PrincipalKind), int> decided)
+    private static Requested Summarise(Usage usage)
     {
-        if (usage is null || usage.Calls == 0) return new Requested(0, 0, 0, 0);
-        var all = new SortedDictionary<int, long>();
-        long above = 0;
-        foreach (var (principal, durations) in usage.Principals)
-        {
-            foreach (var (seconds, count) in durations)
-            {
-                all[seconds] = all.GetValueOrDefault(seconds) + count;
-                if (seconds > decided[principal]) above += count;
-            }
-        }
-        var total = all.Values.Sum();
+        if (usage.Durations.Count == 0) return new Requested(0, 0, 0, 0);
+        var total = usage.Durations.Values.Sum();
         var rank = (total + 1) / 2;
         var median = 0;
         long seen = 0;
-        foreach (var (seconds, count) in all)
+        foreach (var (seconds, count) in usage.Durations.OrderBy(d => d.Key))
         {
             seen += count;
             if (seen >= rank)
@@ -187,7 +206,7 @@ internal sealed class RoleReport(PolicyEngine engine, string environmentTag)
                 break;
             }
         }
-        return new Requested(total, median, all.Keys.Max(), above);
+        return new Requested(total, median, usage.Durations.Keys.Max(), usage.Above);
     }
 
     /// <summary>Seconds with their reading in hours or minutes: "43200 s (12h)".</summary>
@@ -199,10 +218,14 @@ internal sealed class RoleReport(PolicyEngine engine, string environmentTag)
         _ => $"{seconds} s",
     };
 
+    /// <summary>What the trail says of one role: bounded by the distinct durations and the named principals, never by the calls.</summary>
     private sealed class Usage
     {
-        public Dictionary<(string Id, PrincipalKind Kind), Dictionary<int, long>> Principals { get; } = [];
-
-        public long Calls => Principals.Values.Sum(d => d.Values.Sum());
+        public Dictionary<int, long> Durations { get; } = [];
+        public long Above { get; set; }
+        public int Decided { get; set; }
+        public SortedSet<string> Profiles { get; } = new(StringComparer.Ordinal);
+        public List<string> Principals { get; } = [];
+        public bool MorePrincipals { get; set; }
     }
 }
