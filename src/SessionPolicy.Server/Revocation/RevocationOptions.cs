@@ -53,9 +53,10 @@ public sealed class RevocationOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (ServiceUrl.Length > 0 && (!Uri.TryCreate(ServiceUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+        // The requests carry the service's session token: in the clear only to a test endpoint on this machine.
+        if (ServiceUrl.Length > 0 && (!Uri.TryCreate(ServiceUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && !(uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback))))
         {
-            yield return new ValidationResult($"{Section}:ServiceUrl must be an absolute http or https URL, not '{ServiceUrl}'", [nameof(ServiceUrl)]);
+            yield return new ValidationResult($"{Section}:ServiceUrl must be an absolute https URL (http only on loopback), not '{ServiceUrl}'", [nameof(ServiceUrl)]);
         }
         if (!System.Text.RegularExpressions.Regex.IsMatch(Region, "^[a-z]{2}(-[a-z]+)+-[0-9]+$"))
         {

@@ -184,4 +184,15 @@ public sealed class CredentialRevocationTests
         Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
         Assert.Contains("SessionPolicy:Revocation:Enabled", e.Status.Detail, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("http://iam.example.com/")]
+    [InlineData("ftp://127.0.0.1/")]
+    [InlineData("not a url")]
+    public async Task ServiceUrl_NotHttpsOffLoopback_RefusesToStart(string url)
+    {
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => RevocationBed.StartAsync(new Dictionary<string, string?> { ["SessionPolicy:Revocation:ServiceUrl"] = url }));
+
+        Assert.Contains($"SessionPolicy:Revocation:ServiceUrl must be an absolute https URL (http only on loopback), not '{url}'", ex.ToString());
+    }
 }
