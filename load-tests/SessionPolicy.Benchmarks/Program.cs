@@ -29,6 +29,11 @@ if (args is ["--issue-session", var server, var sts, var accessKey, var secretKe
 {
     return await SessionPolicy.Benchmarks.IssueSessionLatency.RunAsync(server, sts, accessKey, secretKey, args.Length > 5 ? int.Parse(args[5]) : 2000);
 }
+// --revocation SERVER_URL IAM_PORT ACCESS_KEY SECRET_KEY ROLES RATE SECONDS: see RevocationLatency.
+if (args is ["--revocation", var rvServer, var rvPort, var rvKey, var rvSecret, var rvRoles, var rvRate, var rvSeconds])
+{
+    return await SessionPolicy.Benchmarks.RevocationLatency.RunAsync(rvServer, int.Parse(rvPort), rvKey, rvSecret, int.Parse(rvRoles), int.Parse(rvRate), int.Parse(rvSeconds));
+}
 // --logout-latency URL[,URL...] SUBSCRIBERS ROUNDS [WARMUP]: see LogoutLatency.
 if (args is ["--logout-latency", var urls, var subscribers, var rounds, ..])
 {

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# From a logout to IAM accepting the deny of the session's credentials, at RATE logouts per second.
+#
+#   load-tests/revocation-latency.sh [RATE] [SECONDS] [ROLES]
+#
+# Starts the STS-compatible endpoint (Release) with ROLES roles, the server (Release, default policy, revocation on)
+# pointed at it and at an IAM port the benchmark tool then serves (tests/SessionPolicy.StsEndpoint's IamEndpoint,
+# in process, so it knows when it accepted each write), and runs --revocation (SessionPolicy.Benchmarks/RevocationLatency.cs).
+set -euo pipefail
+rate=${1:-100} seconds=${2:-10} roles=${3:-50}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+source "$here/lib.sh"
+
+key=AKIAIOSFODNN7EXAMPLE secret=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+build_server
+dotnet build -c Release "$root/tests/SessionPolicy.StsEndpoint" -nologo -clp:ErrorsOnly >/dev/null
+dotnet build -c Release "$here/SessionPolicy.Benchmarks" -nologo -clp:ErrorsOnly >/dev/null
+role_args=()
+for r in $(seq 0 $((roles - 1))); do role_args+=(--role "$(printf 'arn:aws:iam::123456789012:role/Load%03d:43200' "$r")"); done
+dotnet "$root/tests/SessionPolicy.StsEndpoint/bin/Release/net10.0/SessionPolicy.StsEndpoint.dll" \
+  --caller "$key:$secret:arn:aws:iam::123456789012:user/session-policy" "${role_args[@]}" >"$work/sts.log" 2>&1 &
+pids+=("$!")
+sts_url=
+for _ in $(seq 100); do
+  sts_url=$(sed -n 's/^listening on \(http:.*\)$/\1/p' "$work/sts.log"); [ -n "$sts_url" ] && break; sleep 0.2
+done
+[ -n "$sts_url" ] || { cat "$work/sts.log" >&2; exit 1; }
+iam_port=$(free_port)
+
+AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret AWS_EC2_METADATA_DISABLED=true \
+  SessionPolicy__Sts__ServiceUrl=$sts_url SessionPolicy__Sts__Region=us-east-1 \
+  SessionPolicy__Revocation__Enabled=true SessionPolicy__Revocation__ServiceUrl="http://127.0.0.1:$iam_port/" start_server revoking
+dotnet "$here/SessionPolicy.Benchmarks/bin/Release/net10.0/SessionPolicy.Benchmarks.dll" --revocation "$server_url" "$iam_port" "$key" "$secret" "$roles" "$rate" "$seconds"
