@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.StsEndpoint;
 using SessionPolicy.V1;
@@ -86,9 +88,12 @@ public sealed class CredentialRevocationTests
     }
 
     [Fact]
-    public async Task Throttling_IsRetried_UntilIamAcceptsTheDeny()
+    public async Task Throttling_IsRetried_UntilIamAcceptsTheDeny_AndTheMetricsSaySo()
     {
         await using var bed = await RevocationBed.StartAsync();
+        var meters = bed.Sts.Server.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var writes = new MetricCollector<long>(meters, "SessionPolicy.Server", "sessionpolicy.revocation.writes");
+        using var latency = new MetricCollector<double>(meters, "SessionPolicy.Server", "sessionpolicy.revocation.latency");
         var issued = await bed.IssueAsync();
         bed.Iam.FailNext(IamEndpoint.Throttling(), times: 6);
 
@@ -96,6 +101,13 @@ public sealed class CredentialRevocationTests
 
         await bed.PolicyWhenAsync(p => p.Contains(issued.SessionId, StringComparison.Ordinal));
         Assert.True(bed.Iam.Requests >= 7, $"{bed.Iam.Requests} requests");
+        await Until.TrueAsync(() => Task.FromResult(writes.GetMeasurementSnapshot().Any(m => Equals(m.Tags["outcome"], "written"))), "the write is counted");
+        var outcomes = writes.GetMeasurementSnapshot().Select(m => (string)m.Tags["outcome"]!).ToList();
+        Assert.Contains("failing", outcomes);
+        Assert.Equal(1, outcomes.Count(o => o == "written"));
+        // One ending, timed once: from the logout to IAM accepting it, across the retries.
+        var timed = Assert.Single(latency.GetMeasurementSnapshot());
+        Assert.True(timed.Value > 0);
     }
 
     [Fact]
