@@ -88,6 +88,22 @@ await_listening() {
   cat "$1" >&2; exit 1
 }
 
+# start_sts KEY SECRET ROLE_ARN:MAX ...: the STS-compatible endpoint (tests/SessionPolicy.StsEndpoint, Release) for the
+# caller KEY/SECRET with those roles; sets $sts_url.
+start_sts() {
+  local key=$1 secret=$2; shift 2
+  local roles=(); for r in "$@"; do roles+=(--role "$r"); done
+  dotnet build -c Release "$root/tests/SessionPolicy.StsEndpoint" -nologo -clp:ErrorsOnly >/dev/null
+  dotnet "$root/tests/SessionPolicy.StsEndpoint/bin/Release/net10.0/SessionPolicy.StsEndpoint.dll" \
+    --caller "$key:$secret:arn:aws:iam::123456789012:user/session-policy" "${roles[@]}" >"$work/sts.log" 2>&1 &
+  pids+=("$!")
+  sts_url=
+  for _ in $(seq 100); do
+    sts_url=$(sed -n 's/^listening on \(http:.*\)$/\1/p' "$work/sts.log"); [ -n "$sts_url" ] && return; sleep 0.2
+  done
+  cat "$work/sts.log" >&2; exit 1
+}
+
 # cpu_ticks PID: user + system CPU time the process has used, in clock ticks (getconf CLK_TCK per second).
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 

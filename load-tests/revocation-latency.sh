@@ -14,18 +14,8 @@ source "$here/lib.sh"
 
 key=AKIAIOSFODNN7EXAMPLE secret=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
 build_server
-dotnet build -c Release "$root/tests/SessionPolicy.StsEndpoint" -nologo -clp:ErrorsOnly >/dev/null
 dotnet build -c Release "$here/SessionPolicy.Benchmarks" -nologo -clp:ErrorsOnly >/dev/null
-role_args=()
-for r in $(seq 0 $((roles - 1))); do role_args+=(--role "$(printf 'arn:aws:iam::123456789012:role/Load%03d:43200' "$r")"); done
-dotnet "$root/tests/SessionPolicy.StsEndpoint/bin/Release/net10.0/SessionPolicy.StsEndpoint.dll" \
-  --caller "$key:$secret:arn:aws:iam::123456789012:user/session-policy" "${role_args[@]}" >"$work/sts.log" 2>&1 &
-pids+=("$!")
-sts_url=
-for _ in $(seq 100); do
-  sts_url=$(sed -n 's/^listening on \(http:.*\)$/\1/p' "$work/sts.log"); [ -n "$sts_url" ] && break; sleep 0.2
-done
-[ -n "$sts_url" ] || { cat "$work/sts.log" >&2; exit 1; }
+start_sts "$key" "$secret" $(for r in $(seq 0 $((roles - 1))); do printf 'arn:aws:iam::123456789012:role/Load%03d:43200 ' "$r"; done)
 iam_port=$(free_port)
 
 AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret AWS_EC2_METADATA_DISABLED=true \

@@ -133,16 +133,8 @@ public sealed partial class IamEndpoint : IAsyncDisposable
         var requestId = Guid.NewGuid().ToString();
         try
         {
-            if (!(http.Request.ContentType ?? "").StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new StsError(HttpStatusCode.BadRequest, "InvalidParameterValue", "Content-Type must be application/x-www-form-urlencoded.");
-            }
-            using var buffer = new MemoryStream();
-            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-            var body = buffer.ToArray();
-            var (caller, region) = SigV4Verifier.Verify(http.Request, body, id => _callers.GetValueOrDefault(id), DateTimeOffset.UtcNow, "iam");
+            var (_, region, form) = await QueryRequest.ReadAsync(http.Request, id => _callers.GetValueOrDefault(id), DateTimeOffset.UtcNow, "iam");
             if (region != "us-east-1") throw new StsError(HttpStatusCode.BadRequest, "SignatureDoesNotMatch", "Credential should be scoped to a valid region.");
-            var form = QueryForm.Parse(System.Text.Encoding.UTF8.GetString(body));
             var action = form.Required("Action", "action");
             if (form.Required("Version", "version") != "2010-05-08") throw new StsError(HttpStatusCode.BadRequest, "InvalidAction", "Could not find operation for this version.");
             if (_faults.TryDequeue(out var fault)) throw fault;

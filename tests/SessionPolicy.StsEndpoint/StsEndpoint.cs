@@ -98,15 +98,7 @@ public sealed class StsEndpoint : IAsyncDisposable
         var requestId = Guid.NewGuid().ToString();
         try
         {
-            if (!(http.Request.ContentType ?? "").StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new StsError(HttpStatusCode.BadRequest, "InvalidParameterValue", "Content-Type must be application/x-www-form-urlencoded.");
-            }
-            using var buffer = new MemoryStream();
-            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-            var body = buffer.ToArray();
-            var (caller, region) = SigV4Verifier.Verify(http.Request, body, id => _callers.GetValueOrDefault(id), _time.GetUtcNow());
-            var form = QueryForm.Parse(System.Text.Encoding.UTF8.GetString(body));
+            var (caller, region, form) = await QueryRequest.ReadAsync(http.Request, id => _callers.GetValueOrDefault(id), _time.GetUtcNow(), "sts");
             var action = form.Required("Action", "action");
             if (form.Required("Version", "version") != "2011-06-15") throw new StsError(HttpStatusCode.BadRequest, "InvalidAction", "Could not find operation for this version.");
             if (_disabledRegions.ContainsKey(region))

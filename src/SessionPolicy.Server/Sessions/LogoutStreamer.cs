@@ -139,16 +139,25 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, Sessi
 
     /// <summary>
     /// Every write to the subscriber: within the write timeout, or <see cref="SubscriberStuckException"/>. The timeout
-    /// waits on the write instead of cancelling it: a write that has completed is never torn down by a timer that
-    /// fires before this method resumes; a stuck one is abandoned, and ending the call aborts it.
+    /// runs from before the write starts, and waits on the write instead of cancelling it: a write that has completed is
+    /// never torn down by a timer that fires before this method resumes; a stuck one is abandoned, and ending the call
+    /// aborts it.
     /// </summary>
     private async Task SendAsync(IServerStreamWriter<SubscribeLogoutsResponse> stream, SubscribeLogoutsResponse response, CancellationToken cancellationToken)
     {
+        using var deadline = new CancellationTokenSource(options.Value.SubscriberWriteTimeout, time);
+        var write = stream.WriteAsync(response, cancellationToken);
+        if (write.IsCompleted)
+        {
+            await write;
+            return;
+        }
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
         try
         {
-            await stream.WriteAsync(response, cancellationToken).WaitAsync(options.Value.SubscriberWriteTimeout, time, cancellationToken);
+            await write.WaitAsync(either.Token);
         }
-        catch (TimeoutException)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new SubscriberStuckException();
         }

@@ -207,4 +207,18 @@ public sealed class CredentialRevocationTests
 
         Assert.Contains($"SessionPolicy:Revocation:ServiceUrl must be an absolute https URL (http only on loopback), not '{url}'", ex.ToString());
     }
+
+    [Fact]
+    public async Task APrincipalDisabledByASignal_HasItsIssuedCredentialsDenied_LikeAForcedLogout()
+    {
+        await using var bed = await RevocationBed.StartAsync();
+        var issued = await bed.IssueAsync("mallory");
+        var bystander = await bed.IssueAsync("trent");
+
+        var signal = await bed.Events.ReportSignalAsync(new ReportSignalRequest { PrincipalId = "mallory", DisablePrincipal = true, Source = "ids" });
+
+        Assert.Equal([issued.SessionId], signal.EndedSessionIds);
+        var policy = await bed.PolicyWhenAsync(p => p.Contains(issued.SessionId, StringComparison.Ordinal));
+        Assert.DoesNotContain(bystander.SessionId, policy, StringComparison.Ordinal);
+    }
 }
