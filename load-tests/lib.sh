@@ -69,7 +69,7 @@ start_server() {
   local log="$work/$1.log" redis=${2:-}
   shift; [ $# -gt 0 ] && shift
   env Logging__LogLevel__Default=Warning "Logging__LogLevel__Microsoft.Hosting.Lifetime=Information" \
-    SessionPolicy__Redis__Configuration="$redis" "$@" \
+    SessionPolicy__Redis__Configuration="$redis" SessionPolicy__Audit__Path="$work/$1.audit.jsonl" "$@" \
     dotnet "$root/src/SessionPolicy.Server/bin/Release/net10.0/SessionPolicy.Server.dll" --urls http://127.0.0.1:0 >"$log" 2>&1 &
   server_pid=$!; pids+=("$server_pid")
   await_listening "$log" http
@@ -131,7 +131,7 @@ start_tls_server() {
   env Logging__LogLevel__Default=Warning "Logging__LogLevel__Microsoft.Hosting.Lifetime=Information" \
     Kestrel__Endpoints__Https__Url=https://127.0.0.1:0 \
     Kestrel__Endpoints__Https__Certificate__Path="$work/server.pem" Kestrel__Endpoints__Https__Certificate__KeyPath="$work/server.key" \
-    "$@" dotnet "$root/src/SessionPolicy.Server/bin/Release/net10.0/SessionPolicy.Server.dll" >"$log" 2>&1 &
+    SessionPolicy__Audit__Path="$work/$name.audit.jsonl" "$@" dotnet "$root/src/SessionPolicy.Server/bin/Release/net10.0/SessionPolicy.Server.dll" >"$log" 2>&1 &
   server_pid=$!; pids+=("$server_pid")
   await_listening "$log" https
 }

@@ -9,7 +9,7 @@ namespace SessionPolicy.Server.Audit;
 /// </summary>
 public sealed record AuditRecord
 {
-    /// <summary>What happened: session.issued, session.registered, session.denied, logout, signal.reported, policy.loaded, policy.rejected, decision, access.denied, receiver.changed, receiver.failed.</summary>
+    /// <summary>What happened: session.issued, session.registered, session.denied, session.shortened, logout, signal.reported, policy.loaded, policy.rejected, decision, access.denied, receiver.changed, receiver.failed, credentials.revoked, credentials.revocation_failed, credentials.revocation_missed.</summary>
     [JsonPropertyName("type")] public required string Type { get; init; }
     [JsonPropertyName("time")] public required DateTimeOffset Time { get; init; }
 
@@ -36,4 +36,23 @@ public sealed record AuditRecord
     [JsonPropertyName("event_id")] public string? EventId { get; init; }
     [JsonPropertyName("attributes")] public IReadOnlyDictionary<string, string>? Attributes { get; init; }
     [JsonPropertyName("detail")] public string? Detail { get; init; }
+
+    /// <summary>Whether the session (or one of the sessions) is allowed longer than <c>SessionPolicy:Sessions:LongSessionThreshold</c>.</summary>
+    [JsonPropertyName("long")] public bool? Long { get; init; }
+
+    /// <summary>For a logout: each session it ended, with the decision and policy it was started under.</summary>
+    [JsonPropertyName("ended")] public IReadOnlyList<AuditSession>? Ended { get; init; }
+
+    /// <summary>For a session shortened by a new policy or a signal: its deadline before and after.</summary>
+    [JsonPropertyName("old_deadline")] public DateTimeOffset? OldDeadline { get; init; }
+    [JsonPropertyName("new_deadline")] public DateTimeOffset? NewDeadline { get; init; }
 }
+
+/// <summary>One ended session in a logout record: its id, the decision and policy version it was started under, when it started and would have ended, and whether it was long.</summary>
+public sealed record AuditSession(
+    [property: JsonPropertyName("session")] string SessionId,
+    [property: JsonPropertyName("decision_id")] string? DecisionId,
+    [property: JsonPropertyName("policy_version")] string? PolicyVersion,
+    [property: JsonPropertyName("issued_at")] DateTimeOffset IssuedAt,
+    [property: JsonPropertyName("expires_at")] DateTimeOffset ExpiresAt,
+    [property: JsonPropertyName("long")] bool? Long);

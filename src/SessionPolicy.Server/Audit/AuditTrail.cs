@@ -31,10 +31,13 @@ internal sealed class AuditTrail : BackgroundService
     private readonly ILogger<AuditTrail> _logger;
 
     private readonly PolicyStore _policies;
+    private readonly TimeSpan _long;
+    private Stream? _sink;
 
-    public AuditTrail(IOptions<AuditOptions> options, PolicyStore policies, TimeProvider time, ILogger<AuditTrail> logger)
+    public AuditTrail(IOptions<AuditOptions> options, IOptions<SessionLifecycleOptions> sessions, PolicyStore policies, TimeProvider time, ILogger<AuditTrail> logger)
     {
         _options = options.Value;
+        _long = sessions.Value.LongSessionThreshold;
         _masked = new HashSet<string>(_options.MaskedAttributes, StringComparer.Ordinal);
         _policies = policies;
         _time = time;
@@ -47,6 +50,7 @@ internal sealed class AuditTrail : BackgroundService
     {
         if (_queue is not null)
         {
+            _sink = OpenSink();
             PolicyLoaded(_policies.Current);
             _policies.Changed += PolicyLoaded;
             _policies.Rejected += r => Write(new AuditRecord
@@ -107,7 +111,26 @@ internal sealed class AuditTrail : BackgroundService
         PolicyVersion = decision.PolicyVersion,
         Attributes = Attributes(request.Attributes),
         Detail = decision.Summary,
+        Long = decision.MaxSessionSeconds > _long.TotalSeconds ? true : null,
     };
+
+    /// <summary>Whether a session is allowed longer than the long-session threshold.</summary>
+    public bool IsLong(SessionRecord session) => session.IsLongerThan(_long);
+
+    /// <summary>A running session cut, not ended, by a new policy or a signal: its deadline before and after.</summary>
+    public void Shortened(SessionRecord before, SessionRecord after, string actor, string detail)
+    {
+        if (_queue is null) return;
+        Write(new AuditRecord
+        {
+            Type = "session.shortened", Time = Now, Actor = actor, PrincipalId = before.PrincipalId, RoleArn = before.RoleArn, SessionIds = [before.Id],
+            DecisionId = Text(before.DecisionId), PolicyVersion = Text(before.PolicyVersion), MaxSessionSeconds = (int)(after.ExpiresAt - after.IssuedAt).TotalSeconds,
+            IdleTimeoutSeconds = after.IdleTimeoutSeconds, OldDeadline = before.ExpiresAt, NewDeadline = after.ExpiresAt, Long = IsLong(after) ? true : null,
+            Detail = detail,
+        });
+    }
+
+    private static string? Text(string value) => value.Length > 0 ? value : null;
 
     /// <summary>A delivery to a receiver that failed for good: refused (400, or an error its poll reported) or given up on (its event left the log).</summary>
     public void DeliveryFailed(string receiver, string eventId, string principal, string why)
@@ -135,14 +158,52 @@ internal sealed class AuditTrail : BackgroundService
             Reason = e.Reason.ToString(),
             EventId = e.EventId,
             Detail = e.Detail.Length > 0 ? e.Detail : null,
+            // One session: its decision and policy at the top, as for the records that started it.
+            DecisionId = result.Ended is [var only] ? Text(only.DecisionId) : null,
+            PolicyVersion = result.Ended is [var one] ? Text(one.PolicyVersion) : null,
+            Ended = result.Ended.Count == 0 ? null
+                : [.. result.Ended.Select(s => new AuditSession(s.Id, Text(s.DecisionId), Text(s.PolicyVersion), s.IssuedAt, s.ExpiresAt, IsLong(s) ? true : null))],
+            Long = result.Ended.Any(IsLong) ? true : null,
         });
     }
 
+    /// <summary>
+    /// Opens where records go, at start: a trail that cannot be written stops the service from starting, rather than
+    /// serving without one. A file and its folder are created readable by the service's user only.
+    /// </summary>
+    private Stream OpenSink()
+    {
+        var path = _options.ResolvedPath;
+        if (path == "-") return Console.OpenStandardOutput();
+        try
+        {
+            var file = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read, Options = FileOptions.Asynchronous };
+            var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+            if (OperatingSystem.IsWindows())
+            {
+                if (folder is not null) Directory.CreateDirectory(folder);
+            }
+            else
+            {
+                if (folder is not null && !Directory.Exists(folder)) Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                file.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+            return new FileStream(path, file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new InvalidOperationException(
+                $"{AuditOptions.Section}:Path: cannot append to {path} ({e.GetType().Name}); set it to a writable file, '-' for standard output, or '{AuditOptions.Off}'", e);
+        }
+    }
+
+    /// <summary>Where records go now: the configured path, the default one, or <c>-</c>; null when the trail is off.</summary>
+    public string? Destination => _queue is null ? null : _options.ResolvedPath;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (_queue is null) return;
-        await using var sink = _options.Path == "-" ? Console.OpenStandardOutput()
-            : new FileStream(_options.Path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, FileOptions.Asynchronous);
+        if (_queue is null || _sink is null) return;
+        await using var sink = _sink;
         var reader = _queue.Reader;
         try
         {

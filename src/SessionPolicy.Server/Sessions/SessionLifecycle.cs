@@ -34,6 +34,7 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
             registration.ExternalSessionId.Length > 0 ? SessionRecord.ExternalOrigin : "registered", decision, registration.DecideRequest, now);
         if (!await store.AddAsync(record, cancellationToken)) throw ServiceFailure.Conflict($"session {record.Id} is already registered");
         Log.SessionRegistered(logger, record.Id, record.PrincipalId, record.RoleArn, decision.MaxSessionSeconds, decision.IdleTimeoutSeconds);
+        metrics.Started(record);
         audit.Write(audit.Decided("session.registered", request, decision) with { SessionIds = [record.Id] });
         return (await ViewAsync(record, cancellationToken), decision);
     }
@@ -45,6 +46,7 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
     public async Task RegisterIssuedAsync(SessionRecord session, CancellationToken cancellationToken)
     {
         if (!await store.AddAsync(session, cancellationToken)) throw ServiceFailure.Internal($"session id {session.Id} was issued twice");
+        metrics.Started(session);
     }
 
     /// <summary>A heartbeat: user activity extends the idle deadline, background activity does not; a session past its deadline ends now.</summary>
@@ -113,7 +115,7 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
             return await EndAsync(new EndRequest { PrincipalId = principalId, Reason = LogoutReason.PrincipalDisabled, Actor = actor, Detail = detail, At = now }, cancellationToken);
         }
         var ids = await store.ActiveIdsAsync(principalId, cancellationToken);
-        var (ending, _) = await ReviseAsync(ids, now, cancellationToken);
+        var (ending, _) = await ReviseAsync(ids, now, actor, detail.Length > 0 ? detail : "a risk signal shortens it", cancellationToken);
         if (ending.Count == 0) return EndResult.Nothing;
         return await EndAsync(new EndRequest { SessionIds = [.. ending.Select(s => s.Id)], Reason = LogoutReason.RiskSignal, Actor = actor, Detail = detail, At = now }, cancellationToken);
     }
@@ -126,7 +128,7 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
     {
         var now = time.GetUtcNow();
         var ids = await store.ActiveIdsAsync(null, cancellationToken);
-        var (ending, cut) = await ReviseAsync(ids, now, cancellationToken);
+        var (ending, cut) = await ReviseAsync(ids, now, "policy", $"policy {version} shortens it", cancellationToken);
         metrics.ExceedingPolicy(ending.Count + cut);
         var ended = 0;
         foreach (var group in ending.GroupBy(s => s.PrincipalId, StringComparer.Ordinal))
@@ -186,7 +188,8 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
     }
 
     /// <summary>Decides each session again; cuts the ones it still allows and returns the ones to end, and how many were cut.</summary>
-    private async Task<(List<SessionRecord> Ending, int Cut)> ReviseAsync(IReadOnlyList<string> ids, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<(List<SessionRecord> Ending, int Cut)> ReviseAsync(IReadOnlyList<string> ids, DateTimeOffset now, string actor, string detail,
+        CancellationToken cancellationToken)
     {
         var ending = new List<SessionRecord>();
         var cut = 0;
@@ -199,6 +202,7 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
             else if (revised.ExpiresAt != session.ExpiresAt || revised.IdleTimeoutSeconds != session.IdleTimeoutSeconds)
             {
                 await store.ReviseAsync(id, revised.ExpiresAt, revised.IdleTimeoutSeconds, cancellationToken);
+                audit.Shortened(session, revised, actor, detail);
                 cut++;
             }
         }

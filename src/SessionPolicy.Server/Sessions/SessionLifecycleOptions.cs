@@ -16,6 +16,10 @@ public sealed class SessionLifecycleOptions
     [Range(100, 10_000_000, ErrorMessage = "SessionPolicy:Sessions:EventRetention must be between 100 and 10000000")]
     public int EventRetention { get; set; } = 100_000;
 
+    /// <summary>Sessions allowed longer than this are long: marked so in their audit records and counted (<c>sessionpolicy.sessions.long</c>).</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "12:00:00", ErrorMessage = "SessionPolicy:Sessions:LongSessionThreshold must be between 00:01:00 and 12:00:00")]
+    public TimeSpan LongSessionThreshold { get; set; } = TimeSpan.FromHours(4);
+
     /// <summary>How long an ended session stays listed.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00", ErrorMessage = "SessionPolicy:Sessions:EndedRetention must be between 00:00:00 and 30.00:00:00")]
     public TimeSpan EndedRetention { get; set; } = TimeSpan.FromHours(24);

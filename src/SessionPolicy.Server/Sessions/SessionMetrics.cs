@@ -7,7 +7,7 @@ namespace SessionPolicy.Server.Sessions;
 /// <summary>
 /// Session and logout metrics (meter <c>SessionPolicy.Server</c>): active sessions, sessions found
 /// exceeding the current policy, time from a limit being crossed to the session being ended, subscribers
-/// connected, logout events emitted and delivered, sessions ended by reason.
+/// connected, logout events emitted and delivered, sessions ended by reason, long sessions started.
 /// </summary>
 internal sealed class SessionMetrics
 {
@@ -15,13 +15,18 @@ internal sealed class SessionMetrics
     private readonly Counter<long> _ended;
     private readonly Counter<long> _deliveries;
     private readonly Histogram<double> _lag;
+    private readonly Counter<long> _long;
+    private readonly TimeSpan _longThreshold;
     private long _active;
     private long _exceeding;
     private int _subscribers;
 
-    public SessionMetrics(IMeterFactory meters)
+    public SessionMetrics(IMeterFactory meters, Microsoft.Extensions.Options.IOptions<SessionLifecycleOptions> options)
     {
+        _longThreshold = options.Value.LongSessionThreshold;
         var meter = meters.Create(DecisionMetrics.MeterName);
+        _long = meter.CreateCounter<long>("sessionpolicy.sessions.long", unit: "{session}",
+            description: "Sessions started (issued or registered) allowed longer than SessionPolicy:Sessions:LongSessionThreshold (default 4 h).");
         _events = meter.CreateCounter<long>("sessionpolicy.logout.events", unit: "{event}", description: "Logout events recorded, by reason.");
         _ended = meter.CreateCounter<long>("sessionpolicy.sessions.ended", unit: "{session}", description: "Sessions ended, by reason.");
         _deliveries = meter.CreateCounter<long>("sessionpolicy.logout.deliveries", unit: "{event}", description: "Logout events delivered to subscribers of this replica.");
@@ -33,6 +38,12 @@ internal sealed class SessionMetrics
             description: "Running sessions that exceeded the current policy when it was applied (each was cut or ended).");
         meter.CreateObservableGauge("sessionpolicy.logout.subscribers", () => Volatile.Read(ref _subscribers), unit: "{subscriber}",
             description: "SubscribeLogouts streams open on this replica.");
+    }
+
+    /// <summary>A session started: counted when it is long.</summary>
+    public void Started(SessionRecord session)
+    {
+        if (session.IsLongerThan(_longThreshold)) _long.Add(1);
     }
 
     public void Ended(EndResult result)

@@ -65,6 +65,9 @@ public sealed record SessionRecord
     /// <summary>When the AWS credentials IssueSession handed out for the session expire (null for a session without them); a revision of the session's limits never moves it.</summary>
     public DateTimeOffset? CredentialsExpireAt { get; init; }
 
+    /// <summary>Whether the session is allowed longer than <paramref name="threshold"/> (a long session, audited and counted as such).</summary>
+    public bool IsLongerThan(TimeSpan threshold) => ExpiresAt - IssuedAt > threshold;
+
     /// <summary>The STS SourceIdentity the credentials carry, empty for none.</summary>
     public string SourceIdentity { get; init; } = "";
 

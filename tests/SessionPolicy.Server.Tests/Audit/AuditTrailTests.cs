@@ -70,11 +70,13 @@ public sealed class AuditTrailTests : IDisposable
     [Fact]
     public async Task AuditOff_WritesNothing()
     {
-        await using (var bed = await StartAsync())
+        string unused;
+        await using (var bed = await StartAsync(settings: new Dictionary<string, string?> { ["SessionPolicy:Audit:Path"] = "off" }))
         {
+            unused = bed.Server.AuditFile;
             await bed.Client.IssueSessionAsync(Request());
         }
 
-        Assert.False(File.Exists(_file));
+        Assert.False(File.Exists(unused));
     }
 }

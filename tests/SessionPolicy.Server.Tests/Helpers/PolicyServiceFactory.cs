@@ -32,8 +32,14 @@ public sealed class PolicyServiceFactory : WebApplicationFactory<Program>
             // Tests write whole files at once: a short settle keeps reload tests quick.
             _settings["SessionPolicy:Policy:SettleDelay"] = "00:00:00.100";
         }
+        // The audit trail is on by default; each server writes its own, removed with it.
+        AuditFile = Path.Combine(Path.GetTempPath(), $"audit-{Guid.NewGuid():N}.jsonl");
+        _settings["SessionPolicy:Audit:Path"] = AuditFile;
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) _settings[k] = v;
     }
+
+    /// <summary>The audit file this server writes unless the settings name another.</summary>
+    public string AuditFile { get; }
 
     public FakeTimeProvider? Clock { get; }
     public string? Directory { get; }
@@ -56,5 +62,6 @@ public sealed class PolicyServiceFactory : WebApplicationFactory<Program>
         _channel?.Dispose();
         base.Dispose(disposing);
         if (disposing && Directory is not null && System.IO.Directory.Exists(Directory)) System.IO.Directory.Delete(Directory, recursive: true);
+        if (disposing) File.Delete(AuditFile);
     }
 }

@@ -90,15 +90,33 @@ public sealed partial class ServerProcess : IAsyncDisposable
         foreach (var a in arguments) info.ArgumentList.Add(a);
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
         info.Environment["Logging__Console__FormatterName"] = "simple";
+        // The audit trail is on by default, under the XDG state folder: each server process gets a folder of its own.
+        info.Environment["XDG_STATE_HOME"] = Path.Combine(Path.GetTempPath(), StatePrefix + Guid.NewGuid().ToString("N"));
         foreach (var (k, v) in environment) info.Environment[k] = v;
         return info;
+    }
+
+    private const string StatePrefix = "sessionpolicy-state-";
+
+    /// <summary>The XDG state folder a server process was started with, where its default audit trail is.</summary>
+    public string StateHome => _process.StartInfo.Environment["XDG_STATE_HOME"]!;
+
+    /// <summary>Removes a state folder this class made.</summary>
+    private static void RemoveState(ProcessStartInfo info)
+    {
+        if (info.Environment.TryGetValue("XDG_STATE_HOME", out var state) && state is not null
+            && Path.GetFileName(state).StartsWith(StatePrefix, StringComparison.Ordinal) && Directory.Exists(state))
+        {
+            Directory.Delete(state, recursive: true);
+        }
     }
 
     /// <summary>Runs the server expecting it to stop by itself (a start-up it refuses): its exit code and everything it wrote.</summary>
     /// <remarks>With <paramref name="urls"/> null, no <c>--urls</c> is passed: what listens is up to <paramref name="environment"/> and <paramref name="arguments"/>.</remarks>
     public static async Task<(int ExitCode, string Output)> RunToExitAsync(IDictionary<string, string> environment, string? urls = "http://127.0.0.1:0", params string[] arguments)
     {
-        using var process = Process.Start(StartInfo(urls, environment, arguments))!;
+        var info = StartInfo(urls, environment, arguments);
+        using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -110,6 +128,10 @@ public sealed partial class ServerProcess : IAsyncDisposable
         {
             process.Kill(entireProcessTree: true);
             throw new InvalidOperationException("the server did not stop by itself: it started with settings it should refuse");
+        }
+        finally
+        {
+            if (process.HasExited) RemoveState(info);
         }
         return (process.ExitCode, await stdout + await stderr);
     }
@@ -175,6 +197,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
+        RemoveState(_process.StartInfo);
         _process.Dispose();
     }
 
