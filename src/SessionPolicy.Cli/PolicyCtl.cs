@@ -4,7 +4,7 @@ using SessionPolicy.Cli.Commands;
 
 namespace SessionPolicy.Cli;
 
-/// <summary>The command line: <c>validate</c>, <c>test</c>, <c>report</c>, <c>decide</c>, <c>explain</c>, <c>credential-process</c>, and the operator's <c>logout</c>, <c>sessions</c>, <c>signal</c>, <c>tail</c>, <c>revocations</c> and <c>receivers</c>.</summary>
+/// <summary>The command line: <c>validate</c>, <c>test</c>, <c>report</c>, <c>ssm-preferences</c>, <c>decide</c>, <c>explain</c>, <c>credential-process</c>, and the operator's <c>logout</c>, <c>sessions</c>, <c>signal</c>, <c>tail</c>, <c>revocations</c> and <c>receivers</c>.</summary>
 internal static class PolicyCtl
 {
     /// <summary>Exit code for a policy or case that fails.</summary>
@@ -20,6 +20,7 @@ internal static class PolicyCtl
         root.Subcommands.Add(ValidateCommand.Create(output, error));
         root.Subcommands.Add(TestCommand.Create(output, error));
         root.Subcommands.Add(Report.ReportCommand.Create(output, error));
+        root.Subcommands.Add(SsmPreferencesCommand.Create(output, error));
         var connect = channel ?? (connection => connection.Open());
         root.Subcommands.Add(DecideCommand.Create("decide", "Ask a running server for a decision.", explain: false, output, error, connect));
         root.Subcommands.Add(DecideCommand.Create("explain", "Ask a running server for a decision with its evaluation trace.", explain: true, output, error, connect));

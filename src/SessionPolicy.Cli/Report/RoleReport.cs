@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using SessionPolicy.Core.Evaluation;
 
 namespace SessionPolicy.Cli.Report;
@@ -49,8 +48,6 @@ internal sealed class RoleReport
     public const string RoleMaximumRule = "role-maximum-above-decision";
     public const string RequestedRule = "requested-duration-above-decision";
     public const string DefaultsRule = "covered-by-defaults-only";
-
-    private static readonly IPAddress PrivateAddress = IPAddress.Parse("10.0.0.1");
 
     private readonly PolicyEngine _engine;
     private readonly string _environmentTag;
@@ -110,7 +107,7 @@ internal sealed class RoleReport
         var profiles = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var environment in Environments(role))
         {
-            foreach (var request in Requests(role, principal, kind, environment))
+            foreach (var request in SignIns.Favourable(principal, kind, role.Arn, role.Tags, environment))
             {
                 var decision = _engine.Evaluate(request);
                 profiles.Add(decision.Profile);
@@ -171,23 +168,6 @@ internal sealed class RoleReport
         var tagged = role.Tags.FirstOrDefault(t => string.Equals(t.Key, _environmentTag, StringComparison.OrdinalIgnoreCase)).Value;
         if (tagged is not null && (!table.IsDeclared || table.Find(tagged) is not null)) return [tagged];
         return table.IsDeclared ? [.. table.Declared.Select(d => d.Name)] : [""];
-    }
-
-    /// <summary>The most favourable sign-ins of a principal in an environment: guardrails only shorten, so the longest of these is the most the policy grants.</summary>
-    private static IEnumerable<SessionRequest> Requests(IamRole role, string principal, PrincipalKind kind, string environment)
-    {
-        foreach (var assurance in new[] { Assurance.Aal2, Assurance.Aal3 })
-        {
-            foreach (var channel in new ChannelKind?[] { ChannelKind.Web, ChannelKind.Cli, ChannelKind.Api })
-            {
-                yield return new SessionRequest
-                {
-                    PrincipalId = principal, PrincipalKind = kind, Role = role.Arn, RoleTags = role.Tags, Environment = environment,
-                    PrincipalAccount = role.Arn.Account, Mfa = true, Assurance = assurance, DeviceTrust = DeviceTrustLevel.Managed, SourceIp = PrivateAddress,
-                    Channel = channel, RiskScore = 0,
-                };
-            }
-        }
     }
 
     private static Requested Summarise(Usage usage)
