@@ -9,6 +9,7 @@ using SessionPolicy.Server.Revocation;
 using SessionPolicy.Server.Security;
 using SessionPolicy.Server.Sessions;
 using SessionPolicy.Server.Signals;
+using SessionPolicy.Server.Ssm;
 
 namespace SessionPolicy.Server.Hosting;
 
@@ -32,6 +33,7 @@ public static class SessionPolicyHost
         services.AddReceivers(configuration);
         services.AddCredentials(configuration);
         services.AddRevocation(configuration);
+        services.AddSsm(configuration);
         services.AddServiceGrpc(configuration);
         builder.AddHttpPort();
         return builder;

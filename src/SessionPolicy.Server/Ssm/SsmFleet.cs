@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using Amazon;
+using Amazon.Runtime;
+using Amazon.SimpleSystemsManagement;
+
+namespace SessionPolicy.Server.Ssm;
+
+/// <summary>Whether a region's Session Manager preferences match the policy, as of its last check.</summary>
+internal enum PreferencesState { Unknown, InSync, Drifted, Failing }
+
+/// <summary>One region's standing: its preferences' state, the limits the policy wants there, when it was last checked, and the last error (SSM's code, never its message).</summary>
+internal sealed record RegionStatus(SsmTarget Target, PreferencesState State, int IdleMinutes, int MaxMinutes, DateTimeOffset? CheckedAt, string LastError);
+
+/// <summary>The configured regions, an SSM client for each, and how each stands.</summary>
+internal sealed class SsmFleet : IDisposable
+{
+    private readonly ConcurrentDictionary<string, RegionStatus> _status = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IAmazonSimpleSystemsManagement> _clients = new(StringComparer.Ordinal);
+
+    public SsmFleet(SsmOptions options, AWSCredentials credentials)
+    {
+        Targets = options.Targets;
+        foreach (var t in Targets)
+        {
+            var config = new AmazonSimpleSystemsManagementConfig { RetryMode = RequestRetryMode.Standard, MaxErrorRetry = options.MaxErrorRetry, Timeout = options.Timeout };
+            if (t.ServiceUrl.Length > 0)
+            {
+                config.ServiceURL = t.ServiceUrl;
+                config.AuthenticationRegion = t.Region;
+            }
+            else
+            {
+                config.RegionEndpoint = RegionEndpoint.GetBySystemName(t.Region);
+            }
+            _clients[t.Name] = new AmazonSimpleSystemsManagementClient(credentials, config);
+            _status[t.Name] = new RegionStatus(t, PreferencesState.Unknown, 0, 0, null, "");
+        }
+    }
+
+    public IReadOnlyList<SsmTarget> Targets { get; }
+
+    public IAmazonSimpleSystemsManagement Client(SsmTarget target) => _clients[target.Name];
+
+    public IReadOnlyList<RegionStatus> Status => [.. Targets.Select(t => _status[t.Name])];
+
+    public void Set(RegionStatus status) => _status[status.Target.Name] = status;
+
+    /// <summary>The share of regions whose preferences match the policy.</summary>
+    public double Coverage => Targets.Count == 0 ? 0 : (double)_status.Values.Count(s => s.State == PreferencesState.InSync) / Targets.Count;
+
+    public void Dispose()
+    {
+        foreach (var c in _clients.Values) c.Dispose();
+    }
+}

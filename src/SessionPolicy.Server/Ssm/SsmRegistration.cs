@@ -1,0 +1,22 @@
+using Amazon.Runtime;
+using Amazon.Runtime.Credentials;
+using Microsoft.Extensions.Options;
+
+namespace SessionPolicy.Server.Ssm;
+
+/// <summary>Session Manager governed by the policy when <c>SessionPolicy:Ssm:Enabled</c> is set: the regions' clients, the preferences keeper, its metrics.</summary>
+internal static class SsmRegistration
+{
+    public static IServiceCollection AddSsm(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SsmOptions>().BindConfiguration(SsmOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        if (configuration.GetSection(SsmOptions.Section).Get<SsmOptions>() is not { Enabled: true }) return services;
+        // Tests and operators may register their own credentials first.
+        services.AddSingleton(sp => new SsmFleet(sp.GetRequiredService<IOptions<SsmOptions>>().Value,
+            sp.GetService<AWSCredentials>() ?? DefaultAWSCredentialsIdentityResolver.GetCredentials()));
+        services.AddSingleton<SsmMetrics>();
+        services.AddSingleton<SsmPreferencesKeeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<SsmPreferencesKeeper>());
+        return services;
+    }
+}

@@ -1,0 +1,83 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using SessionPolicy.Server.Ssm;
+using SessionPolicy.StsEndpoint;
+
+namespace SessionPolicy.Server.Tests.Helpers;
+
+/// <summary>
+/// The service in process with Session Manager governed, an SSM-compatible endpoint on loopback (SigV4 for service
+/// <c>ssm</c>, SSM's document rules) serving two regions: eu-west-1 for production, us-east-1 for development. The
+/// keeper checks on a fake clock; <see cref="RoundAsync"/> waits for its next round of checks.
+/// </summary>
+public sealed class SsmBed : IAsyncDisposable
+{
+    public const string Document = "SSM-SessionManagerRunShell";
+
+    private SsmBed(SsmEndpoint ssm, StsTestBed sts, FakeTimeProvider clock)
+    {
+        Ssm = ssm;
+        Sts = sts;
+        Clock = clock;
+    }
+
+    public SsmEndpoint Ssm { get; }
+    public StsTestBed Sts { get; }
+    public FakeTimeProvider Clock { get; }
+    public string AuditFile => Sts.Server.AuditFile;
+    internal SsmFleet Fleet => Sts.Server.Services.GetRequiredService<SsmFleet>();
+    internal SsmPreferencesKeeper Keeper => Sts.Server.Services.GetRequiredService<SsmPreferencesKeeper>();
+
+    /// <param name="prepare">What the SSM endpoint holds or will answer before the service first calls it.</param>
+    public static async Task<SsmBed> StartAsync(IDictionary<string, string?>? settings = null, string? policyYaml = null, Action<SsmEndpoint>? prepare = null)
+    {
+        var ssm = await SsmEndpoint.StartAsync();
+        ssm.AddCaller(new StsCaller(StsTestBed.AccessKeyId, StsTestBed.SecretAccessKey, StsTestBed.ServiceUser));
+        prepare?.Invoke(ssm);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var all = new Dictionary<string, string?>
+        {
+            ["SessionPolicy:Ssm:Enabled"] = "true",
+            ["SessionPolicy:Ssm:Targets:0:Region"] = "eu-west-1",
+            ["SessionPolicy:Ssm:Targets:0:Environment"] = "production",
+            ["SessionPolicy:Ssm:Targets:0:ServiceUrl"] = ssm.Url.ToString(),
+            ["SessionPolicy:Ssm:Targets:1:Region"] = "us-east-1",
+            ["SessionPolicy:Ssm:Targets:1:Environment"] = "development",
+            ["SessionPolicy:Ssm:Targets:1:ServiceUrl"] = ssm.Url.ToString(),
+            ["SessionPolicy:Ssm:MaxErrorRetry"] = "1",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
+        try
+        {
+            var sts = await StsTestBed.StartAsync(settings: all, clock: clock, policyYaml: policyYaml);
+            return new SsmBed(ssm, sts, clock);
+        }
+        catch
+        {
+            await ssm.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Waits until every region has been checked at least once.</summary>
+    public Task FirstRoundAsync() => Until.TrueAsync(() => Task.FromResult(Fleet.Status.All(s => s.CheckedAt is not null)), "every region checked");
+
+    /// <summary>Moves the clock past the interval and waits for the round of checks it starts.</summary>
+    public async Task RoundAsync(TimeSpan interval)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Keeper.Checked += () => done.TrySetResult();
+        // The keeper may not be waiting yet: keep moving the clock until a round has run.
+        await Until.TrueAsync(() =>
+        {
+            Clock.Advance(interval);
+            return Task.FromResult(done.Task.IsCompleted);
+        }, "a round of Session Manager checks");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Sts.DisposeAsync();
+        await Ssm.DisposeAsync();
+    }
+}
