@@ -30,8 +30,11 @@ public static partial class SessionFieldsReader
         {
             if (required) errors.Add(field, "is required");
         }
-        else if (id.Length > MaxIdLength || !IdChars().IsMatch(id)) errors.Add(field, $"must be 1..{MaxIdLength} characters of letters, digits and _.:@-");
+        else if (!IsSessionId(id)) errors.Add(field, $"must be 1..{MaxIdLength} characters of letters, digits and _.:@-");
     }
+
+    /// <summary>Whether <paramref name="id"/> is a session id the service takes (the rule of <see cref="SessionId"/>).</summary>
+    public static bool IsSessionId(string id) => id.Length is > 0 and <= MaxIdLength && IdChars().IsMatch(id);
 
     /// <summary>Free text: at most <paramref name="max"/> characters, no control characters.</summary>
     public static void Text(FieldViolations errors, string field, string value, int max)

@@ -29,7 +29,7 @@ public sealed class SsmEndpoint : IAsyncDisposable
     private readonly ConcurrentDictionary<string, StsCaller> _callers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Region, string Name), List<string>> _documents = new();
     private readonly ConcurrentDictionary<(string Region, string Id), SsmSession> _sessions = new();
-    private readonly ConcurrentQueue<StsError> _faults = new();
+    private readonly List<(string? Action, StsError Error)> _faults = [];
     private readonly ConcurrentQueue<SsmCall> _calls = new();
 
     private SsmEndpoint(WebApplication app) => _app = app;
@@ -77,9 +77,25 @@ public sealed class SsmEndpoint : IAsyncDisposable
 
     public SsmSession? Session(string region, string id) => _sessions.TryGetValue((region, id), out var s) ? s : null;
 
-    public void FailNext(StsError error, int times = 1)
+    /// <summary>Answers the next <paramref name="times"/> calls (of <paramref name="action"/> only, when given) with <paramref name="error"/>.</summary>
+    public void FailNext(StsError error, int times = 1, string? action = null)
     {
-        for (var i = 0; i < times; i++) _faults.Enqueue(error);
+        lock (_faults)
+        {
+            for (var i = 0; i < times; i++) _faults.Add((action, error));
+        }
+    }
+
+    private StsError? Fault(string action)
+    {
+        lock (_faults)
+        {
+            var i = _faults.FindIndex(f => f.Action is null || f.Action == action);
+            if (i < 0) return null;
+            var fault = _faults[i].Error;
+            _faults.RemoveAt(i);
+            return fault;
+        }
     }
 
     public static StsError Throttling() => new(HttpStatusCode.BadRequest, "ThrottlingException", "Rate exceeded");
@@ -119,7 +135,7 @@ public sealed class SsmEndpoint : IAsyncDisposable
                 throw new StsError(HttpStatusCode.BadRequest, "SerializationException", "The request is not a JSON object.");
             }
             _calls.Enqueue(new SsmCall(DateTimeOffset.UtcNow, region, action, input.ToJsonString()));
-            if (_faults.TryDequeue(out var fault)) throw fault;
+            if (Fault(action) is { } fault) throw fault;
             var output = action switch
             {
                 "GetDocument" => GetDocument(region, input),

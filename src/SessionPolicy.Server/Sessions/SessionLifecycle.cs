@@ -28,10 +28,12 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
         var decision = await decisions.DecideAsync(request, explain: false, registration.DecideRequest, cancellationToken);
         DecisionRefusedException.ThrowUnlessAllowed(decision, "session registered", audit, request);
         var now = time.GetUtcNow();
+        var started = registration.StartedAt is { } at && at < now ? at : now;
         var record = SessionRecord.Started(
             registration.ExternalSessionId.Length > 0 ? registration.ExternalSessionId : Guid.CreateVersion7(now).ToString("N"),
             request.PrincipalId, request.Role.Value, registration.Audiences,
-            registration.ExternalSessionId.Length > 0 ? SessionRecord.ExternalOrigin : "registered", decision, registration.DecideRequest, now);
+            registration.Origin ?? (registration.ExternalSessionId.Length > 0 ? SessionRecord.ExternalOrigin : "registered"), decision, registration.DecideRequest, started);
+        if (record.Origin == SessionRecord.SsmOrigin) record = record with { IdleTimeoutSeconds = 0 };
         if (!await store.AddAsync(record, cancellationToken)) throw ServiceFailure.Conflict($"session {record.Id} is already registered");
         Log.SessionRegistered(logger, record.Id, record.PrincipalId, record.RoleArn, decision.MaxSessionSeconds, decision.IdleTimeoutSeconds);
         metrics.Started(record);
@@ -178,6 +180,16 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
         }
     }
 
+    /// <summary>Ends the sessions named (all of them, or only those past their deadline), with one event.</summary>
+    public ValueTask<EndResult> EndSessionsAsync(IReadOnlyList<string> ids, LogoutReason reason, string actor, string detail, bool onlyIfDue, CancellationToken cancellationToken) =>
+        EndAsync(new EndRequest { SessionIds = ids, Reason = reason, Actor = actor, Detail = detail, At = time.GetUtcNow(), OnlyIfDue = onlyIfDue }, cancellationToken);
+
+    /// <summary>The ids of the running sessions.</summary>
+    public ValueTask<IReadOnlyList<string>> ActiveIdsAsync(CancellationToken cancellationToken) => store.ActiveIdsAsync(null, cancellationToken);
+
+    /// <summary>A session as the registry holds it, running or ended; null when unknown.</summary>
+    public ValueTask<SessionRecord?> GetAsync(string id, CancellationToken cancellationToken) => store.GetAsync(id, cancellationToken);
+
     /// <summary>Ends through the store and counts the ending.</summary>
     private async ValueTask<EndResult> EndAsync(EndRequest request, CancellationToken cancellationToken)
     {
@@ -215,7 +227,8 @@ internal sealed class SessionLifecycle(ISessionStore store, DecisionService deci
         if (DecisionRequestReader.ReadStored(session.Request, clock.Bounds()) is not { } read) return (null, session);
         var decision = await decisions.DecideAsync(read, explain: false, session.Request, cancellationToken, record: false);
         var expires = session.IssuedAt.AddSeconds(decision.MaxSessionSeconds);
-        var idle = decision.IdleTimeoutSeconds == 0 ? session.IdleTimeoutSeconds
+        var idle = session.Origin == SessionRecord.SsmOrigin ? 0
+            : decision.IdleTimeoutSeconds == 0 ? session.IdleTimeoutSeconds
             : session.IdleTimeoutSeconds == 0 ? decision.IdleTimeoutSeconds
             : Math.Min(session.IdleTimeoutSeconds, decision.IdleTimeoutSeconds);
         return (decision, session with { ExpiresAt = expires < session.ExpiresAt ? expires : session.ExpiresAt, IdleTimeoutSeconds = idle });

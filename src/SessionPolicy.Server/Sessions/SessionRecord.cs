@@ -37,6 +37,9 @@ public sealed record SessionRecord
     /// <summary>The origin of a session registered under the caller's own id (<c>external_session_id</c>).</summary>
     public const string ExternalOrigin = "external";
 
+    /// <summary>A Session Manager session the service found running: SSM enforces its idle timeout (the service sees no activity), the service its maximum.</summary>
+    public const string SsmOrigin = "ssm";
+
     /// <summary>The decision that set its limits, and its policy version.</summary>
     public required string DecisionId { get; init; }
     public required string PolicyVersion { get; init; }

@@ -9,7 +9,13 @@ namespace SessionPolicy.Server.Ssm;
 internal enum PreferencesState { Unknown, InSync, Drifted, Failing }
 
 /// <summary>One region's standing: its preferences' state, the limits the policy wants there, when it was last checked, and the last error (SSM's code, never its message).</summary>
-internal sealed record RegionStatus(SsmTarget Target, PreferencesState State, int IdleMinutes, int MaxMinutes, DateTimeOffset? CheckedAt, string LastError);
+internal sealed record RegionStatus(SsmTarget Target, PreferencesState State, int IdleMinutes, int MaxMinutes, DateTimeOffset? CheckedAt, string LastError)
+{
+    /// <summary>Sessions running within the policy and beyond it, as of the last listing.</summary>
+    public int ActiveSessions { get; init; }
+    public int OverLimitSessions { get; init; }
+    public DateTimeOffset? SessionsListedAt { get; init; }
+}
 
 /// <summary>The configured regions, an SSM client for each, and how each stands.</summary>
 internal sealed class SsmFleet : IDisposable
@@ -43,7 +49,14 @@ internal sealed class SsmFleet : IDisposable
 
     public IReadOnlyList<RegionStatus> Status => [.. Targets.Select(t => _status[t.Name])];
 
-    public void Set(RegionStatus status) => _status[status.Target.Name] = status;
+    /// <summary>Records a check of the region's preferences (its session counts kept).</summary>
+    public void Set(RegionStatus status) => _status.AddOrUpdate(status.Target.Name, status,
+        (_, old) => status with { ActiveSessions = old.ActiveSessions, OverLimitSessions = old.OverLimitSessions, SessionsListedAt = old.SessionsListedAt });
+
+    /// <summary>Records a listing of the region's sessions.</summary>
+    public void SetSessions(SsmTarget target, int active, int overLimit, DateTimeOffset at) =>
+        _status.AddOrUpdate(target.Name, new RegionStatus(target, PreferencesState.Unknown, 0, 0, null, "") { ActiveSessions = active, OverLimitSessions = overLimit, SessionsListedAt = at },
+            (_, old) => old with { ActiveSessions = active, OverLimitSessions = overLimit, SessionsListedAt = at });
 
     /// <summary>The share of regions whose preferences match the policy.</summary>
     public double Coverage => Targets.Count == 0 ? 0 : (double)_status.Values.Count(s => s.State == PreferencesState.InSync) / Targets.Count;

@@ -12,6 +12,9 @@ internal static partial class SsmLog
     [LoggerMessage(83, LogLevel.Warning, "Session Manager in {Region}: SSM refused or did not answer ({Code}); trying again at the next check")]
     public static partial void Failed(ILogger logger, string region, string code);
 
+    [LoggerMessage(85, LogLevel.Information, "Session Manager session {Session} in {Region} of {Principal} terminated ({Reason})")]
+    public static partial void Terminated(ILogger logger, string session, string region, string principal, string reason);
+
     [LoggerMessage(84, LogLevel.Warning, "Session Manager: the shared store failed ({Cause}); trying again")]
     public static partial void StoreFailed(ILogger logger, string cause);
 }

@@ -21,6 +21,13 @@ public sealed class SsmOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "SessionPolicy:Ssm:PreferencesInterval must be between 00:00:01 and 1.00:00:00")]
     public TimeSpan PreferencesInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How often each region's running sessions are listed: new ones registered, those the policy ended terminated.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "SessionPolicy:Ssm:SessionsInterval must be between 00:00:01 and 01:00:00")]
+    public TimeSpan SessionsInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The logout audiences Session Manager sessions are registered for (who hears of their endings).</summary>
+    public string[] Audiences { get; set; } = ["aws-ssm"];
+
     /// <summary>Whether preferences changed outside the service are written back (drift is always reported).</summary>
     public bool RestoreDrift { get; set; }
 

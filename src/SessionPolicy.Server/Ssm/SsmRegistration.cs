@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace SessionPolicy.Server.Ssm;
 
-/// <summary>Session Manager governed by the policy when <c>SessionPolicy:Ssm:Enabled</c> is set: the regions' clients, the preferences keeper, its metrics.</summary>
+/// <summary>Session Manager governed by the policy when <c>SessionPolicy:Ssm:Enabled</c> is set: the regions' clients, the preferences keeper, the session watcher, their metrics.</summary>
 internal static class SsmRegistration
 {
     public static IServiceCollection AddSsm(this IServiceCollection services, IConfiguration configuration)
@@ -17,6 +17,8 @@ internal static class SsmRegistration
         services.AddSingleton<SsmMetrics>();
         services.AddSingleton<SsmPreferencesKeeper>();
         services.AddHostedService(sp => sp.GetRequiredService<SsmPreferencesKeeper>());
+        services.AddSingleton<SsmSessionWatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<SsmSessionWatcher>());
         return services;
     }
 }

@@ -27,6 +27,7 @@ public sealed class SsmBed : IAsyncDisposable
     public string AuditFile => Sts.Server.AuditFile;
     internal SsmFleet Fleet => Sts.Server.Services.GetRequiredService<SsmFleet>();
     internal SsmPreferencesKeeper Keeper => Sts.Server.Services.GetRequiredService<SsmPreferencesKeeper>();
+    internal SsmSessionWatcher Watcher => Sts.Server.Services.GetRequiredService<SsmSessionWatcher>();
 
     /// <param name="prepare">What the SSM endpoint holds or will answer before the service first calls it.</param>
     public static async Task<SsmBed> StartAsync(IDictionary<string, string?>? settings = null, string? policyYaml = null, Action<SsmEndpoint>? prepare = null)
@@ -62,11 +63,16 @@ public sealed class SsmBed : IAsyncDisposable
     /// <summary>Waits until every region has been checked at least once.</summary>
     public Task FirstRoundAsync() => Until.TrueAsync(() => Task.FromResult(Fleet.Status.All(s => s.CheckedAt is not null)), "every region checked");
 
-    /// <summary>Moves the clock past the interval and waits for the round of checks it starts.</summary>
-    public async Task RoundAsync(TimeSpan interval)
+    /// <summary>Moves the clock past the interval and waits for the round of preference checks it starts.</summary>
+    public Task RoundAsync(TimeSpan interval) => RoundAsync(interval, h => Keeper.Checked += h);
+
+    /// <summary>Moves the clock past the interval and waits for the round of session listings it starts.</summary>
+    public Task SessionsRoundAsync(TimeSpan interval) => RoundAsync(interval, h => Watcher.Checked += h);
+
+    private async Task RoundAsync(TimeSpan interval, Action<Action> subscribe)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Keeper.Checked += () => done.TrySetResult();
+        subscribe(() => done.TrySetResult());
         // The keeper may not be waiting yet: keep moving the clock until a round has run.
         await Until.TrueAsync(() =>
         {

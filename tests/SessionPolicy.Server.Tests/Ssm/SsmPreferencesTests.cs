@@ -120,8 +120,8 @@ public sealed class SsmPreferencesTests
     {
         await using var bed = await SsmBed.StartAsync(prepare: ssm =>
         {
-            ssm.FailNext(new StsError(HttpStatusCode.InternalServerError, "InternalServerError", "backend-secret-detail"), times: 2);
-            ssm.FailNext(SsmEndpoint.Throttling(), times: 2);
+            ssm.FailNext(new StsError(HttpStatusCode.InternalServerError, "InternalServerError", "backend-secret-detail"), times: 2, action: "GetDocument");
+            ssm.FailNext(SsmEndpoint.Throttling(), times: 2, action: "GetDocument");
         });
 
         await bed.FirstRoundAsync();
