@@ -4,7 +4,7 @@ using SessionPolicy.Cli.Commands;
 
 namespace SessionPolicy.Cli;
 
-/// <summary>The command line: <c>validate</c>, <c>test</c>, <c>report</c>, <c>ssm-preferences</c>, <c>decide</c>, <c>explain</c>, <c>credential-process</c>, and the operator's <c>logout</c>, <c>sessions</c>, <c>signal</c>, <c>tail</c>, <c>revocations</c> and <c>receivers</c>.</summary>
+/// <summary>The command line: <c>validate</c>, <c>test</c>, <c>report</c>, <c>ssm-preferences</c>, <c>decide</c>, <c>explain</c>, <c>credential-process</c>, and the operator's <c>logout</c>, <c>sessions</c>, <c>signal</c>, <c>tail</c>, <c>revocations</c>, <c>ssm-status</c> and <c>receivers</c>.</summary>
 internal static class PolicyCtl
 {
     /// <summary>Exit code for a policy or case that fails.</summary>
@@ -31,6 +31,7 @@ internal static class PolicyCtl
         root.Subcommands.Add(OperatorCommands.Signal(output, error, connect));
         root.Subcommands.Add(OperatorCommands.Tail(output, error, connect));
         root.Subcommands.Add(OperatorCommands.Revocations(output, error, connect));
+        root.Subcommands.Add(OperatorCommands.SsmStatus(output, error, connect));
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
     }
 }

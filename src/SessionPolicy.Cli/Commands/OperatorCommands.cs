@@ -8,8 +8,8 @@ namespace SessionPolicy.Cli.Commands;
 
 /// <summary>
 /// The operator's commands on a running server: <c>logout</c> (ForceLogout), <c>sessions</c> (ListSessions, every page),
-/// <c>signal</c> (ReportSignal), <c>tail</c> (SubscribeLogouts, printing events as they arrive) and <c>revocations</c>
-/// (ListRevocations). Each needs the permission its RPC needs (admin; subscribe for tail).
+/// <c>signal</c> (ReportSignal), <c>tail</c> (SubscribeLogouts, printing events as they arrive), <c>revocations</c>
+/// (ListRevocations) and <c>ssm-status</c> (GetSsmStatus). Each needs the permission its RPC needs (admin; subscribe for tail).
 /// </summary>
 internal static class OperatorCommands
 {
@@ -187,6 +187,40 @@ internal static class OperatorCommands
                         $"  {e.Kind,-9} {(e.Subject.Length > 0 ? e.Subject : "(every session)"),-36} {(e.IssuedBefore is { } b ? b.ToDateTimeOffset().ToString("u", CultureInfo.InvariantCulture) : "-"),-20} {e.RemovedAt.ToDateTimeOffset():u}"));
                 }
             }
+            return 0;
+        }));
+        return command;
+    }
+
+    public static Command SsmStatus(TextWriter output, TextWriter error, Func<Connection, GrpcChannel> connect)
+    {
+        var options = new ConnectionOptions();
+        var json = new Option<bool>("--json") { Description = "Print the answer as JSON." };
+        var command = new Command("ssm-status", "How Session Manager follows the policy in each configured region: preferences in sync or drifted, sessions running within and beyond the policy.");
+        options.AddTo(command);
+        command.Options.Add(json);
+        command.SetAction((parse, cancel) => ServerCalls.RunAsync(options, parse, error, connect, async (grpc, headers) =>
+        {
+            var response = await new SessionManagerService.SessionManagerServiceClient(grpc).GetSsmStatusAsync(new GetSsmStatusRequest(), headers, cancellationToken: cancel);
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonFormatter.Default.Format(response));
+                return 0;
+            }
+            output.WriteLine($"{"REGION",-16} {"ENVIRONMENT",-14} {"PREFERENCES",-11} {"IDLE",4} {"MAX",5} {"ACTIVE",6} {"OVER",5} CHECKED");
+            foreach (var r in response.Regions)
+            {
+                var state = r.Preferences switch
+                {
+                    SsmPreferencesState.InSync => "in-sync",
+                    SsmPreferencesState.Drifted => "drifted",
+                    SsmPreferencesState.Failing => "failing",
+                    _ => "unchecked",
+                };
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{r.Region,-16} {r.Environment,-14} {state,-11} {r.IdleMinutes,4} {r.MaxMinutes,5} {r.ActiveSessions,6} {r.OverLimitSessions,5} {(r.CheckedAt is { } c ? c.ToDateTimeOffset().ToString("u", CultureInfo.InvariantCulture) : "-")}{(r.LastError.Length > 0 ? $"  {r.LastError}" : "")}"));
+            }
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fleet coverage: {response.FleetCoverage * 100:0.0}% of {response.Regions.Count} regions match the policy"));
             return 0;
         }));
         return command;

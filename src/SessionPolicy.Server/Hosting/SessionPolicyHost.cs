@@ -63,6 +63,7 @@ public static class SessionPolicyHost
         app.MapGrpcService<SessionCredentialsGrpcService>();
         app.MapGrpcService<SessionEventsGrpcService>();
         app.MapGrpcService<ReceiversGrpcService>();
+        app.MapGrpcService<SessionManagerGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapHttpPort();

@@ -42,5 +42,6 @@ internal static class Permissions
         ["/sessionpolicy.v1.SessionReceiversService/ListReceivers"] = Admin,
         ["/sessionpolicy.v1.SessionReceiversService/RegisterReceiver"] = Admin,
         ["/sessionpolicy.v1.SessionReceiversService/RemoveReceiver"] = Admin,
+        ["/sessionpolicy.v1.SessionManagerService/GetSsmStatus"] = Admin,
     };
 }
