@@ -66,10 +66,10 @@ while True:
 # start_server NAME [REDIS] [VAR=VALUE ...]: starts the Release server on a free port, with the given extra
 # environment; sets $server_url to its base URL.
 start_server() {
-  local log="$work/$1.log" redis=${2:-}
+  local name=$1 log="$work/$1.log" redis=${2:-}
   shift; [ $# -gt 0 ] && shift
   env Logging__LogLevel__Default=Warning "Logging__LogLevel__Microsoft.Hosting.Lifetime=Information" \
-    SessionPolicy__Redis__Configuration="$redis" SessionPolicy__Audit__Path="$work/$1.audit.jsonl" "$@" \
+    SessionPolicy__Redis__Configuration="$redis" SessionPolicy__Audit__Path="$work/$name.audit.jsonl" "$@" \
     dotnet "$root/src/SessionPolicy.Server/bin/Release/net10.0/SessionPolicy.Server.dll" --urls http://127.0.0.1:0 >"$log" 2>&1 &
   server_pid=$!; pids+=("$server_pid")
   await_listening "$log" http

@@ -34,6 +34,11 @@ if (args is ["--revocation", var rvServer, var rvPort, var rvKey, var rvSecret, 
 {
     return await SessionPolicy.Benchmarks.RevocationLatency.RunAsync(rvServer, int.Parse(rvPort), rvKey, rvSecret, int.Parse(rvRoles), int.Parse(rvRate), int.Parse(rvSeconds));
 }
+// --ssm-poll IAM_PORT SERVER_PID ACCESS_KEY SECRET_KEY SESSIONS ROUNDS: see SsmPollCost.
+if (args is ["--ssm-poll", var spPort, var spPid, var spKey, var spSecret, var spSessions, var spRounds])
+{
+    return await SessionPolicy.Benchmarks.SsmPollCost.RunAsync(int.Parse(spPort), int.Parse(spPid), spKey, spSecret, int.Parse(spSessions), int.Parse(spRounds));
+}
 // --logout-latency URL[,URL...] SUBSCRIBERS ROUNDS [WARMUP]: see LogoutLatency.
 if (args is ["--logout-latency", var urls, var subscribers, var rounds, ..])
 {

@@ -109,6 +109,9 @@ internal sealed class SsmSessionWatcher(SsmFleet fleet, IOptions<SsmOptions> opt
             return;
         }
         var now = time.GetUtcNow();
+        // One read of what runs here: a session SSM lists that the registry runs too is within the policy (the sweeper
+        // ends it at its deadline); only the others are looked up one by one.
+        var running = new HashSet<string>(await sessions.ActiveIdsAsync(cancellationToken), StringComparer.Ordinal);
         var listed = new HashSet<string>(StringComparer.Ordinal);
         var overLimit = 0;
         foreach (var s in active)
@@ -116,6 +119,7 @@ internal sealed class SsmSessionWatcher(SsmFleet fleet, IOptions<SsmOptions> opt
             var id = Id(target, s.SessionId ?? "");
             if (!Mapping.SessionFieldsReader.IsSessionId(id)) continue;
             listed.Add(id);
+            if (running.Contains(id)) continue;
             var record = await sessions.GetAsync(id, cancellationToken) ?? await RegisterAsync(target, s, id, cancellationToken);
             if (record is null)
             {
@@ -138,7 +142,7 @@ internal sealed class SsmSessionWatcher(SsmFleet fleet, IOptions<SsmOptions> opt
         metrics.ActiveSessions(target.Name, active.Count - overLimit);
         // What SSM no longer lists ended there.
         var prefix = Id(target, "");
-        var gone = (await sessions.ActiveIdsAsync(cancellationToken)).Where(i => i.StartsWith(prefix, StringComparison.Ordinal) && !listed.Contains(i)).ToList();
+        var gone = running.Where(i => i.StartsWith(prefix, StringComparison.Ordinal) && !listed.Contains(i)).ToList();
         if (gone.Count > 0) await sessions.EndSessionsAsync(gone, LogoutReason.Admin, Actor, "ended in Session Manager", onlyIfDue: false, cancellationToken);
         fleet.SetSessions(target, active.Count - overLimit, overLimit, now);
     }
