@@ -30,7 +30,9 @@ public sealed class SsmBed : IAsyncDisposable
     internal SsmSessionWatcher Watcher => Sts.Server.Services.GetRequiredService<SsmSessionWatcher>();
 
     /// <param name="prepare">What the SSM endpoint holds or will answer before the service first calls it.</param>
-    public static async Task<SsmBed> StartAsync(IDictionary<string, string?>? settings = null, string? policyYaml = null, Action<SsmEndpoint>? prepare = null)
+    /// <param name="services">Services added to the server (an exporter, say).</param>
+    public static async Task<SsmBed> StartAsync(IDictionary<string, string?>? settings = null, string? policyYaml = null, Action<SsmEndpoint>? prepare = null,
+        Action<IServiceCollection>? services = null)
     {
         var ssm = await SsmEndpoint.StartAsync();
         ssm.AddCaller(new StsCaller(StsTestBed.AccessKeyId, StsTestBed.SecretAccessKey, StsTestBed.ServiceUser));
@@ -50,7 +52,7 @@ public sealed class SsmBed : IAsyncDisposable
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
         try
         {
-            var sts = await StsTestBed.StartAsync(settings: all, clock: clock, policyYaml: policyYaml);
+            var sts = await StsTestBed.StartAsync(settings: all, clock: clock, policyYaml: policyYaml, services: services);
             return new SsmBed(ssm, sts, clock);
         }
         catch

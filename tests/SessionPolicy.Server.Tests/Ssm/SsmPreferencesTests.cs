@@ -138,6 +138,22 @@ public sealed class SsmPreferencesTests
         Assert.DoesNotContain("backend-secret-detail", File.ReadAllText(bed.AuditFile));
     }
 
+    [Fact]
+    public async Task ARegionWhoseSsmCannotBeReached_IsFailing_TheOthersAreKept_AndTheServiceServes()
+    {
+        await using var bed = await SsmBed.StartAsync(new Dictionary<string, string?> { ["SessionPolicy:Ssm:Targets:1:ServiceUrl"] = "http://127.0.0.1:9/" });
+
+        await bed.FirstRoundAsync();
+
+        var unreachable = bed.Fleet.Status.Single(s => s.Target.Region == "us-east-1");
+        Assert.Equal(PreferencesState.Failing, unreachable.State);
+        Assert.Equal("SSM answered NoAnswer", unreachable.LastError);
+        Assert.Equal(PreferencesState.InSync, bed.Fleet.Status.Single(s => s.Target.Region == "eu-west-1").State);
+        Assert.Equal((15, 60), Minutes(bed.Ssm.Document("eu-west-1", SsmBed.Document)));
+        var decided = await new SessionPolicy.V1.SessionPolicyService.SessionPolicyServiceClient(bed.Sts.Server.Channel).DecideAsync(Sample.Human("ann"));
+        Assert.True(decided.Decision.MaxSessionSeconds > 0);
+    }
+
     [Theory]
     [InlineData("SessionPolicy:Ssm:Targets:0:Region", "Mars-1", "SessionPolicy:Ssm:Targets:0:Region must be an AWS region name such as eu-west-1, not 'Mars-1'")]
     [InlineData("SessionPolicy:Ssm:Targets:0:Environment", "", "SessionPolicy:Ssm:Targets:0:Environment must name the environment")]
