@@ -3,13 +3,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace SessionPolicy.StsEndpoint;
 
@@ -43,16 +37,10 @@ public sealed partial class IamEndpoint : IAsyncDisposable
 
     public static async Task<IamEndpoint> StartAsync(int port = 0)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Configuration.Sources.Clear();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http1AndHttp2));
-        var app = builder.Build();
+        var app = LoopbackHost.Build(port);
         var endpoint = new IamEndpoint(app);
         app.MapPost("/", endpoint.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        endpoint.Url = new Uri(address.EndsWith('/') ? address : address + "/");
+        endpoint.Url = await LoopbackHost.StartAsync(app);
         return endpoint;
     }
 

@@ -4,13 +4,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace SessionPolicy.StsEndpoint;
 
@@ -41,16 +35,10 @@ public sealed class SsmEndpoint : IAsyncDisposable
 
     public static async Task<SsmEndpoint> StartAsync(int port = 0)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Configuration.Sources.Clear();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http1AndHttp2));
-        var app = builder.Build();
+        var app = LoopbackHost.Build(port);
         var endpoint = new SsmEndpoint(app);
         app.MapPost("/", endpoint.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        endpoint.Url = new Uri(address.EndsWith('/') ? address : address + "/");
+        endpoint.Url = await LoopbackHost.StartAsync(app);
         return endpoint;
     }
 

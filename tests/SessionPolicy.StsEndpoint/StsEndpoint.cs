@@ -2,13 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace SessionPolicy.StsEndpoint;
 
@@ -50,17 +44,10 @@ public sealed class StsEndpoint : IAsyncDisposable
 
     public static async Task<StsEndpoint> StartAsync(int port = 0, TimeProvider? time = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        // Nothing from the host's appsettings (a test folder holds the service's): STS speaks HTTP/1.1.
-        builder.Configuration.Sources.Clear();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http1AndHttp2));
-        var app = builder.Build();
+        var app = LoopbackHost.Build(port);
         var endpoint = new StsEndpoint(app, time ?? TimeProvider.System);
         app.MapPost("/", endpoint.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        endpoint.Url = new Uri(address.EndsWith('/') ? address : address + "/");
+        endpoint.Url = await LoopbackHost.StartAsync(app);
         return endpoint;
     }
 

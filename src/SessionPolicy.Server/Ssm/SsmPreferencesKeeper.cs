@@ -20,67 +20,18 @@ namespace SessionPolicy.Server.Ssm;
 /// a lease.
 /// </summary>
 internal sealed class SsmPreferencesKeeper(SsmFleet fleet, IOptions<SsmOptions> options, PolicyStore policies, IReceiverCursors leases, AuditTrail audit,
-    SsmMetrics metrics, TimeProvider time, ILogger<SsmPreferencesKeeper> logger) : BackgroundService
+    SsmMetrics metrics, TimeProvider time, ILogger<SsmPreferencesKeeper> logger)
+    : LeasedRounds(leases, policies, time, logger, LeaseName, options.Value.Lease, options.Value.PreferencesInterval)
 {
     /// <summary>The lease's name among the receivers' (a name no receiver can have).</summary>
     public const string LeaseName = ":aws-ssm";
 
     private readonly SsmOptions _options = options.Value;
-    private readonly string _holder = Guid.NewGuid().ToString("N");
     private readonly Dictionary<string, string> _written = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _reported = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _wake = new(0);
-
-    /// <summary>Raised after every round of checks, for tests and the status.</summary>
-    public event Action? Checked;
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RoundAsync(CancellationToken cancellationToken)
     {
-        policies.Changed += _ => _wake.Release();
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (await leases.HoldAsync(LeaseName, _holder, _options.Lease)) await CheckAllAsync(stoppingToken);
-            }
-            catch (SharedStoreUnavailableException e)
-            {
-                SsmLog.StoreFailed(logger, e.Cause);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            Checked?.Invoke();
-            // The next round: after the interval, or at once when a new policy is loaded.
-            using var timer = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            try
-            {
-                await Task.WhenAny(_wake.WaitAsync(timer.Token), Task.Delay(_options.PreferencesInterval, time, timer.Token));
-            }
-            finally
-            {
-                await timer.CancelAsync();
-            }
-        }
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        try
-        {
-            await leases.ReleaseAsync(LeaseName, _holder);
-        }
-        catch (SharedStoreUnavailableException e)
-        {
-            SsmLog.StoreFailed(logger, e.Cause);
-        }
-    }
-
-    private async Task CheckAllAsync(CancellationToken cancellationToken)
-    {
-        var snapshot = policies.Current;
+        var snapshot = Policies.Current;
         foreach (var target in fleet.Targets)
         {
             await CheckAsync(target, snapshot, cancellationToken);
@@ -94,7 +45,7 @@ internal sealed class SsmPreferencesKeeper(SsmFleet fleet, IOptions<SsmOptions> 
         var limits = SsmPreferences.Limits(snapshot.Engine, environment);
         var desired = SsmPreferences.Render(limits, _options.Logging.ToLogging());
         var client = fleet.Client(target);
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         try
         {
             var current = await CurrentAsync(client, cancellationToken);

@@ -26,7 +26,8 @@ namespace SessionPolicy.Server.Ssm;
 /// and audit. One that SSM no longer lists ended there, and is ended in the registry (actor <c>aws-ssm</c>).
 /// </summary>
 internal sealed class SsmSessionWatcher(SsmFleet fleet, IOptions<SsmOptions> options, SessionLifecycle sessions, PolicyStore policies, IReceiverCursors leases,
-    AuditTrail audit, SsmMetrics metrics, RequestClock clock, TimeProvider time, ILogger<SsmSessionWatcher> logger) : BackgroundService
+    AuditTrail audit, SsmMetrics metrics, RequestClock clock, TimeProvider time, ILogger<SsmSessionWatcher> logger)
+    : LeasedRounds(leases, policies, time, logger, LeaseName, options.Value.Lease, options.Value.SessionsInterval)
 {
     public const string LeaseName = ":aws-ssm-sessions";
     public const string Actor = "aws-ssm";
@@ -35,56 +36,9 @@ internal sealed class SsmSessionWatcher(SsmFleet fleet, IOptions<SsmOptions> opt
     private const int MaxPages = 100;
 
     private readonly SsmOptions _options = options.Value;
-    private readonly string _holder = Guid.NewGuid().ToString("N");
-    private readonly SemaphoreSlim _wake = new(0);
-
-    /// <summary>Raised after every round, for tests and the status.</summary>
-    public event Action? Checked;
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RoundAsync(CancellationToken cancellationToken)
     {
-        policies.Changed += _ => _wake.Release();
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (await leases.HoldAsync(LeaseName, _holder, _options.Lease))
-                {
-                    foreach (var target in fleet.Targets) await RoundAsync(target, stoppingToken);
-                }
-            }
-            catch (SharedStoreUnavailableException e)
-            {
-                SsmLog.StoreFailed(logger, e.Cause);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            Checked?.Invoke();
-            using var timer = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            try
-            {
-                await Task.WhenAny(_wake.WaitAsync(timer.Token), Task.Delay(_options.SessionsInterval, time, timer.Token));
-            }
-            finally
-            {
-                await timer.CancelAsync();
-            }
-        }
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        try
-        {
-            await leases.ReleaseAsync(LeaseName, _holder);
-        }
-        catch (SharedStoreUnavailableException e)
-        {
-            SsmLog.StoreFailed(logger, e.Cause);
-        }
+        foreach (var target in fleet.Targets) await RoundAsync(target, cancellationToken);
     }
 
     /// <summary>The registry's id of a Session Manager session: <c>ssm:REGION:SESSION_ID</c>.</summary>
@@ -108,7 +62,7 @@ internal sealed class SsmSessionWatcher(SsmFleet fleet, IOptions<SsmOptions> opt
             Failed(target, "NoAnswer");
             return;
         }
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         // One read of what runs here: a session SSM lists that the registry runs too is within the policy (the sweeper
         // ends it at its deadline); only the others are looked up one by one.
         var running = new HashSet<string>(await sessions.ActiveIdsAsync(cancellationToken), StringComparer.Ordinal);
@@ -166,7 +120,7 @@ internal sealed class SsmSessionWatcher(SsmFleet fleet, IOptions<SsmOptions> opt
     {
         var owner = s.Owner ?? "";
         var principal = owner[(owner.LastIndexOf('/') + 1)..];
-        var started = s.StartDate is { } d ? new DateTimeOffset(DateTime.SpecifyKind(d, DateTimeKind.Utc)) : time.GetUtcNow();
+        var started = s.StartDate is { } d ? new DateTimeOffset(DateTime.SpecifyKind(d, DateTimeKind.Utc)) : Time.GetUtcNow();
         var request = new DecideRequest
         {
             Principal = new Principal { Id = principal, Type = PrincipalType.Human },
@@ -211,7 +165,7 @@ internal sealed class SsmSessionWatcher(SsmFleet fleet, IOptions<SsmOptions> opt
         // The limit was crossed at the maximum for an expiry, at the ending for everything else (at once for a denied owner).
         var crossed = record is null ? now : record.EndedReason == LogoutReason.MaxDuration ? record.ExpiresAt : record.EndedAt ?? now;
         var reason = record?.EndedReason.ToString() ?? "Denied";
-        var ended = time.GetUtcNow();
+        var ended = Time.GetUtcNow();
         metrics.Terminated(target.Name, reason, ended - crossed);
         SsmLog.Terminated(logger, s.SessionId ?? "", target.Name, record?.PrincipalId ?? "", reason);
         audit.Write(new AuditRecord

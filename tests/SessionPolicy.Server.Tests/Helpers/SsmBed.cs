@@ -14,6 +14,23 @@ public sealed class SsmBed : IAsyncDisposable
 {
     public const string Document = "SSM-SessionManagerRunShell";
 
+    /// <summary>A policy of 4 h sessions, 30 min idle, for everyone in production and development (a test then tightens it).</summary>
+    public const string FourHourPolicy = """
+        version: 1
+        environments:
+          declared: { production: [prod], development: [dev] }
+          undeclared: most_restrictive
+          missing: most_restrictive
+        defaults: { max_session: 4h, idle_timeout: 30m }
+        """;
+
+    /// <summary>Replaces the policy file with <paramref name="yaml"/> and has it loaded now.</summary>
+    public async Task ReloadAsync(string yaml)
+    {
+        await File.WriteAllTextAsync(Sts.Server.PolicyPath!, yaml);
+        Sts.Server.Services.GetRequiredService<Policies.PolicyStore>().Reload();
+    }
+
     private SsmBed(SsmEndpoint ssm, StsTestBed sts, FakeTimeProvider clock)
     {
         Ssm = ssm;

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using SessionPolicy.Server.Policies;
 using SessionPolicy.Server.Ssm;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.StsEndpoint;
@@ -94,20 +93,11 @@ public sealed class SsmPreferencesTests
     [Fact]
     public async Task ATightenedPolicy_IsAppliedAtOnce_NotAtTheNextInterval()
     {
-        const string before = """
-            version: 1
-            environments:
-              declared: { production: [prod], development: [dev] }
-              undeclared: most_restrictive
-              missing: most_restrictive
-            defaults: { max_session: 4h, idle_timeout: 30m }
-            """;
-        await using var bed = await SsmBed.StartAsync(policyYaml: before);
+        await using var bed = await SsmBed.StartAsync(policyYaml: SsmBed.FourHourPolicy);
         await bed.FirstRoundAsync();
         Assert.Equal((30, 240), Minutes(bed.Ssm.Document("eu-west-1", SsmBed.Document)));
 
-        await File.WriteAllTextAsync(bed.Sts.Server.PolicyPath!, before.Replace("max_session: 4h, idle_timeout: 30m", "max_session: 2h, idle_timeout: 10m", StringComparison.Ordinal));
-        bed.Sts.Server.Services.GetRequiredService<PolicyStore>().Reload();
+        await bed.ReloadAsync(SsmBed.FourHourPolicy.Replace("max_session: 4h, idle_timeout: 30m", "max_session: 2h, idle_timeout: 10m", StringComparison.Ordinal));
 
         await Until.TrueAsync(() => Task.FromResult(bed.Ssm.Document("eu-west-1", SsmBed.Document) is { } d && Minutes(d) == (10, 120)), "the tightened preferences in eu-west-1");
         await Until.TrueAsync(() => Task.FromResult(bed.Ssm.Document("us-east-1", SsmBed.Document) is { } d && Minutes(d) == (10, 120)), "the tightened preferences in us-east-1");

@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using SessionPolicy.Server.Policies;
 using SessionPolicy.Server.Tests.Helpers;
 using SessionPolicy.StsEndpoint;
 using SessionPolicy.V1;
@@ -63,15 +62,7 @@ public sealed class SsmSessionsTests
     [Fact]
     public async Task ATightenedPolicy_EndsTheSessionsOverIt_WithPolicyChanged_AndTheyAreTerminated_WithTheKpis()
     {
-        const string before = """
-            version: 1
-            environments:
-              declared: { production: [prod], development: [dev] }
-              undeclared: most_restrictive
-              missing: most_restrictive
-            defaults: { max_session: 4h, idle_timeout: 30m }
-            """;
-        await using var bed = await SsmBed.StartAsync(policyYaml: before, prepare: ssm =>
+        await using var bed = await SsmBed.StartAsync(policyYaml: SsmBed.FourHourPolicy, prepare: ssm =>
         {
             ssm.AddSession("us-east-1", new SsmSession("carol-1", "i-01", "arn:aws:sts::123456789012:assumed-role/Dev/carol", DateTimeOffset.UtcNow.AddMinutes(-90)));
             ssm.AddSession("us-east-1", new SsmSession("dan-1", "i-02", "arn:aws:iam::123456789012:user/dan", DateTimeOffset.UtcNow.AddMinutes(-5)));
@@ -83,8 +74,7 @@ public sealed class SsmSessionsTests
         Assert.Equal(SessionState.Active, (await ListedAsync(bed, "ssm:us-east-1:carol-1"))!.State);
         await using var stream = await LogoutStream.OpenAsync(bed.Sts.Server.Channel, ["aws-ssm"]);
 
-        await File.WriteAllTextAsync(bed.Sts.Server.PolicyPath!, before.Replace("max_session: 4h", "max_session: 1h", StringComparison.Ordinal));
-        bed.Sts.Server.Services.GetRequiredService<PolicyStore>().Reload();
+        await bed.ReloadAsync(SsmBed.FourHourPolicy.Replace("max_session: 4h", "max_session: 1h", StringComparison.Ordinal));
 
         var e = (await stream.NextEventAsync()).Event;
         Assert.Equal(LogoutReason.PolicyChanged, e.Reason);
