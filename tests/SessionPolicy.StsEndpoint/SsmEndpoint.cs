@@ -21,10 +21,12 @@ public sealed class SsmEndpoint : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, StsCaller> _callers = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Region, string Name), List<string>> _documents = new();
-    private readonly ConcurrentDictionary<(string Region, string Id), SsmSession> _sessions = new();
+    private readonly ConcurrentDictionary<(string Account, string Region, string Name), List<string>> _documents = new();
+    private readonly ConcurrentDictionary<(string Account, string Region, string Id), SsmSession> _sessions = new();
     private readonly List<(string? Action, StsError Error)> _faults = [];
     private readonly ConcurrentQueue<SsmCall> _calls = new();
+
+    private Func<string, StsCaller?> _more = _ => null;
 
     private SsmEndpoint(WebApplication app) => _app = app;
 
@@ -48,22 +50,32 @@ public sealed class SsmEndpoint : IAsyncDisposable
         return this;
     }
 
+    /// <summary>Also takes as callers the credentials <paramref name="issued"/> knows (an STS endpoint's assumed roles).</summary>
+    public SsmEndpoint AddCallers(Func<string, StsCaller?> issued)
+    {
+        _more = issued;
+        return this;
+    }
+
     /// <summary>The latest content of a document in a region, or null.</summary>
-    public string? Document(string region, string name) => _documents.TryGetValue((region, name), out var v) ? Latest(v) : null;
+    /// <summary>The account a call is in when a test does not say: the test callers'.</summary>
+    public const string DefaultAccount = "123456789012";
+
+    public string? Document(string region, string name, string account = DefaultAccount) => _documents.TryGetValue((account, region, name), out var v) ? Latest(v) : null;
 
     /// <summary>How many versions a document has in a region.</summary>
-    public int Versions(string region, string name) => _documents.TryGetValue((region, name), out var v) ? Count(v) : 0;
+    public int Versions(string region, string name, string account = DefaultAccount) => _documents.TryGetValue((account, region, name), out var v) ? Count(v) : 0;
 
     /// <summary>Changes a document as someone else would (the console, the CLI): a new version, whatever its content.</summary>
-    public void EditDocument(string region, string name, string content)
+    public void EditDocument(string region, string name, string content, string account = DefaultAccount)
     {
-        var versions = _documents.GetOrAdd((region, name), _ => []);
+        var versions = _documents.GetOrAdd((account, region, name), _ => []);
         lock (versions) versions.Add(content);
     }
 
-    public void AddSession(string region, SsmSession session) => _sessions[(region, session.SessionId)] = session;
+    public void AddSession(string region, SsmSession session, string account = DefaultAccount) => _sessions[(account, region, session.SessionId)] = session;
 
-    public SsmSession? Session(string region, string id) => _sessions.TryGetValue((region, id), out var s) ? s : null;
+    public SsmSession? Session(string region, string id, string account = DefaultAccount) => _sessions.TryGetValue((account, region, id), out var s) ? s : null;
 
     /// <summary>Answers the next <paramref name="times"/> calls (of <paramref name="action"/> only, when given) with <paramref name="error"/>.</summary>
     public void FailNext(StsError error, int times = 1, string? action = null)
@@ -109,7 +121,7 @@ public sealed class SsmEndpoint : IAsyncDisposable
             using var buffer = new MemoryStream();
             await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
             var body = buffer.ToArray();
-            var (_, region) = SigV4Verifier.Verify(http.Request, body, id => _callers.GetValueOrDefault(id), DateTimeOffset.UtcNow, "ssm");
+            var (caller, region) = SigV4Verifier.Verify(http.Request, body, id => _callers.GetValueOrDefault(id) ?? _more(id), DateTimeOffset.UtcNow, "ssm");
             var target = http.Request.Headers["X-Amz-Target"].ToString();
             if (!target.StartsWith("AmazonSSM.", StringComparison.Ordinal)) throw new StsError(HttpStatusCode.BadRequest, "UnknownOperationException", "Unknown operation.");
             var action = target["AmazonSSM.".Length..];
@@ -122,15 +134,17 @@ public sealed class SsmEndpoint : IAsyncDisposable
             {
                 throw new StsError(HttpStatusCode.BadRequest, "SerializationException", "The request is not a JSON object.");
             }
-            _calls.Enqueue(new SsmCall(DateTimeOffset.UtcNow, region, action, input.ToJsonString()));
+            _calls.Enqueue(new SsmCall(DateTimeOffset.UtcNow, region, action, input.ToJsonString(), caller.Arn));
             if (Fault(action) is { } fault) throw fault;
+            // Each account its own documents and sessions: the account of whoever signed.
+            var where = (caller.Arn.Split(':')[4], region);
             var output = action switch
             {
-                "GetDocument" => GetDocument(region, input),
-                "CreateDocument" => CreateDocument(region, input),
-                "UpdateDocument" => UpdateDocument(region, input),
-                "DescribeSessions" => DescribeSessions(region, input),
-                "TerminateSession" => TerminateSession(region, input),
+                "GetDocument" => GetDocument(where, input),
+                "CreateDocument" => CreateDocument(where, input),
+                "UpdateDocument" => UpdateDocument(where, input),
+                "DescribeSessions" => DescribeSessions(where, input),
+                "TerminateSession" => TerminateSession(where, input),
                 _ => throw new StsError(HttpStatusCode.BadRequest, "UnknownOperationException", $"Unknown operation {action}."),
             };
             await Write(http, HttpStatusCode.OK, output);
@@ -149,10 +163,10 @@ public sealed class SsmEndpoint : IAsyncDisposable
         await http.Response.WriteAsync(body.ToJsonString());
     }
 
-    private JsonObject GetDocument(string region, JsonObject input)
+    private JsonObject GetDocument((string Account, string Region) at, JsonObject input)
     {
         var name = Required(input, "Name");
-        if (!_documents.TryGetValue((region, name), out var versions)) throw new StsError(HttpStatusCode.BadRequest, "InvalidDocument", "The specified document does not exist.");
+        if (!_documents.TryGetValue((at.Account, at.Region, name), out var versions)) throw new StsError(HttpStatusCode.BadRequest, "InvalidDocument", "The specified document does not exist.");
         var count = Count(versions);
         return new JsonObject
         {
@@ -161,23 +175,23 @@ public sealed class SsmEndpoint : IAsyncDisposable
         };
     }
 
-    private JsonObject CreateDocument(string region, JsonObject input)
+    private JsonObject CreateDocument((string Account, string Region) at, JsonObject input)
     {
         var name = Required(input, "Name");
         var content = Required(input, "Content");
         if (Text(input["DocumentType"]) != "Session") throw new StsError(HttpStatusCode.BadRequest, "InvalidDocumentType", "This document type is not supported here: only Session.");
         CheckSession(content);
         var versions = new List<string> { content };
-        if (!_documents.TryAdd((region, name), versions)) throw new StsError(HttpStatusCode.BadRequest, "DocumentAlreadyExists", "The specified document already exists.");
+        if (!_documents.TryAdd((at.Account, at.Region, name), versions)) throw new StsError(HttpStatusCode.BadRequest, "DocumentAlreadyExists", "The specified document already exists.");
         return new JsonObject { ["DocumentDescription"] = Description(name, 1) };
     }
 
-    private JsonObject UpdateDocument(string region, JsonObject input)
+    private JsonObject UpdateDocument((string Account, string Region) at, JsonObject input)
     {
         var name = Required(input, "Name");
         var content = Required(input, "Content");
         if (Text(input["DocumentVersion"]) is { } v && v != "$LATEST") throw new StsError(HttpStatusCode.BadRequest, "InvalidDocumentVersion", "Only $LATEST is supported here.");
-        if (!_documents.TryGetValue((region, name), out var versions)) throw new StsError(HttpStatusCode.BadRequest, "InvalidDocument", "The specified document does not exist.");
+        if (!_documents.TryGetValue((at.Account, at.Region, name), out var versions)) throw new StsError(HttpStatusCode.BadRequest, "InvalidDocument", "The specified document does not exist.");
         CheckSession(content);
         lock (versions)
         {
@@ -187,13 +201,13 @@ public sealed class SsmEndpoint : IAsyncDisposable
         }
     }
 
-    private JsonObject DescribeSessions(string region, JsonObject input)
+    private JsonObject DescribeSessions((string Account, string Region) at, JsonObject input)
     {
         if (Text(input["State"]) is not ("Active" or "History")) throw new StsError(HttpStatusCode.BadRequest, "ValidationException", "1 validation error detected: Value at 'state' failed to satisfy constraint: Member must satisfy enum value set: [Active, History]");
         var max = input["MaxResults"] is JsonValue m && m.TryGetValue<int>(out var n) ? n : 200;
         if (max is < 1 or > 200) throw new StsError(HttpStatusCode.BadRequest, "ValidationException", "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 200");
         var active = Text(input["State"]) == "Active";
-        var all = _sessions.Where(s => s.Key.Region == region && (s.Value.Status is "Connected" or "Connecting" or "Disconnected") == active)
+        var all = _sessions.Where(s => s.Key.Account == at.Account && s.Key.Region == at.Region && (s.Value.Status is "Connected" or "Connecting" or "Disconnected") == active)
             .Select(s => s.Value).OrderBy(s => s.SessionId, StringComparer.Ordinal).ToList();
         var start = Text(input["NextToken"]) is { } token ? int.Parse(token, CultureInfo.InvariantCulture) : 0;
         var page = all.Skip(start).Take(max).ToList();
@@ -209,11 +223,11 @@ public sealed class SsmEndpoint : IAsyncDisposable
         return output;
     }
 
-    private JsonObject TerminateSession(string region, JsonObject input)
+    private JsonObject TerminateSession((string Account, string Region) at, JsonObject input)
     {
         var id = Required(input, "SessionId");
-        if (!_sessions.TryGetValue((region, id), out var session)) throw new StsError(HttpStatusCode.BadRequest, "DoesNotExistException", $"Session {id} does not exist.");
-        _sessions[(region, id)] = session with { Status = "Terminated" };
+        if (!_sessions.TryGetValue((at.Account, at.Region, id), out var session)) throw new StsError(HttpStatusCode.BadRequest, "DoesNotExistException", $"Session {id} does not exist.");
+        _sessions[(at.Account, at.Region, id)] = session with { Status = "Terminated" };
         return new JsonObject { ["SessionId"] = id };
     }
 
@@ -277,5 +291,5 @@ public sealed class SsmEndpoint : IAsyncDisposable
 /// <summary>A Session Manager session as DescribeSessions lists it.</summary>
 public sealed record SsmSession(string SessionId, string Target, string Owner, DateTimeOffset StartDate, string Status = "Connected");
 
-/// <summary>One call the SSM endpoint took: when, the region it was signed for, the action and its input.</summary>
-public sealed record SsmCall(DateTimeOffset At, string Region, string Action, string Input);
+/// <summary>One call the SSM endpoint took: when, the region it was signed for, the action, its input, and who signed it.</summary>
+public sealed record SsmCall(DateTimeOffset At, string Region, string Action, string Input, string CallerArn = "");

@@ -16,6 +16,7 @@ public sealed class StsEndpoint : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, StsRole> _roles = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StsCaller> _issued = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StsCaller> _callers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _disabledRegions = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<StsError?> _faults = new();
@@ -50,6 +51,9 @@ public sealed class StsEndpoint : IAsyncDisposable
         endpoint.Url = await LoopbackHost.StartAsync(app);
         return endpoint;
     }
+
+    /// <summary>The credentials an AssumeRole answered with, by access key id: another endpoint can take them as callers (the assumed role).</summary>
+    public StsCaller? Issued(string accessKeyId) => _issued.GetValueOrDefault(accessKeyId);
 
     public StsEndpoint AddRole(StsRole role)
     {
@@ -130,8 +134,10 @@ public sealed class StsEndpoint : IAsyncDisposable
             throw;
         }
         var expiration = _time.GetUtcNow().AddSeconds(call.DurationSeconds ?? 3600);
-        return StsXml.AssumeRole(call, "ASIA" + Token(8).ToUpperInvariant(), Token(20), Token(64), expiration,
-            AssumeRoleRules.PackedPercent(call, PackedLimitBytes), requestId);
+        var (keyId, secret) = ("ASIA" + Token(8).ToUpperInvariant(), Token(20));
+        var role = call.RoleArn.Split(':');
+        _issued[keyId] = new StsCaller(keyId, secret, $"arn:aws:sts::{role[4]}:assumed-role/{role[5]["role/".Length..].Split('/')[^1]}/{call.RoleSessionName}");
+        return StsXml.AssumeRole(call, keyId, secret, Token(64), expiration, AssumeRoleRules.PackedPercent(call, PackedLimitBytes), requestId);
     }
 
     private static string Token(int bytes) => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes));

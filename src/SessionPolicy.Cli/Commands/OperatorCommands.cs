@@ -218,7 +218,7 @@ internal static class OperatorCommands
                     _ => "unchecked",
                 };
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{r.Region,-16} {r.Environment,-14} {state,-11} {r.IdleMinutes,4} {r.MaxMinutes,5} {r.ActiveSessions,6} {r.OverLimitSessions,5} {(r.CheckedAt is { } c ? c.ToDateTimeOffset().ToString("u", CultureInfo.InvariantCulture) : "-")}{(r.LastError.Length > 0 ? $"  {r.LastError}" : "")}"));
+                    $"{(r.Account.Length > 0 ? $"{r.Account}/{r.Region}" : r.Region),-16} {r.Environment,-14} {state,-11} {r.IdleMinutes,4} {r.MaxMinutes,5} {r.ActiveSessions,6} {r.OverLimitSessions,5} {(r.CheckedAt is { } c ? c.ToDateTimeOffset().ToString("u", CultureInfo.InvariantCulture) : "-")}{(r.LastError.Length > 0 ? $"  {r.LastError}" : "")}"));
             }
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fleet coverage: {response.FleetCoverage * 100:0.0}% of {response.Regions.Count} regions match the policy"));
             return 0;

@@ -17,7 +17,7 @@ internal sealed class SessionManagerGrpcService(IOptions<SsmOptions> options, IS
         {
             var region = new SsmRegionStatus
             {
-                Region = s.Target.Region, Environment = s.Target.Environment, IdleMinutes = s.IdleMinutes, MaxMinutes = s.MaxMinutes, LastError = s.LastError,
+                Region = s.Target.Region, Account = s.Target.Account, Environment = s.Target.Environment, IdleMinutes = s.IdleMinutes, MaxMinutes = s.MaxMinutes, LastError = s.LastError,
                 ActiveSessions = s.ActiveSessions, OverLimitSessions = s.OverLimitSessions,
                 Preferences = s.State switch
                 {

@@ -23,11 +23,14 @@ internal sealed class SsmFleet : IDisposable
     private readonly ConcurrentDictionary<string, RegionStatus> _status = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IAmazonSimpleSystemsManagement> _clients = new(StringComparer.Ordinal);
 
-    public SsmFleet(SsmOptions options, AWSCredentials credentials)
+    public SsmFleet(SsmOptions options, AWSCredentials credentials, Func<Amazon.SecurityToken.IAmazonSecurityTokenService> sts)
     {
         Targets = options.Targets;
+        Amazon.SecurityToken.IAmazonSecurityTokenService? stsClient = null;
         foreach (var t in Targets)
         {
+            // Another account's Session Manager through a role there; the service's own with its own credentials.
+            var signer = t.RoleArn.Length == 0 ? credentials : new AssumedRoleCredentials(stsClient ??= sts(), t.RoleArn);
             var config = new AmazonSimpleSystemsManagementConfig { RetryMode = RequestRetryMode.Standard, MaxErrorRetry = options.MaxErrorRetry, Timeout = options.Timeout };
             if (t.ServiceUrl.Length > 0)
             {
@@ -38,7 +41,7 @@ internal sealed class SsmFleet : IDisposable
             {
                 config.RegionEndpoint = RegionEndpoint.GetBySystemName(t.Region);
             }
-            _clients[t.Name] = new AmazonSimpleSystemsManagementClient(credentials, config);
+            _clients[t.Name] = new AmazonSimpleSystemsManagementClient(signer, config);
             _status[t.Name] = new RegionStatus(t, PreferencesState.Unknown, 0, 0, null, "");
         }
     }

@@ -5,7 +5,7 @@ namespace SessionPolicy.Server.Ssm;
 
 /// <summary>
 /// Session Manager governed by the policy (section <c>SessionPolicy:Ssm</c>): for each configured region (the account of
-/// the service's AWS credentials) and the environment its nodes are in, the service writes the Session Manager
+/// the service's AWS credentials, or another through a role) and the environment its nodes are in, the service writes the Session Manager
 /// preferences the policy implies and checks them on an interval. Off unless <see cref="Enabled"/>.
 /// </summary>
 public sealed class SsmOptions : IValidatableObject
@@ -67,21 +67,35 @@ public sealed class SsmOptions : IValidatableObject
             {
                 yield return new ValidationResult($"{key}:ServiceUrl must be an absolute https URL (http only on loopback), not '{t.ServiceUrl}'", [nameof(Targets)]);
             }
-            if (!seen.Add($"{t.Region}|{t.ServiceUrl}")) yield return new ValidationResult($"{key} lists region {t.Region} a second time", [nameof(Targets)]);
+            if (t.RoleArn.Length > 0 && !Core.Evaluation.RoleArn.TryParse(t.RoleArn, out _, out var roleError))
+            {
+                yield return new ValidationResult($"{key}:RoleArn {roleError}", [nameof(Targets)]);
+            }
+            if (!seen.Add($"{t.Account}|{t.Region}|{t.ServiceUrl}")) yield return new ValidationResult($"{key} lists region {t.Region} of {(t.Account.Length > 0 ? $"account {t.Account}" : "the service's account")} a second time", [nameof(Targets)]);
         }
         foreach (var problem in Logging.ToLogging().Problems()) yield return new ValidationResult($"{Section}:Logging: {problem}", [nameof(Logging)]);
     }
 }
 
-/// <summary>One region whose Session Manager the service governs, the environment of its nodes, and an endpoint override (VPC endpoint, test endpoint).</summary>
+/// <summary>
+/// One account and region whose Session Manager the service governs, the environment of its nodes, and an endpoint
+/// override (VPC endpoint, test endpoint). The account is the service's own, or that of <see cref="RoleArn"/>, a role
+/// there the service assumes through STS.
+/// </summary>
 public sealed class SsmTarget
 {
     public string Region { get; set; } = "";
     public string Environment { get; set; } = "";
     public string ServiceUrl { get; set; } = "";
 
-    /// <summary>How the target is named in logs, records and metrics.</summary>
-    public string Name => Region;
+    /// <summary>A role in another account to govern that account's Session Manager with; empty for the service's own account.</summary>
+    public string RoleArn { get; set; } = "";
+
+    /// <summary>The account of <see cref="RoleArn"/>, or empty for the service's own.</summary>
+    public string Account => RoleArn.Split(':') is { Length: 6 } parts ? parts[4] : "";
+
+    /// <summary>How the target is named in logs, records and metrics: the region, after the account when it has one.</summary>
+    public string Name => Account.Length > 0 ? $"{Account}/{Region}" : Region;
 }
 
 /// <summary>The logging inputs of the preferences, from configuration.</summary>

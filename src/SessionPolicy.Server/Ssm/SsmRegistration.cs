@@ -12,8 +12,12 @@ internal static class SsmRegistration
         services.AddOptions<SsmOptions>().BindConfiguration(SsmOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (configuration.GetSection(SsmOptions.Section).Get<SsmOptions>() is not { Enabled: true }) return services;
         // Tests and operators may register their own credentials first.
-        services.AddSingleton(sp => new SsmFleet(sp.GetRequiredService<IOptions<SsmOptions>>().Value,
-            sp.GetService<AWSCredentials>() ?? DefaultAWSCredentialsIdentityResolver.GetCredentials()));
+        services.AddSingleton(sp =>
+        {
+            var credentials = sp.GetService<AWSCredentials>() ?? DefaultAWSCredentialsIdentityResolver.GetCredentials();
+            return new SsmFleet(sp.GetRequiredService<IOptions<SsmOptions>>().Value, credentials,
+                () => Credentials.StsClientFactory.Create(sp.GetRequiredService<IOptions<Credentials.StsOptions>>().Value, credentials));
+        });
         services.AddSingleton<SsmMetrics>();
         services.AddSingleton<SsmPreferencesKeeper>();
         services.AddHostedService(sp => sp.GetRequiredService<SsmPreferencesKeeper>());

@@ -41,8 +41,9 @@ internal sealed class SsmSessionWatcher(SsmFleet fleet, IOptions<SsmOptions> opt
         foreach (var target in fleet.Targets) await RoundAsync(target, cancellationToken);
     }
 
-    /// <summary>The registry's id of a Session Manager session: <c>ssm:REGION:SESSION_ID</c>.</summary>
-    public static string Id(SsmTarget target, string sessionId) => $"ssm:{target.Region}:{sessionId}";
+    /// <summary>The registry's id of a Session Manager session: <c>ssm:REGION:SESSION_ID</c>, or <c>ssm:ACCOUNT:REGION:SESSION_ID</c> in another account.</summary>
+    public static string Id(SsmTarget target, string sessionId) =>
+        target.Account.Length > 0 ? $"ssm:{target.Account}:{target.Region}:{sessionId}" : $"ssm:{target.Region}:{sessionId}";
 
     private async Task RoundAsync(SsmTarget target, CancellationToken cancellationToken)
     {

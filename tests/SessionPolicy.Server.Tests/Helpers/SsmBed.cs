@@ -66,7 +66,8 @@ public sealed class SsmBed : IAsyncDisposable
             ["SessionPolicy:Ssm:Targets:1:ServiceUrl"] = ssm.Url.ToString(),
             ["SessionPolicy:Ssm:MaxErrorRetry"] = "1",
         };
-        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
+        // "{ssm}" in a value is the SSM endpoint's URL.
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v?.Replace("{ssm}", ssm.Url.ToString(), StringComparison.Ordinal);
         try
         {
             var sts = await StsTestBed.StartAsync(settings: all, clock: clock, policyYaml: policyYaml, services: services);

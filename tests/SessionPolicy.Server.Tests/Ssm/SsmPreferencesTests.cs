@@ -129,6 +129,32 @@ public sealed class SsmPreferencesTests
     }
 
     [Fact]
+    public async Task AnotherAccount_IsGovernedThroughARoleThere_AssumedThroughSts()
+    {
+        const string role = "arn:aws:iam::210987654321:role/SessionPolicySsm";
+        await using var bed = await SsmBed.StartAsync(new Dictionary<string, string?>
+        {
+            ["SessionPolicy:Ssm:Targets:2:Region"] = "eu-west-1",
+            ["SessionPolicy:Ssm:Targets:2:Environment"] = "development",
+            ["SessionPolicy:Ssm:Targets:2:RoleArn"] = role,
+            ["SessionPolicy:Ssm:Targets:2:ServiceUrl"] = "{ssm}",
+        });
+        bed.Ssm.AddCallers(bed.Sts.Sts.Issued);
+        await bed.FirstRoundAsync();
+        // The role is not assumable yet: that account fails, the others are kept.
+        Assert.Equal(PreferencesState.Failing, bed.Fleet.Status.Single(s => s.Target.Account == "210987654321").State);
+        bed.Sts.Sts.AddRole(new StsRole(role));
+
+        await bed.RoundAsync(Interval);
+
+        await Until.TrueAsync(() => Task.FromResult(bed.Ssm.Document("eu-west-1", SsmBed.Document, "210987654321") is not null), "the other account's preferences");
+        Assert.Equal((60, 480), Minutes(bed.Ssm.Document("eu-west-1", SsmBed.Document, "210987654321")));
+        Assert.Equal((15, 60), Minutes(bed.Ssm.Document("eu-west-1", SsmBed.Document)));
+        Assert.Contains(bed.Ssm.Calls, c => c.CallerArn == "arn:aws:sts::210987654321:assumed-role/SessionPolicySsm/session-policy-ssm" && c.Action == "CreateDocument");
+        Assert.Contains(bed.Sts.Sts.Calls, c => c.RoleArn == role && c.RoleSessionName == "session-policy-ssm");
+    }
+
+    [Fact]
     public async Task ARegionWhoseSsmCannotBeReached_IsFailing_TheOthersAreKept_AndTheServiceServes()
     {
         await using var bed = await SsmBed.StartAsync(new Dictionary<string, string?> { ["SessionPolicy:Ssm:Targets:1:ServiceUrl"] = "http://127.0.0.1:9/" });
@@ -148,7 +174,8 @@ public sealed class SsmPreferencesTests
     [InlineData("SessionPolicy:Ssm:Targets:0:Region", "Mars-1", "SessionPolicy:Ssm:Targets:0:Region must be an AWS region name such as eu-west-1, not 'Mars-1'")]
     [InlineData("SessionPolicy:Ssm:Targets:0:Environment", "", "SessionPolicy:Ssm:Targets:0:Environment must name the environment")]
     [InlineData("SessionPolicy:Ssm:Targets:0:ServiceUrl", "http://ssm.example.com/", "SessionPolicy:Ssm:Targets:0:ServiceUrl must be an absolute https URL (http only on loopback)")]
-    [InlineData("SessionPolicy:Ssm:Targets:1:Region", "eu-west-1", "SessionPolicy:Ssm:Targets:1 lists region eu-west-1 a second time")]
+    [InlineData("SessionPolicy:Ssm:Targets:1:Region", "eu-west-1", "SessionPolicy:Ssm:Targets:1 lists region eu-west-1 of the service's account a second time")]
+    [InlineData("SessionPolicy:Ssm:Targets:0:RoleArn", "arn:aws:iam::123:role/x", "SessionPolicy:Ssm:Targets:0:RoleArn ")]
     [InlineData("SessionPolicy:Ssm:Logging:S3BucketName", "Not_A_Bucket", "SessionPolicy:Ssm:Logging: s3BucketName must be an S3 bucket name")]
     [InlineData("SessionPolicy:Ssm:PreferencesInterval", "00:00:00", "SessionPolicy:Ssm:PreferencesInterval must be between 00:00:01 and 1.00:00:00")]
     public async Task ABadSetting_StopsTheStart_NamingIt(string key, string value, string message)
