@@ -12,7 +12,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 source "$here/lib.sh"
 
-key=AKIAIOSFODNN7EXAMPLE secret=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
 build_server
 start_sts "$key" "$secret" arn:aws:iam::123456789012:role/Batch:43200
 

@@ -5,6 +5,12 @@ work=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 
+# The access key the AWS-compatible test endpoints accept and the servers sign with (AWS's documented example key).
+key=AKIAIOSFODNN7EXAMPLE secret=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+
+# build_benchmarks: the Release build of the benchmark tool.
+build_benchmarks() { dotnet build -c Release "$here/SessionPolicy.Benchmarks" -nologo -clp:ErrorsOnly >/dev/null; }
+
 # build_server: the Release build the servers below run.
 build_server() { dotnet build -c Release "$root/src/SessionPolicy.Server" -nologo -clp:ErrorsOnly >/dev/null; }
 

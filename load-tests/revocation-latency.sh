@@ -12,9 +12,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 source "$here/lib.sh"
 
-key=AKIAIOSFODNN7EXAMPLE secret=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
 build_server
-dotnet build -c Release "$here/SessionPolicy.Benchmarks" -nologo -clp:ErrorsOnly >/dev/null
+build_benchmarks
 start_sts "$key" "$secret" $(for r in $(seq 0 $((roles - 1))); do printf 'arn:aws:iam::123456789012:role/Load%03d:43200 ' "$r"; done)
 iam_port=$(free_port)
 

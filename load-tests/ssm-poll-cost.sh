@@ -12,9 +12,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 source "$here/lib.sh"
 
-key=AKIAIOSFODNN7EXAMPLE secret=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
 build_server
-dotnet build -c Release "$here/SessionPolicy.Benchmarks" -nologo -clp:ErrorsOnly >/dev/null
+build_benchmarks
 ssm_port=$(free_port)
 AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret AWS_EC2_METADATA_DISABLED=true \
   SessionPolicy__Ssm__Enabled=true SessionPolicy__Ssm__Targets__0__Region=eu-west-1 SessionPolicy__Ssm__Targets__0__Environment=production \
