@@ -10,7 +10,8 @@ namespace SessionPolicy.Cli.Commands;
 /// <c>policyctl credential-process</c>: asks the server for an STS session (IssueSession) and prints it in
 /// the format AWS SDKs and the AWS CLI read from a <c>credential_process</c> (Version 1), so they fetch a
 /// new short session by themselves when the last one expires. Nothing but that JSON goes to standard
-/// output; errors go to standard error with a non-zero exit code, which the SDKs report.
+/// output; errors go to standard error with a non-zero exit code, which the SDKs report. Issued credentials are
+/// cached (<see cref="CredentialCache"/>) and handed back until they are about to expire, unless <c>--no-cache</c>.
 /// </summary>
 internal static class CredentialProcessCommand
 {
@@ -24,10 +25,12 @@ internal static class CredentialProcessCommand
         var externalId = new Option<string>("--external-id") { Description = "STS ExternalId the role's trust policy requires." };
         var policyArns = new Option<string[]>("--policy-arn") { Description = "A managed policy ARN that scopes the session down (repeatable)." };
         var policyFile = new Option<FileInfo>("--policy-file") { Description = "A JSON file with an inline session policy." };
+        var noCache = new Option<bool>("--no-cache") { Description = "Issue new credentials every time; keep none on disk." };
+        var cacheDir = new Option<string>("--cache-dir") { Description = "Where issued credentials are kept (default $XDG_CACHE_HOME/session-policy/credentials)." };
         var command = new Command("credential-process",
             "Print short-lived AWS credentials for an AWS credential_process (Version 1 JSON), issued by the server with the decided duration.");
         options.AddTo(command);
-        foreach (var option in new Option[] { sessionName, sourceIdentity, sessionTags, transitive, externalId, policyArns, policyFile }) command.Options.Add(option);
+        foreach (var option in new Option[] { sessionName, sourceIdentity, sessionTags, transitive, externalId, policyArns, policyFile, noCache, cacheDir }) command.Options.Add(option);
 
         command.SetAction(async (parse, cancel) =>
         {
@@ -54,10 +57,24 @@ internal static class CredentialProcessCommand
                 request.InlinePolicy = await File.ReadAllTextAsync(file.FullName, cancel);
             }
 
+            CredentialCache? cache = null;
+            string? key = null;
+            if (!parse.GetValue(noCache) && options.Connection.TryRead(parse, TextWriter.Null, out var connection))
+            {
+                cache = new CredentialCache(parse.GetValue(cacheDir) ?? CredentialCache.DefaultFolder());
+                key = CredentialCache.Key(connection, request);
+                if (cache.Get(key, DateTimeOffset.UtcNow) is { } cached)
+                {
+                    output.WriteLine(cached);
+                    return 0;
+                }
+            }
             return await ServerCalls.RunAsync(options.Connection, parse, error, connect, async (grpc, headers) =>
             {
                 var response = await new SessionCredentialsService.SessionCredentialsServiceClient(grpc).IssueSessionAsync(request, headers, cancellationToken: cancel);
-                output.WriteLine(Format(response.Credentials));
+                var json = Format(response.Credentials);
+                if (cache is not null && !cache.Put(key!, json)) error.WriteLine($"credentials not cached: {cache.Folder} is not private to this user (0700, no link)");
+                output.WriteLine(json);
                 return 0;
             });
         });
