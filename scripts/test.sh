@@ -2,7 +2,9 @@
 # Runs every check of the repository: buf lint on the contract, then the whole test suite
 # (unit, functional, end-to-end, and shared mode against real redis-server processes: single servers and a
 # three-master Redis Cluster started on loopback ports) in Release.
-# Installs what it needs on a fresh Debian machine (redis-server and redis-cli with apt-get, buf with npm).
+# Installs what it needs on a fresh Debian machine (redis-server, redis-cli and prometheus with promtool from apt-get, buf
+# with npm). Also: buf breaking against the previous release tag, the alert rules' unit tests (promtool), and the
+# deployment manifests rendered and validated (scripts/check-deploy.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +18,11 @@ if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; th
   apt-get update -qq && apt-get install -y -qq redis-server redis-tools >/dev/null
 fi
 
+# prometheus and promtool for the alert rules' unit tests and the scrape test, which starts its own server on loopback.
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq prometheus >/dev/null
+fi
+
 # buf, pinned, from npm into .tools/ (ignored by git).
 buf=.tools/node_modules/.bin/buf
 if [ ! -x "$buf" ]; then
@@ -27,6 +34,20 @@ fi
 echo "== buf lint protos"
 "$buf" lint protos
 echo "buf lint: ok"
+
+# The contract against the previous release: a breaking change needs a new package version (sessionpolicy.v2).
+previous=v0.1.0
+echo "== buf breaking against $previous"
+if ! git rev-parse -q --verify "refs/tags/$previous" >/dev/null; then git fetch -q --tags 2>/dev/null || true; fi
+if git rev-parse -q --verify "refs/tags/$previous" >/dev/null; then
+  "$buf" breaking protos --against ".git#tag=$previous,subdir=protos"
+  echo "buf breaking: ok"
+else
+  echo "buf breaking: NOT CHECKED: this clone has no tag $previous (clone with tags to check)" >&2
+fi
+
+echo "== promtool test rules"
+(cd deploy/prometheus && promtool check rules session-policy-rules.yml >/dev/null && promtool test rules session-policy-rules.test.yml)
 
 echo "== build"
 dotnet build SessionPolicy.sln -c Release -nologo -clp:ErrorsOnly

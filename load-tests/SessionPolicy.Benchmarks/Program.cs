@@ -2,8 +2,9 @@ using BenchmarkDotNet.Running;
 using Google.Protobuf;
 using SessionPolicy.V1;
 
-// --write-decide-body FILE writes a Decide request as raw protobuf, for ../shared/bench/grpc-vs-floor.sh.
-if (args is ["--write-decide-body", var path])
+// --write-decide-body FILE writes a Decide request as raw protobuf, for ../shared/bench/grpc-vs-floor.sh;
+// --write-decide-json FILE the same request in the proto JSON mapping, for the JSON-transcoded route.
+if (args is [("--write-decide-body" or "--write-decide-json") and var format, var path])
 {
     var request = new DecideRequest
     {
@@ -11,7 +12,8 @@ if (args is ["--write-decide-body", var path])
         Role = new Role { Arn = "arn:aws:iam::123456789012:role/Developer" },
         Context = new RequestContext { Environment = "production", Mfa = true, SourceIp = "10.1.2.3", Channel = Channel.Web },
     };
-    File.WriteAllBytes(path, request.ToByteArray());
+    if (format == "--write-decide-json") File.WriteAllText(path, JsonFormatter.Default.Format(request));
+    else File.WriteAllBytes(path, request.ToByteArray());
     return 0;
 }
 // --evaluate-ab BEFORE_DIR AFTER_DIR [ROUNDS]: see EvaluateAb.

@@ -15,7 +15,8 @@ internal sealed class SessionPolicyGrpcService(DecisionService decisions, Policy
     /// The warm path first: bytes already decided under this policy were a valid request then and decide
     /// the same now, so the stored reply goes out as it is. Otherwise parse, validate and evaluate.
     /// </summary>
-    public override Task<DecideReply> Decide(DecideCall call, ServerCallContext context)
+    [Binds("Decide")]
+    public override Task<DecideReply> DecideBytes(DecideCall call, ServerCallContext context)
     {
         if (decisions.TryGetCached(call.Encoded, out var cached)) return Task.FromResult(new DecideReply(cached.EncodedResponse));
         return DecideUncachedAsync(call, context.CancellationToken);
@@ -27,6 +28,20 @@ internal sealed class SessionPolicyGrpcService(DecisionService decisions, Policy
         var decision = await DecideAsync(Parse(call), call.Encoded, errors, cancellationToken);
         errors.ThrowIfAny();
         return new DecideReply(new DecideResponse { Decision = decision });
+    }
+
+    /// <summary>
+    /// Decide for a binding without the byte-keeping marshallers (JSON transcoding): the request's canonical bytes are the
+    /// cache key, and the decision is validated, evaluated and cached as the gRPC path does.
+    /// </summary>
+    public override async Task<DecideResponse> Decide(DecideRequest request, ServerCallContext context)
+    {
+        var key = request.ToByteArray();
+        if (decisions.TryGetCached(key, out var cached)) return new DecideResponse { Decision = cached.Decision };
+        var errors = new FieldViolations();
+        var decision = await DecideAsync(request, key, errors, context.CancellationToken);
+        errors.ThrowIfAny();
+        return new DecideResponse { Decision = decision };
     }
 
     public override async Task<DecideBatchResponse> DecideBatch(DecideBatchRequest request, ServerCallContext context)
@@ -60,6 +75,7 @@ internal sealed class SessionPolicyGrpcService(DecisionService decisions, Policy
             LoadedAt = Timestamp.FromDateTimeOffset(current.LoadedAt),
             ProfileCount = current.Engine.Policy.Profiles.Count,
             GuardrailCount = current.Engine.Policy.Guardrails.Count,
+            ServerVersion = Hosting.ServiceVersion.Current,
         };
         response.Warnings.Add(current.Warnings.Select(ToProto));
         if (policies.LastRejected is { } rejected)

@@ -9,7 +9,7 @@ namespace SessionPolicy.Server.Grpc;
 
 /// <summary>
 /// The gRPC plumbing: every service bound through the guarded method provider, the edge interceptors (failures
-/// mapped, callers authorized), message size limits, bounded gzip, reflection and the request-frame check.
+/// mapped, callers authorized), message size limits, bounded gzip, reflection and the request-frame check; JSON transcoding and gRPC-Web for HTTP/1.1 clients (<see cref="HttpClientAccess"/>).
 /// </summary>
 internal static class GrpcRegistration
 {
@@ -23,7 +23,7 @@ internal static class GrpcRegistration
         services.AddLogging(logging => logging.AddFilter("Grpc.AspNetCore.Server.ServerCallHandler", LogLevel.Warning));
         // Interceptors registered as singletons are made once, not for every call.
         services.AddSingleton<FailureInterceptor>();
-        services.AddGrpc(o =>
+        var grpc = services.AddGrpc(o =>
         {
             o.Interceptors.Add<FailureInterceptor>();
             o.Interceptors.Add<AuthorizationInterceptor>();
@@ -48,8 +48,15 @@ internal static class GrpcRegistration
         services.AddHealthChecks().AddCheck(HealthNames.Liveness, () => HealthCheckResult.Healthy("process is running"), tags: [HealthNames.Liveness]);
         // One way every method is bound: replace the default provider (after everything that adds it), keeping
         // its behaviour and guarding parsing.
+        services.AddHttpClientAccess();
         services.RemoveAll(typeof(IServiceMethodProvider<>));
         services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IServiceMethodProvider<>), typeof(GuardedServiceMethodProvider<>)));
+        // JSON transcoding binds its own routes beside them (POST /v1/..., on the HTTP port only: HttpClientAccess).
+        grpc.AddJsonTranscoding(o =>
+        {
+            o.JsonSettings = HttpClientAccess.JsonSettings;
+            o.TypeRegistry = HttpClientAccess.ErrorDetails;
+        });
         return services;
     }
 

@@ -34,7 +34,7 @@ internal sealed class GuardedServiceMethodProvider<[DynamicallyAccessedMembers(D
         return null;
     }
 
-    private sealed class GuardedBinder(ServiceMethodProviderContext<TService> context, Type declaringType, MalformedRequests malformed) : ServiceBinderBase
+    private sealed class GuardedBinder(ServiceMethodProviderContext<TService> context, Type declaringType, MalformedRequests malformed) : ServiceBinderBase, IFastPathBinder
     {
         public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler) =>
             context.AddUnaryMethod(Guard(method), Metadata(method.Name, out var m, typeof(TRequest), typeof(ServerCallContext)),
@@ -84,7 +84,7 @@ internal sealed class GuardedServiceMethodProvider<[DynamicallyAccessedMembers(D
         [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "The service types are kept by the gRPC endpoint mapping.")]
         private List<object> Metadata(string name, out MethodInfo implementation, params Type[] parameters)
         {
-            implementation = Find(name, parameters) ?? throw new InvalidOperationException($"{typeof(TService)} does not implement {name}");
+            implementation = Find(name, parameters) ?? FindBound(name, parameters) ?? throw new InvalidOperationException($"{typeof(TService)} does not implement {name}");
             var metadata = new List<object>();
             // The type's attributes first, so the method's own take precedence.
             metadata.AddRange(typeof(TService).GetCustomAttributes(inherit: true));
@@ -92,6 +92,11 @@ internal sealed class GuardedServiceMethodProvider<[DynamicallyAccessedMembers(D
             metadata.Add(new Microsoft.AspNetCore.Routing.HttpMethodMetadata(["POST"], acceptCorsPreflight: true));
             return metadata;
         }
+
+        /// <summary>A method of another name that says it implements <paramref name="name"/> (<see cref="BindsAttribute"/>).</summary>
+        [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "The service types are kept by the gRPC endpoint mapping.")]
+        private static MethodInfo? FindBound(string name, Type[] parameters) => typeof(TService).GetMethods(BindingFlags.Public | BindingFlags.Instance)
+            .FirstOrDefault(m => m.GetCustomAttribute<BindsAttribute>()?.Method == name && m.GetParameters().Select(p => p.ParameterType).SequenceEqual(parameters));
 
         [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "The service types are kept by the gRPC endpoint mapping.")]
         private MethodInfo? Find(string name, Type[] parameters)
@@ -106,4 +111,17 @@ internal sealed class GuardedServiceMethodProvider<[DynamicallyAccessedMembers(D
             return null;
         }
     }
+}
+
+/// <summary>The binder of gRPC's own endpoints, where a binding may use marshallers of its own making (bytes kept, replies sent as cached).</summary>
+internal interface IFastPathBinder;
+
+/// <summary>
+/// Marks a method that implements the gRPC method <see cref="Method"/> under another name: the fast path of a method whose
+/// contract-typed implementation keeps the contract's name (JSON transcoding finds methods by name alone).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class BindsAttribute(string method) : Attribute
+{
+    public string Method { get; } = method;
 }

@@ -1,12 +1,15 @@
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using SessionPolicy.Server.Grpc;
 using SessionPolicy.Server.Security;
+using SessionPolicy.Server.Telemetry;
 
 namespace SessionPolicy.Server.Hosting;
 
 /// <summary>
 /// The HTTP/1.1 port beside the gRPC ones (<c>SessionPolicy:Http:Url</c>), for what standards serve over plain HTTP: the
-/// signing keys as a JSON Web Key Set at <c>/.well-known/jwks.json</c>. It is a Kestrel endpoint of its own, speaking
+/// signing keys as a JSON Web Key Set at <c>/.well-known/jwks.json</c>, the Shared Signals transmitter, <c>/metrics</c> for
+/// Prometheus when enabled, and the gRPC services for HTTP/1.1 clients (JSON transcoding, gRPC-Web: <see cref="HttpClientAccess"/>). It is a Kestrel endpoint of its own, speaking
 /// HTTP/1.1 only; its routes answer only there (a connection accepted on it is marked), and the gRPC services never
 /// do (they need HTTP/2). The same listening rule holds for it as for every address (<see cref="BindingGuard"/>).
 /// </summary>
@@ -57,6 +60,17 @@ internal static class HttpPort
                 return next(connection);
             })));
         return builder;
+    }
+
+    /// <summary>
+    /// The HTTP port's middleware, ahead of the gRPC request-frame check: <c>/metrics</c>, and gRPC-Web turned into gRPC
+    /// (its bodies are then checked as any gRPC call's).
+    /// </summary>
+    public static WebApplication UseHttpPort(this WebApplication app)
+    {
+        app.UsePrometheusScrape(OnHttpPort);
+        app.UseHttpClientAccess(OnHttpPort);
+        return app;
     }
 
     /// <summary>Maps the HTTP port's routes (the key set, and the Shared Signals transmitter): each answers 404 on any other endpoint.</summary>

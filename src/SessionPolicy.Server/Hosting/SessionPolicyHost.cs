@@ -58,6 +58,7 @@ public static class SessionPolicyHost
         var binding = app.Services.GetRequiredService<BindingGuard>();
         app.Use((context, next) => binding.Checked ? next(context) : binding.RefuseAsync(context));
         if (app.Services.GetRequiredService<IOptions<LimitOptions>>().Value.Permits > 0) app.UseRateLimiter();
+        app.UseHttpPort();
         app.UseGrpcFrameCheck();
         app.MapGrpcService<SessionPolicyGrpcService>();
         app.MapGrpcService<SessionCredentialsGrpcService>();

@@ -9,6 +9,7 @@ internal static class PolicyRegistration
     {
         services.AddOptions<PolicyOptions>().BindConfiguration(PolicyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PolicyStore>().AddStartupTask<PolicyStore>();
+        services.AddSingleton<PolicyMetrics>().AddStartupTask<PolicyMetrics>();
         services.AddHostedService<PolicyReloadService>();
         services.AddHealthChecks().AddCheck<PolicyHealthCheck>("policy", tags: [HealthNames.Readiness]);
         return services;

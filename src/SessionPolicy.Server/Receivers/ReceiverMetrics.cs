@@ -1,3 +1,4 @@
+using SessionPolicy.Server.Telemetry;
 using System.Diagnostics.Metrics;
 using SessionPolicy.Server.Decisions;
 
@@ -18,7 +19,7 @@ internal sealed class ReceiverMetrics
         _attempts = meter.CreateCounter<long>("sessionpolicy.receiver.deliveries", unit: "{token}",
             description: "Attempts at delivering a logout token to a receiver, by receiver and outcome (delivered, failing, failed).");
         _latency = meter.CreateHistogram<double>("sessionpolicy.receiver.delivery_latency", unit: "s",
-            description: "Time from a session ending to its receiver taking the token, by receiver.");
+            description: "Time from a session ending to its receiver taking the token, by receiver.", tags: null, advice: ServiceMeter.Seconds);
     }
 
     public void Attempted(string receiver, DeliveryOutcome outcome) =>

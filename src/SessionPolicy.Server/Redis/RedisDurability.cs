@@ -23,7 +23,7 @@ internal sealed record DurabilityState(bool Known, bool AppendOnly, int Replicas
 /// <summary>
 /// Reads Redis's persistence and replication (INFO persistence, INFO replication of every primary) at start and
 /// after each reconnect, and says when acknowledged logouts or revocations could be lost: a warning in the log,
-/// the <c>sessionpolicy.redis.durable</c> gauge (1 durable, 0 not, -1 unknown) and the shared store's health
+/// the <c>sessionpolicy.redis.durable</c> gauge (1 durable, 0 not, -1 unknown; beside it <c>sessionpolicy.redis.up</c>, the connection) and the shared store's health
 /// detail (degraded).
 /// </summary>
 internal sealed class RedisDurability : IStartupTask
@@ -42,6 +42,8 @@ internal sealed class RedisDurability : IStartupTask
             { Durable: true } => 1,
             _ => 0,
         }, unit: "1", description: "Whether Redis keeps what it acknowledged across a restart or failover: 1 AOF or a replica, 0 neither, -1 not known.");
+        meters.Create(DecisionMetrics.MeterName).CreateObservableGauge("sessionpolicy.redis.up", () => redis.IsConnected ? 1 : 0, unit: "1",
+            description: "1 while this replica is connected to the shared store (Redis), 0 while it is not.");
     }
 
     public DurabilityState State => _state;

@@ -1,3 +1,4 @@
+using SessionPolicy.Server.Telemetry;
 using System.Diagnostics.Metrics;
 using SessionPolicy.Server.Decisions;
 
@@ -19,7 +20,7 @@ internal sealed class RevocationMetrics
         _writes = meter.CreateCounter<long>("sessionpolicy.revocation.writes", unit: "{write}",
             description: "Writes of a role's revocation policy, by outcome (written, removed, fallback, dry_run, failing, failed).");
         _latency = meter.CreateHistogram<double>("sessionpolicy.revocation.latency", unit: "s",
-            description: "Time from a session ending to IAM accepting the deny of its credentials.");
+            description: "Time from a session ending to IAM accepting the deny of its credentials.", tags: null, advice: ServiceMeter.Seconds);
         meter.CreateObservableGauge("sessionpolicy.revocation.pending_roles", () => Volatile.Read(ref _waiting), unit: "{role}",
             description: "Roles whose revocations IAM has not accepted yet.");
     }

@@ -130,7 +130,7 @@ internal sealed class LogoutStreamer(ISessionStore store, LogoutFeed feed, Sessi
         var response = new SubscribeLogoutsResponse { Event = e, Cursor = e.Cursor };
         if (request.SecurityEventTokens) response.SecurityEventToken = tokens!.Render(e, request.Audiences);
         await SendAsync(stream, response, cancellationToken);
-        metrics.Delivered();
+        metrics.Delivered(time.GetUtcNow() - record.OccurredAt);
     }
 
     /// <summary>A stream ended with the reason and the cursor to resume from (google.rpc.ErrorInfo metadata <c>cursor</c>).</summary>

@@ -1,3 +1,4 @@
+using SessionPolicy.Server.Telemetry;
 using System.Diagnostics.Metrics;
 using SessionPolicy.Server.Decisions;
 using SessionPolicy.V1;
@@ -7,13 +8,14 @@ namespace SessionPolicy.Server.Sessions;
 /// <summary>
 /// Session and logout metrics (meter <c>SessionPolicy.Server</c>): active sessions, sessions found
 /// exceeding the current policy, time from a limit being crossed to the session being ended, subscribers
-/// connected, logout events emitted and delivered, sessions ended by reason, long sessions started.
+/// connected, logout events emitted and delivered (and how long after they occurred), sessions ended by reason, long sessions started.
 /// </summary>
 internal sealed class SessionMetrics
 {
     private readonly Counter<long> _events;
     private readonly Counter<long> _ended;
     private readonly Counter<long> _deliveries;
+    private readonly Histogram<double> _deliveryLag;
     private readonly Histogram<double> _lag;
     private readonly Counter<long> _long;
     private readonly TimeSpan _longThreshold;
@@ -30,8 +32,10 @@ internal sealed class SessionMetrics
         _events = meter.CreateCounter<long>("sessionpolicy.logout.events", unit: "{event}", description: "Logout events recorded, by reason.");
         _ended = meter.CreateCounter<long>("sessionpolicy.sessions.ended", unit: "{session}", description: "Sessions ended, by reason.");
         _deliveries = meter.CreateCounter<long>("sessionpolicy.logout.deliveries", unit: "{event}", description: "Logout events delivered to subscribers of this replica.");
+        _deliveryLag = meter.CreateHistogram<double>("sessionpolicy.logout.delivery_lag", unit: "s",
+            description: "Time from a logout event occurring to its delivery to a subscriber of this replica (replays after a resume included).", tags: null, advice: ServiceMeter.Seconds);
         _lag = meter.CreateHistogram<double>("sessionpolicy.sessions.termination_lag", unit: "s",
-            description: "Time from a session's idle or absolute deadline to the sweeper ending it.");
+            description: "Time from a session's idle or absolute deadline to the sweeper ending it.", tags: null, advice: ServiceMeter.Seconds);
         meter.CreateObservableGauge("sessionpolicy.sessions.active", () => Volatile.Read(ref _active), unit: "{session}",
             description: "Sessions running (as of the last sweep).");
         meter.CreateObservableGauge("sessionpolicy.sessions.exceeding_policy", () => Volatile.Read(ref _exceeding), unit: "{session}",
@@ -57,7 +61,12 @@ internal sealed class SessionMetrics
     /// <summary>A sweep ended <paramref name="session"/> at <paramref name="at"/>, after its deadline.</summary>
     public void Expired(SessionRecord session, DateTimeOffset at) => _lag.Record(Math.Max(0, (at - session.Deadline).TotalSeconds));
 
-    public void Delivered() => _deliveries.Add(1);
+    /// <summary>An event reached a subscriber, <paramref name="lag"/> after it occurred.</summary>
+    public void Delivered(TimeSpan lag)
+    {
+        _deliveries.Add(1);
+        if (_deliveryLag.Enabled) _deliveryLag.Record(Math.Max(0, lag.TotalSeconds));
+    }
 
     public void Active(long count) => Volatile.Write(ref _active, count);
 

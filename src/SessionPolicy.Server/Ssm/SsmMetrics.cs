@@ -1,3 +1,4 @@
+using SessionPolicy.Server.Telemetry;
 using System.Diagnostics.Metrics;
 using SessionPolicy.Server.Decisions;
 
@@ -29,7 +30,7 @@ internal sealed class SsmMetrics
         _foundOverLimit = meter.CreateCounter<long>("sessionpolicy.ssm.sessions.over_limit_found", unit: "{session}",
             description: "Session Manager sessions found running beyond the policy (their increase over 7 days is the weekly count), by region.");
         _timeToTerminate = meter.CreateHistogram<double>("sessionpolicy.ssm.time_to_terminate", unit: "s",
-            description: "Time from a Session Manager session crossing its limit to SSM accepting its termination; its mean is the mean time to terminate.");
+            description: "Time from a Session Manager session crossing its limit to SSM accepting its termination; its mean is the mean time to terminate.", tags: null, advice: ServiceMeter.Seconds);
         meter.CreateObservableGauge("sessionpolicy.ssm.sessions.active", () => _sessions.Select(s => new Measurement<long>(s.Value.Active, new KeyValuePair<string, object?>("region", s.Key))),
             unit: "{session}", description: "Session Manager sessions running within the policy, by region (as of the last listing).");
         meter.CreateObservableGauge("sessionpolicy.ssm.sessions.over_limit", () => _sessions.Select(s => new Measurement<long>(s.Value.Over, new KeyValuePair<string, object?>("region", s.Key))),

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -36,7 +38,30 @@ public sealed class PolicyServiceFactory : WebApplicationFactory<Program>
         AuditFile = Path.Combine(Path.GetTempPath(), $"audit-{Guid.NewGuid():N}.jsonl");
         _settings["SessionPolicy:Audit:Path"] = AuditFile;
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) _settings[k] = v;
+        // The HTTP port is a Kestrel endpoint of its own: with it, the service runs on real Kestrel on free loopback ports.
+        if (_settings.ContainsKey("SessionPolicy:Http:Url"))
+        {
+            OnKestrel = true;
+            _settings.TryAdd("urls", "http://127.0.0.1:0");
+            UseKestrel();
+        }
     }
+
+    /// <summary>Whether the service runs on real Kestrel (with the HTTP port) instead of the in-memory test server.</summary>
+    public bool OnKestrel { get; }
+
+    /// <summary>Where real Kestrel listens: the gRPC address first, then the HTTP port.</summary>
+    public IReadOnlyList<Uri> Addresses
+    {
+        get
+        {
+            StartServer();
+            return [.. Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a))];
+        }
+    }
+
+    /// <summary>The HTTP port's address, on real Kestrel.</summary>
+    public Uri HttpPort => Addresses[^1];
 
     /// <summary>The audit file this server writes unless the settings name another.</summary>
     public string AuditFile { get; }
@@ -45,7 +70,9 @@ public sealed class PolicyServiceFactory : WebApplicationFactory<Program>
     public string? Directory { get; }
     public string? PolicyPath { get; }
 
-    public GrpcChannel Channel => _channel ??= GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() });
+    public GrpcChannel Channel => _channel ??= OnKestrel
+        ? GrpcChannel.ForAddress(Addresses[0])
+        : GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() });
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

@@ -16,4 +16,8 @@ internal static class RpcAssert
         Assert.Contains(field, ex.Status.Detail);
         return badRequest;
     }
+
+    /// <summary>The field violations a failed call carries (none when it carries no google.rpc.BadRequest).</summary>
+    public static IReadOnlyList<BadRequest.Types.FieldViolation> FieldViolations(RpcException e) =>
+        e.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations ?? (IReadOnlyList<BadRequest.Types.FieldViolation>)[];
 }

@@ -1,0 +1,125 @@
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.AspNetCore.Web;
+using Microsoft.AspNetCore.Grpc.JsonTranscoding;
+using Microsoft.OpenApi.Models;
+using SessionPolicy.Mapping;
+using SessionPolicy.Server.Security;
+
+namespace SessionPolicy.Server.Grpc;
+
+/// <summary>
+/// The gRPC services for clients that cannot speak gRPC, on the HTTP port only (<c>SessionPolicy:Http:Url</c>): JSON
+/// transcoding of the unary methods (<c>POST /v1/decide</c> and the others the contract's <c>google.api.http</c> rules name,
+/// with the OpenAPI document at <c>/openapi/v1.json</c>), and gRPC-Web (<c>application/grpc-web</c>,
+/// <c>application/grpc-web-text</c>) for every method. Both run through the same interceptors as a gRPC call, so the same
+/// authentication, permission table, validation and error mapping apply; a failure is answered as HTTP status and a
+/// <c>google.rpc.Status</c> JSON body with its details (a bad request's <c>google.rpc.BadRequest</c> among them).
+/// </summary>
+internal static class HttpClientAccess
+{
+    public const string OpenApiPath = "/openapi/v1.json";
+
+    /// <summary>Field names as the proto JSON mapping gives them (lowerCamelCase), enums by name, 64-bit numbers as strings.</summary>
+    public static readonly GrpcJsonSettings JsonSettings = new() { IgnoreDefaultValues = true, WriteEnumsAsIntegers = false, WriteInt64sAsStrings = true };
+
+    /// <summary>The error details a failure may carry (google.rpc.BadRequest, ErrorInfo, RetryInfo, ..., a refused Decision), written into the JSON error body.</summary>
+    public static readonly Google.Protobuf.Reflection.TypeRegistry ErrorDetails = Google.Protobuf.Reflection.TypeRegistry.FromFiles(
+        ErrorDetailsReflection.Descriptor, V1.TypesReflection.Descriptor);
+
+    private static readonly JsonFormatter ErrorFormatter = new(JsonFormatter.Settings.Default.WithTypeRegistry(ErrorDetails));
+
+    /// <summary>
+    /// Reads the body (at most the message limit: more is 413 with RESOURCE_EXHAUSTED), checks it against the request
+    /// message (<see cref="JsonBodyCheck"/>: 400 with the field violations), and hands the transcoder the bytes read.
+    /// </summary>
+    private static async Task CheckedBodyAsync(HttpContext context, RequestDelegate next, MessageDescriptor input, int maxBytes)
+    {
+        if (context.Request.ContentLength > maxBytes)
+        {
+            await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, Code.ResourceExhausted, $"the body is larger than {maxBytes} bytes", null);
+            return;
+        }
+        using var body = new MemoryStream();
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+            {
+                if (body.Length + read > maxBytes)
+                {
+                    await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, Code.ResourceExhausted, $"the body is larger than {maxBytes} bytes", null);
+                    return;
+                }
+                body.Write(buffer, 0, read);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+        var errors = new FieldViolations();
+        JsonBodyCheck.Check(body.GetBuffer().AsMemory(0, (int)body.Length), input, errors);
+        if (errors.Any)
+        {
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, Code.InvalidArgument, errors.Describe(), BadRequests.Of(errors.Violations));
+            return;
+        }
+        body.Position = 0;
+        context.Request.Body = body;
+        await next(context);
+    }
+
+    /// <summary>An error as the transcoder writes one: the HTTP status, and a google.rpc.Status JSON body.</summary>
+    private static Task RefuseAsync(HttpContext context, int httpStatus, Code code, string message, IMessage? detail)
+    {
+        var status = new Google.Rpc.Status { Code = (int)code, Message = message };
+        if (detail is not null) status.Details.Add(Any.Pack(detail));
+        context.Response.StatusCode = httpStatus;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        return context.Response.WriteAsync(ErrorFormatter.Format(status), context.RequestAborted);
+    }
+
+    public static IServiceCollection AddHttpClientAccess(this IServiceCollection services)
+    {
+        services.AddGrpcSwagger();
+        services.AddSwaggerGen(o =>
+        {
+            o.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "Session Policy Service",
+                Version = "v1",
+                Description = "The session policy contract (sessionpolicy.v1) over HTTP/1.1 with JSON bodies. Authenticate as over gRPC: "
+                    + "Authorization: Bearer <token>, or a client certificate on an https HTTP port.",
+            });
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// Turns gRPC-Web requests on the HTTP port into gRPC calls, serves the OpenAPI document there, and answers 404 to a
+    /// transcoded route reached on any other port (the gRPC ports serve gRPC only).
+    /// </summary>
+    public static void UseHttpClientAccess(this WebApplication app, Func<HttpContext, bool> onHttpPort)
+    {
+        var maxBytes = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LimitOptions>>().Value.MaxMessageBytes;
+        app.Use((context, next) =>
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcJsonTranscodingMetadata>() is not { } transcoded) return next(context);
+            if (!onHttpPort(context))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+            return transcoded.HttpRule.Body.Length == 0 ? next(context) : CheckedBodyAsync(context, next, transcoded.MethodDescriptor.InputType, maxBytes);
+        });
+        app.UseWhen(onHttpPort, port =>
+        {
+            port.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
+            port.UseSwagger(o => o.RouteTemplate = "openapi/{documentName}.json");
+        });
+    }
+}
