@@ -49,6 +49,9 @@ fi
 echo "== promtool test rules"
 (cd deploy/prometheus && promtool check rules session-policy-rules.yml >/dev/null && promtool test rules session-policy-rules.test.yml)
 
+echo "== deployment files (Helm chart, kustomize, Kubernetes API schemas)"
+bash scripts/check-deploy.sh
+
 echo "== build"
 dotnet build SessionPolicy.sln -c Release -nologo -clp:ErrorsOnly
 

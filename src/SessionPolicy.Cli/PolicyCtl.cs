@@ -32,6 +32,7 @@ internal static class PolicyCtl
         root.Subcommands.Add(OperatorCommands.Tail(output, error, connect));
         root.Subcommands.Add(OperatorCommands.Revocations(output, error, connect));
         root.Subcommands.Add(OperatorCommands.SsmStatus(output, error, connect));
+        root.Subcommands.Add(OperatorCommands.Health(output, error, connect));
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
     }
 }

@@ -192,6 +192,28 @@ internal static class OperatorCommands
         return command;
     }
 
+    /// <summary>
+    /// The standard gRPC health check (grpc.health.v1.Health/Check) of one service name: exit 0 when it is SERVING, 1
+    /// when it is not (or unknown), as a probe or a Helm test expects. The health service needs no permission.
+    /// </summary>
+    public static Command Health(TextWriter output, TextWriter error, Func<Connection, GrpcChannel> connect)
+    {
+        var options = new ConnectionOptions();
+        var service = new Option<string>("--service") { Description = "The health service name: readiness, liveness, redis, or empty for the whole server.", DefaultValueFactory = _ => "readiness" };
+        var command = new Command("health", "Ask a running server's health (grpc.health.v1): exit 0 when the named service is serving.");
+        options.AddTo(command);
+        command.Options.Add(service);
+        command.SetAction((parse, cancel) => ServerCalls.RunAsync(options, parse, error, connect, async (grpc, headers) =>
+        {
+            var name = parse.GetValue(service) ?? "";
+            var response = await new global::Grpc.Health.V1.Health.HealthClient(grpc).CheckAsync(new global::Grpc.Health.V1.HealthCheckRequest { Service = name }, headers, cancellationToken: cancel);
+            var serving = response.Status == global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving;
+            output.WriteLine($"{(name.Length == 0 ? "server" : name)}: {response.Status.ToString().ToUpperInvariant()}");
+            return serving ? 0 : 1;
+        }));
+        return command;
+    }
+
     public static Command SsmStatus(TextWriter output, TextWriter error, Func<Connection, GrpcChannel> connect)
     {
         var options = new ConnectionOptions();
