@@ -2,8 +2,9 @@
 # Runs every check of the repository: buf lint on the contract, then the whole test suite
 # (unit, functional, end-to-end, and shared mode against real redis-server processes: single servers and a
 # three-master Redis Cluster started on loopback ports) in Release.
-# Installs what it needs on a fresh Debian machine (redis-server, redis-cli and prometheus with promtool from apt-get, buf
-# with npm). Also: buf breaking against the previous release tag, the alert rules' unit tests (promtool), and the
+# Installs what it needs on a fresh Debian machine (redis-server, redis-cli, prometheus with promtool and buildah from
+# apt-get, buf with npm). Also: the container image built on an offline base and its file system tested under chroot
+# (scripts/build-image.sh, scripts/test-image.sh), buf breaking against the previous release tag, the alert rules' unit tests (promtool), and the
 # deployment manifests rendered and validated (scripts/check-deploy.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,11 @@ fi
 # prometheus and promtool for the alert rules' unit tests and the scrape test, which starts its own server on loopback.
 if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
   apt-get update -qq && apt-get install -y -qq prometheus >/dev/null
+fi
+
+# buildah to build the image (no container is run: the image's file system is tested under chroot).
+if ! command -v buildah >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq buildah >/dev/null
 fi
 
 # buf, pinned, from npm into .tools/ (ignored by git).
@@ -54,6 +60,10 @@ bash scripts/check-deploy.sh
 
 echo "== build"
 dotnet build SessionPolicy.sln -c Release -nologo -clp:ErrorsOnly
+
+echo "== image"
+image=$(bash scripts/build-image.sh --offline 2>/dev/null | sed -n 1p)
+bash scripts/test-image.sh "$image"
 
 echo "== test"
 log=$(mktemp)

@@ -43,7 +43,7 @@ internal static class CallerSecurityRegistration
     {
         var urls = (app.Configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries)
             .Concat(app.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"] ?? ""))
-            .Where(u => u.Length > 0).ToList();
+            .Where(u => u.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         BindingGuard.Check(urls, auth, app.Logger, warn: false);
     }
 }
