@@ -4,8 +4,8 @@
 # three-master Redis Cluster started on loopback ports) in Release.
 # Installs what it needs on a fresh Debian machine (redis-server, redis-cli, prometheus with promtool and buildah from
 # apt-get, buf with npm). Also: the container image built on an offline base and its file system tested under chroot
-# (scripts/build-image.sh, scripts/test-image.sh), buf breaking against the previous release tag, the alert rules' unit tests (promtool), and the
-# deployment manifests rendered and validated (scripts/check-deploy.sh).
+# (scripts/build-image.sh, scripts/test-image.sh), buf breaking against the previous release tag, the alert rules' unit
+# tests (promtool), and the deployment manifests rendered and validated (scripts/check-deploy.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,27 +14,23 @@ if ! command -v dotnet >/dev/null; then
   exit 2
 fi
 
-# redis-server for the shared-mode tests, which start their own servers on free loopback ports.
-if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq redis-server redis-tools >/dev/null
-fi
-
-# prometheus and promtool for the alert rules' unit tests and the scrape test, which starts its own server on loopback.
-if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq prometheus >/dev/null
-fi
-
-# buildah to build the image (no container is run: the image's file system is tested under chroot).
-if ! command -v buildah >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq buildah >/dev/null
+# From Debian, what is missing, in one apt-get run: redis-server and redis-cli for the shared-mode tests (they start their
+# own servers on free loopback ports), prometheus and promtool for the alert rules' unit tests and the scrape test,
+# buildah to build the image (no container is run: the image's file system is tested under chroot), Node.js for buf
+# and the deployment checks.
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v redis-cli >/dev/null || missing+=(redis-tools)
+{ command -v prometheus >/dev/null && command -v promtool >/dev/null; } || missing+=(prometheus)
+command -v buildah >/dev/null || missing+=(buildah)
+command -v npm >/dev/null || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 # buf, pinned, from npm into .tools/ (ignored by git).
 buf=.tools/node_modules/.bin/buf
 if [ ! -x "$buf" ]; then
-  if ! command -v npm >/dev/null; then
-    apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
-  fi
   npm install --prefix .tools --no-audit --no-fund --silent @bufbuild/buf@1.75.0 >/dev/null
 fi
 echo "== buf lint protos"
