@@ -16,13 +16,8 @@ command -v h2load >/dev/null || { echo "h2load missing: apt-get install -y nghtt
 
 build_server
 build_benchmarks
-dotnet run -c Release --no-build --project "$here/SessionPolicy.Benchmarks" -- --write-decide-body "$work/decide.bin"
+write_framed_decide_body "$work/framed.bin"
 dotnet run -c Release --no-build --project "$here/SessionPolicy.Benchmarks" -- --write-decide-json "$work/decide.json"
-python3 - "$work/decide.bin" "$work/framed.bin" <<'PY'
-import sys
-raw = open(sys.argv[1], "rb").read()
-open(sys.argv[2], "wb").write(b"\x00" + len(raw).to_bytes(4, "big") + raw)
-PY
 http_port=$(free_port)
 start_server json "" SessionPolicy__Http__Url="http://127.0.0.1:$http_port"
 grpc_url="$server_url/sessionpolicy.v1.SessionPolicyService/Decide"
@@ -35,9 +30,11 @@ code=$(curl -s -o "$work/reply.json" -w '%{http_code}' -H 'content-type: applica
 status=$(nghttp -v -d "$work/framed.bin" -H 'content-type: application/grpc' -H 'te: trailers' "$grpc_url" 2>&1 | sed -n 's/.*grpc-status: \([0-9]*\).*/\1/p' | tail -n 1)
 [[ $status == 0 ]] || { echo "gRPC Decide ended with grpc-status '${status:-none}'" >&2; exit 1; }
 
-rps() { awk '/^finished in/ {gsub(",", "", $4); print $4}'; }
-grpc_rps() { h2load -D "$secs" --warm-up-time=2 -c "$clients" -m 10 -t 1 -d "$work/framed.bin" -H 'content-type: application/grpc' -H 'te: trailers' "$grpc_url" 2>&1 | rps; }
-json_rps() { h2load --h1 -D "$secs" --warm-up-time=2 -c $((clients * 10)) -m 1 -t 1 -d "$work/decide.json" -H 'content-type: application/json' "$json_url" 2>&1 | rps; }
+grpc_rps() { read -r rate errors < <(h2load_decide "$grpc_url" "$work/framed.bin" "$secs" "$clients" 10); [ "${errors:-0}" = 0 ] || echo "gRPC: $errors errors" >&2; echo "$rate"; }
+json_rps() {
+  h2load --h1 -D "$secs" --warm-up-time=2 -c $((clients * 10)) -m 1 -t 1 -d "$work/decide.json" -H 'content-type: application/json' "$json_url" 2>&1 \
+    | awk '/^finished in/ {gsub(",", "", $4); print $4}'
+}
 ratios=()
 for round in 1 2 3; do
   g=$(grpc_rps); j=$(json_rps)

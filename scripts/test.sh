@@ -57,6 +57,13 @@ bash scripts/check-deploy.sh
 echo "== build"
 dotnet build SessionPolicy.sln -c Release -nologo -clp:ErrorsOnly
 
+echo "== policyctl as a .NET tool"
+tool=$(mktemp -d)
+dotnet pack src/SessionPolicy.Cli -c Release --no-build -o "$tool/package" -nologo -clp:ErrorsOnly >/dev/null
+dotnet tool install SessionPolicy.PolicyCtl --tool-path "$tool/bin" --add-source "$tool/package" --prerelease >/dev/null
+echo "installed: policyctl $("$tool/bin/policyctl" --version)"
+rm -rf "$tool"
+
 echo "== image"
 image=$(bash scripts/build-image.sh --offline 2>/dev/null | sed -n 1p)
 bash scripts/test-image.sh "$image"

@@ -48,7 +48,7 @@ internal static class GrpcRegistration
         services.AddHealthChecks().AddCheck(HealthNames.Liveness, () => HealthCheckResult.Healthy("process is running"), tags: [HealthNames.Liveness]);
         // One way every method is bound: replace the default provider (after everything that adds it), keeping
         // its behaviour and guarding parsing.
-        services.AddHttpClientAccess();
+        services.AddHttpClientAccess(configuration);
         services.RemoveAll(typeof(IServiceMethodProvider<>));
         services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IServiceMethodProvider<>), typeof(GuardedServiceMethodProvider<>)));
         // JSON transcoding binds its own routes beside them (POST /v1/..., on the HTTP port only: HttpClientAccess).

@@ -14,7 +14,7 @@ namespace SessionPolicy.Server.Grpc;
 /// The gRPC services for clients that cannot speak gRPC, on the HTTP port only (<c>SessionPolicy:Http:Url</c>): JSON
 /// transcoding of the unary methods (<c>POST /v1/decide</c> and the others the contract's <c>google.api.http</c> rules name,
 /// with the OpenAPI document at <c>/openapi/v1.json</c>), and gRPC-Web (<c>application/grpc-web</c>,
-/// <c>application/grpc-web-text</c>) for every method. Both run through the same interceptors as a gRPC call, so the same
+/// <c>application/grpc-web-text</c>) for every method, with CORS for the browser origins <c>SessionPolicy:Http:CorsOrigins</c> names. Both run through the same interceptors as a gRPC call, so the same
 /// authentication, permission table, validation and error mapping apply; a failure is answered as HTTP status and a
 /// <c>google.rpc.Status</c> JSON body with its details (a bad request's <c>google.rpc.BadRequest</c> among them).
 /// </summary>
@@ -73,6 +73,23 @@ internal static class HttpClientAccess
         await next(context);
     }
 
+    /// <summary>
+    /// The configured origins, each an absolute http or https origin with no path; "*" is refused: a caller's token must
+    /// not be usable from any page on the web.
+    /// </summary>
+    private static string[] CorsOrigins(IConfiguration configuration)
+    {
+        var origins = configuration.GetSection(CorsOriginsKey).Get<string[]>() ?? [];
+        foreach (var origin in origins)
+        {
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.PathAndQuery != "/" || origin.EndsWith('/') || uri.UserInfo.Length > 0)
+            {
+                throw new Hosting.StartupFailure($"{CorsOriginsKey} '{origin}' must be an origin such as https://app.example.com (scheme, host and port; no path, no '*')");
+            }
+        }
+        return origins;
+    }
+
     /// <summary>An error as the transcoder writes one: the HTTP status, and a google.rpc.Status JSON body.</summary>
     private static Task RefuseAsync(HttpContext context, int httpStatus, Code code, string message, IMessage? detail)
     {
@@ -83,8 +100,20 @@ internal static class HttpClientAccess
         return context.Response.WriteAsync(ErrorFormatter.Format(status), context.RequestAborted);
     }
 
-    public static IServiceCollection AddHttpClientAccess(this IServiceCollection services)
+    /// <summary>The browser origins (scheme, host and port) allowed to call from another origin (CORS), for gRPC-Web front-ends.</summary>
+    public const string CorsOriginsKey = "SessionPolicy:Http:CorsOrigins";
+
+    private const string CorsPolicy = "session-policy-browsers";
+
+    public static IServiceCollection AddHttpClientAccess(this IServiceCollection services, IConfiguration configuration)
     {
+        var origins = CorsOrigins(configuration);
+        if (origins.Length > 0)
+        {
+            services.AddCors(o => o.AddPolicy(CorsPolicy, p => p.WithOrigins(origins).WithMethods("POST", "GET")
+                .WithHeaders("authorization", "content-type", "x-grpc-web", "x-user-agent", "grpc-timeout")
+                .WithExposedHeaders("grpc-status", "grpc-message", "grpc-status-details-bin", "grpc-encoding", "grpc-accept-encoding")));
+        }
         services.AddGrpcSwagger();
         services.AddSwaggerGen(o =>
         {
@@ -116,8 +145,10 @@ internal static class HttpClientAccess
             }
             return transcoded.HttpRule.Body.Length == 0 ? next(context) : CheckedBodyAsync(context, next, transcoded.MethodDescriptor.InputType, maxBytes);
         });
+        var cors = CorsOrigins(app.Configuration).Length > 0;
         app.UseWhen(onHttpPort, port =>
         {
+            if (cors) port.UseCors(CorsPolicy);
             port.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
             port.UseSwagger(o => o.RouteTemplate = "openapi/{documentName}.json");
         });

@@ -30,6 +30,7 @@ public sealed class HttpClientAccessTests : IAsyncLifetime
         await File.WriteAllTextAsync(_keyFile, _key.ExportSubjectPublicKeyInfoPem());
         var settings = TestTokens.ServerSettings(_keyFile).ToDictionary(kv => kv.Key.Replace(":", "__", StringComparison.Ordinal), kv => kv.Value!);
         settings["SessionPolicy__Http__Url"] = "http://127.0.0.1:0";
+        settings["SessionPolicy__Http__CorsOrigins__0"] = "https://app.example.com";
         _server = await ServerProcess.StartAsync(settings);
         await _server.OutputAfterAsync(line => line.Contains("Application started", StringComparison.Ordinal));
     }
@@ -215,5 +216,25 @@ public sealed class HttpClientAccessTests : IAsyncLifetime
         {
             Assert.Contains(path, paths);
         }
+    }
+
+    [Fact]
+    public async Task ABrowserPreflight_IsAllowedForTheConfiguredOriginOnly()
+    {
+        async Task<HttpResponseMessage> Preflight(string origin)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Options, new Uri(HttpPort, "/sessionpolicy.v1.SessionPolicyService/Decide"));
+            request.Headers.Add("Origin", origin);
+            request.Headers.Add("Access-Control-Request-Method", "POST");
+            request.Headers.Add("Access-Control-Request-Headers", "authorization,content-type,x-grpc-web");
+            return await _http.SendAsync(request);
+        }
+
+        using var allowed = await Preflight("https://app.example.com");
+        using var other = await Preflight("https://evil.example.com");
+
+        Assert.True(allowed.IsSuccessStatusCode, allowed.StatusCode.ToString());
+        Assert.Equal("https://app.example.com", Assert.Single(allowed.Headers.GetValues("Access-Control-Allow-Origin")));
+        Assert.False(other.Headers.Contains("Access-Control-Allow-Origin"));
     }
 }

@@ -32,6 +32,7 @@ public sealed class StartupFailureTests : IDisposable
         { "HTTP port that is not an http URL", 2, ["SessionPolicy:Http:Url", "ftp://127.0.0.1:9"] },
         { "HTTP port unauthenticated on all interfaces", 2, ["without authentication", "http://0.0.0.0:0"] },
         { "Prometheus without the HTTP port", 2, ["SessionPolicy:Metrics:Prometheus serves /metrics on the HTTP port", "SessionPolicy:Http:Url"] },
+        { "CORS origin of any site", 2, ["SessionPolicy:Http:CorsOrigins '*' must be an origin such as https://app.example.com"] },
         { "Prometheus setting that is not a boolean", 2, ["SessionPolicy:Metrics:Prometheus 'yes please' must be true or false"] },
         { "receiver pushing over plain http", 2, ["SessionPolicy:Receivers:List:0:Url must be https"] },
         { "receiver of an unknown kind, twice named", 2, ["SessionPolicy:Receivers:List:0:Kind must be one of oidc-backchannel, ssf-push, ssf-poll", "SessionPolicy:Receivers:List:1:Name 'rp' is used twice"] },
@@ -92,6 +93,10 @@ public sealed class StartupFailureTests : IDisposable
             },
             "HTTP port that is not an http URL" => new Dictionary<string, string> { ["SessionPolicy__Http__Url"] = "ftp://127.0.0.1:9" },
             "HTTP port unauthenticated on all interfaces" => new Dictionary<string, string> { ["SessionPolicy__Http__Url"] = "http://0.0.0.0:0" },
+            "CORS origin of any site" => new Dictionary<string, string>
+            {
+                ["SessionPolicy__Http__CorsOrigins__0"] = "*", ["SessionPolicy__Http__Url"] = "http://127.0.0.1:0",
+            },
             "Prometheus without the HTTP port" => new Dictionary<string, string> { ["SessionPolicy__Metrics__Prometheus"] = "true" },
             "Prometheus setting that is not a boolean" => new Dictionary<string, string>
             {
