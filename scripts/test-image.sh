@@ -41,7 +41,6 @@ before=$(find "$layers" -xdev -newer "$layers/app/SessionPolicy.Server.dll" 2>/d
 mapfile -t environment < <(buildah inspect --format '{{range .OCIv1.Config.Env}}{{println .}}{{end}}' "$image" | sed '/^$/d')
 mapfile -t entrypoint < <(buildah inspect --format '{{range .OCIv1.Config.Entrypoint}}{{println .}}{{end}}' "$image" | sed '/^$/d')
 user=$(buildah inspect --format '{{.OCIv1.Config.User}}' "$image")
-workdir=$(buildah inspect --format '{{.OCIv1.Config.WorkingDir}}' "$image")
 [ "$user" = 1654:1654 ] || { echo "the image runs as '$user', not 1654:1654" >&2; exit 1; }
 in_image() { # in_image VAR=VALUE... -- COMMAND...: as UID 1654 in the image's root, with its environment and the extra
   local extra=(); while [ "$1" != -- ]; do extra+=("$1"); shift; done; shift
@@ -51,7 +50,8 @@ in_image() { # in_image VAR=VALUE... -- COMMAND...: as UID 1654 in the image's r
 echo "== without authentication: refused"
 grpc=$(free_port) http=$(free_port)
 set +e
-out=$(timeout 60 env -i "${environment[@]}" Urls="http://+:$grpc" SessionPolicy__Http__Url="http://+:$http" \
+# timeout needs a program, not the function: the same environment, spelled out.
+out=$(timeout 60 env -i "${environment[@]}" HOME=/home/app Urls="http://+:$grpc" SessionPolicy__Http__Url="http://+:$http" \
       "$chroot" --userspec=1654:1654 "$work/root" "${entrypoint[@]}" 2>&1)
 code=$?
 set -e
@@ -70,14 +70,13 @@ payload=$(printf '{"iss":"https://idp.test","aud":"session-policy","sub":"gatewa
 token="$header.$payload.$(printf '%s' "$header.$payload" | openssl dgst -sha256 -sign "$work/caller.key" -binary | b64)"
 auth=(SessionPolicy__Auth__Issuer=https://idp.test SessionPolicy__Auth__Audience=session-policy SessionPolicy__Auth__SigningKeyFiles__0=/tmp/keys/caller.pem)
 # env and chroot exec: the process started is the server itself.
-env -i "${environment[@]}" Urls="http://+:$grpc" SessionPolicy__Http__Url="http://+:$http" "${auth[@]}" \
+env -i "${environment[@]}" HOME=/home/app Urls="http://+:$grpc" SessionPolicy__Http__Url="http://+:$http" "${auth[@]}" \
   "$chroot" --userspec=1654:1654 "$work/root" "${entrypoint[@]}" >"$work/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 150); do grep -q "Application started" "$work/server.log" 2>/dev/null && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
 grep -q "Application started" "$work/server.log" || { cat "$work/server.log" >&2; exit 1; }
 
 in_image -- /usr/bin/dotnet /app/policyctl/policyctl.dll health --server "http://127.0.0.1:$grpc" --service readiness
-printf '%s' "$token" >"$work/keys/token"
 in_image SESSIONPOLICY_TOKEN="$token" -- /usr/bin/dotnet /app/policyctl/policyctl.dll decide --server "http://127.0.0.1:$grpc" \
   -p alice --group eng -r arn:aws:iam::123456789012:role/Developer -e production --mfa true --source-ip 10.1.2.3 | tee "$work/decide.txt"
 grep -q "^outcome: *allow" "$work/decide.txt" || { echo "gRPC Decide did not allow" >&2; exit 1; }

@@ -22,13 +22,8 @@ internal sealed class SessionPolicyGrpcService(DecisionService decisions, Policy
         return DecideUncachedAsync(call, context.CancellationToken);
     }
 
-    private async Task<DecideReply> DecideUncachedAsync(DecideCall call, CancellationToken cancellationToken)
-    {
-        var errors = new FieldViolations();
-        var decision = await DecideAsync(Parse(call), call.Encoded, errors, cancellationToken);
-        errors.ThrowIfAny();
-        return new DecideReply(new DecideResponse { Decision = decision });
-    }
+    private async Task<DecideReply> DecideUncachedAsync(DecideCall call, CancellationToken cancellationToken) =>
+        new(await DecideOneAsync(Parse(call), call.Encoded, cancellationToken));
 
     /// <summary>
     /// Decide for a binding without the byte-keeping marshallers (JSON transcoding): the request's canonical bytes are the
@@ -38,8 +33,14 @@ internal sealed class SessionPolicyGrpcService(DecisionService decisions, Policy
     {
         var key = request.ToByteArray();
         if (decisions.TryGetCached(key, out var cached)) return new DecideResponse { Decision = cached.Decision };
+        return await DecideOneAsync(request, key, context.CancellationToken);
+    }
+
+    /// <summary>One request not in the cache: validated (INVALID_ARGUMENT naming every bad field), evaluated and cached under <paramref name="key"/>.</summary>
+    private async Task<DecideResponse> DecideOneAsync(DecideRequest request, byte[] key, CancellationToken cancellationToken)
+    {
         var errors = new FieldViolations();
-        var decision = await DecideAsync(request, key, errors, context.CancellationToken);
+        var decision = await DecideAsync(request, key, errors, cancellationToken);
         errors.ThrowIfAny();
         return new DecideResponse { Decision = decision };
     }

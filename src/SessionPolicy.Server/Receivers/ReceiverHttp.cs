@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
+using SessionPolicy.Server.Hosting;
 
 namespace SessionPolicy.Server.Receivers;
 
@@ -68,17 +69,10 @@ internal sealed class ReceiverHttp : IDisposable
     /// <summary>The body as text, or null when it is longer than allowed.</summary>
     private async Task<string?> ReadAsync(HttpContent content, CancellationToken cancellationToken)
     {
-        if (content.Headers.ContentLength > _options.MaxResponseBytes) return null;
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[_options.MaxResponseBytes + 1];
-        var read = 0;
-        while (read < buffer.Length)
-        {
-            var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken);
-            if (n == 0) break;
-            read += n;
-        }
-        return read > _options.MaxResponseBytes ? null : System.Text.Encoding.UTF8.GetString(buffer, 0, read);
+        return await BoundedRead.ReadAsync(stream, content.Headers.ContentLength, _options.MaxResponseBytes, cancellationToken) is { } body
+            ? System.Text.Encoding.UTF8.GetString(body)
+            : null;
     }
 
     private TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Grpc.Core;
+using SessionPolicy.Server.Hosting;
 using SessionPolicy.Server.Security;
 using SessionPolicy.Server.Sessions;
 
@@ -281,14 +282,11 @@ internal static class SharedSignalsEndpoints
             {
                 throw new Refusal(415, "invalid_request", "the body must be application/json");
             }
-            var buffer = new byte[MaxBody + 1];
-            var read = 0;
-            int n;
-            while (read < buffer.Length && (n = await http.Request.Body.ReadAsync(buffer.AsMemory(read), http.RequestAborted)) > 0) read += n;
-            if (read > MaxBody) throw new Refusal(413, "invalid_request", $"the body is longer than {MaxBody} bytes");
+            var body = await BoundedRead.ReadAsync(http.Request.Body, http.Request.ContentLength, MaxBody, http.RequestAborted)
+                ?? throw new Refusal(413, "invalid_request", $"the body is longer than {MaxBody} bytes");
             try
             {
-                using var doc = JsonDocument.Parse(buffer.AsMemory(0, read), new JsonDocumentOptions { MaxDepth = 8 });
+                using var doc = JsonDocument.Parse(body.AsMemory(), new JsonDocumentOptions { MaxDepth = 8 });
                 return doc.RootElement.ValueKind == JsonValueKind.Object ? doc.RootElement.Clone() : throw Bad("the body must be a JSON object");
             }
             catch (JsonException)

@@ -5,6 +5,7 @@ using System.Xml.Linq;
 using Amazon.Runtime;
 using Amazon.Runtime.Internal;
 using Amazon.Runtime.Internal.Auth;
+using SessionPolicy.Server.Hosting;
 
 namespace SessionPolicy.Server.Revocation;
 
@@ -127,17 +128,10 @@ internal sealed class IamQueryClient : IIamRolePolicies, IDisposable
 
     private static async Task<XElement> ReadAsync(HttpResponseMessage response, string action, string requestId, CancellationToken cancellationToken)
     {
-        if (response.Content.Headers.ContentLength > MaxAnswerBytes) throw new IamFailure(IamFailureKind.Refused, "AnswerTooLarge", requestId, action);
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxAnswerBytes) throw new IamFailure(IamFailureKind.Refused, "AnswerTooLarge", requestId, action);
-            buffer.Write(chunk, 0, read);
-        }
-        buffer.Position = 0;
+        var answer = await BoundedRead.ReadAsync(stream, response.Content.Headers.ContentLength, MaxAnswerBytes, cancellationToken)
+            ?? throw new IamFailure(IamFailureKind.Refused, "AnswerTooLarge", requestId, action);
+        using var buffer = new MemoryStream(answer.Array!, answer.Offset, answer.Count, writable: false);
         try
         {
             using var reader = XmlReader.Create(buffer, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = MaxAnswerBytes });

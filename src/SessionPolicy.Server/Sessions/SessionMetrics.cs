@@ -1,6 +1,6 @@
-using SessionPolicy.Server.Telemetry;
 using System.Diagnostics.Metrics;
 using SessionPolicy.Server.Decisions;
+using SessionPolicy.Server.Telemetry;
 using SessionPolicy.V1;
 
 namespace SessionPolicy.Server.Sessions;

@@ -127,7 +127,7 @@ public sealed class StartupFailureTests : IDisposable
     [MemberData(nameof(Ports))]
     public async Task Start_ListeningOffLoopbackWithoutAuthentication_HoweverConfigured_IsRefused(string how, string kind, string name)
     {
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var value = name is "Kestrel__Endpoints__Open__Url" ? $"http://0.0.0.0:{port}" : port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var environment = new Dictionary<string, string> { ["Urls"] = "" };
         if (kind == "env") environment[name] = value;
@@ -138,13 +138,6 @@ public sealed class StartupFailureTests : IDisposable
         Assert.Contains($"refusing to serve", output);
         Assert.Contains($":{port}", output);
         Assert.Single(output.Split('\n'), l => l.StartsWith("session-policy: cannot start:", StringComparison.Ordinal));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

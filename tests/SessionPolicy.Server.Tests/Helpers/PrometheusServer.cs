@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace SessionPolicy.Server.Tests.Helpers;
@@ -34,7 +32,7 @@ public sealed class PrometheusServer : IAsyncDisposable
                 static_configs:
                   - targets: ["{target}"]
             """);
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var info = new ProcessStartInfo("prometheus")
         {
             ArgumentList = { $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(folder, "data")}", $"--web.listen-address=127.0.0.1:{port}", "--log.level=warn" },
@@ -87,13 +85,6 @@ public sealed class PrometheusServer : IAsyncDisposable
         using var response = await _http.GetAsync(new Uri(Address, "/api/v1/label/__name__/values"));
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return string.Join(", ", body.RootElement.GetProperty("data").EnumerateArray().Select(n => n.GetString()).Where(n => n!.StartsWith(prefix, StringComparison.Ordinal)));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace SessionPolicy.Server.Tests.Helpers;
 
@@ -35,7 +33,7 @@ public sealed class RedisServer : IRedisTarget, IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync(bool persistent = false, params string[] settings)
     {
-        var server = new RedisServer(FreePort(), persistent ? Directory.CreateTempSubdirectory("redis-aof-").FullName : null, settings);
+        var server = new RedisServer(LoopbackPorts.Free(), persistent ? Directory.CreateTempSubdirectory("redis-aof-").FullName : null, settings);
         await server.RestartAsync();
         return server;
     }
@@ -58,7 +56,7 @@ public sealed class RedisServer : IRedisTarget, IAsyncDisposable
     /// <summary>A node of a Redis Cluster, on a free port whose cluster bus port (+10000) is free too, keeping its cluster state in <paramref name="directory"/>.</summary>
     internal static async Task<RedisServer> StartClusterNodeAsync(string directory)
     {
-        var port = FreePort(clusterBus: true);
+        var port = LoopbackPorts.Free(clusterBus: true);
         var server = new RedisServer(port, null,
             ["--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(directory, $"nodes-{port}.conf"), "--cluster-node-timeout", "2000",
              "--cluster-require-full-coverage", "no", "--dir", directory]);
@@ -69,7 +67,7 @@ public sealed class RedisServer : IRedisTarget, IAsyncDisposable
     /// <summary>A replica of <paramref name="primary"/>, returned once the primary counts it as a connected replica that has synced.</summary>
     internal static async Task<RedisServer> StartReplicaAsync(RedisServer primary)
     {
-        var replica = new RedisServer(FreePort(), null, ["--replicaof", "127.0.0.1", primary.Port.ToString()]);
+        var replica = new RedisServer(LoopbackPorts.Free(), null, ["--replicaof", "127.0.0.1", primary.Port.ToString()]);
         await replica.RestartAsync();
         await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(replica.Configuration + ",allowAdmin=true");
         var server = connection.GetServer(replica.Configuration);
@@ -147,37 +145,5 @@ public sealed class RedisServer : IRedisTarget, IAsyncDisposable
         await StopAsync();
         _process?.Dispose();
         if (_directory is not null) Directory.Delete(_directory, recursive: true);
-    }
-
-    private static int FreePort(bool clusterBus = false)
-    {
-        while (true)
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, clusterBus ? Random.Shared.Next(20000, 55000) : 0);
-            try
-            {
-                listener.Start();
-            }
-            catch (SocketException)
-            {
-                continue;
-            }
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            if (!clusterBus || IsFree(port + 10000)) return port;
-        }
-    }
-
-    private static bool IsFree(int port)
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, port);
-        try
-        {
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }
